@@ -1,0 +1,37 @@
+# The two quick-start commands are `make demo` and `make test`; each installs what it needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install system demo test bench lint clean
+
+# Every Python package comes pinned from requirements.lock, installed without dependency
+# resolution: mediapipe 0.10.21 declares ~1 GB of packages (jax...) its face mesh never imports.
+$(INSTALLED): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(INSTALLED)
+
+# System libraries and tools (EGL/Mesa, Node packages, Chromium, PostgreSQL) where missing.
+system:
+	bash scripts/system-deps.sh
+
+demo: install system
+	$(BIN)/likeness demo -o demo
+
+test: install system
+	$(BIN)/python -m pytest
+
+bench: install system
+	$(BIN)/likeness bench
+
+lint: install
+	$(BIN)/ruff check likeness tests
+	$(BIN)/mypy likeness
+
+clean:
+	rm -rf $(VENV) demo build *.egg-info

@@ -1,0 +1,33 @@
+"""likeness: real-time facial animation with consent and provenance built in.
+
+Every input becomes a stream of :class:`FaceFrame` (ARKit-52 weights, head pose, gaze); every
+output consumes one. See the README for the pipeline and the ``likeness`` command.
+"""
+
+from likeness.blendshapes import N_BLENDSHAPES, NAMES
+from likeness.errors import (
+    ConsentError,
+    InputError,
+    LikenessError,
+    ProvenanceError,
+    SinkError,
+    SourceError,
+    TrackingError,
+)
+from likeness.frame import Animation, FaceFrame
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Animation",
+    "FaceFrame",
+    "NAMES",
+    "N_BLENDSHAPES",
+    "LikenessError",
+    "InputError",
+    "SourceError",
+    "TrackingError",
+    "SinkError",
+    "ConsentError",
+    "ProvenanceError",
+]

@@ -1,0 +1,43 @@
+"""Timing helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What every benchmark gets.
+
+    quick: shorter runs for smoke tests (figures are then indicative only).
+    """
+
+    quick: bool = False
+
+
+def summarize_ms(samples_s: list[float] | np.ndarray) -> dict[str, float]:
+    """Median, p95 and mean of durations in seconds, reported in milliseconds."""
+    ms = np.asarray(samples_s, np.float64) * 1e3
+    if not len(ms):
+        return {"median_ms": float("nan"), "p95_ms": float("nan"), "n": 0}
+    return {
+        "median_ms": round(float(np.median(ms)), 4),
+        "p95_ms": round(float(np.percentile(ms, 95)), 4),
+        "n": int(len(ms)),
+    }
+
+
+def time_calls(fn: Callable[[], object], n_calls: int, *, n_warmup: int = 3) -> list[float]:
+    """Durations in seconds of ``n_calls`` calls of ``fn`` after ``n_warmup`` untimed ones."""
+    for _ in range(n_warmup):
+        fn()
+    samples = []
+    for _ in range(n_calls):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples

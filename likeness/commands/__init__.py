@@ -1,0 +1,1 @@
+"""One module per ``likeness`` subcommand; see :mod:`likeness.cli`."""
