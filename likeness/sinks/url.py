@@ -1,0 +1,96 @@
+"""Opening sinks by URL: ``livelink://``, ``vmc://``, ``vrchat://``, ``ws://`` and ``wss://``.
+
+Options ride in the query string: ``livelink://10.0.0.5?subject=Anna&fps=60``,
+``ws://localhost:8765/face?format=binary``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Callable, Mapping, Sequence
+from urllib.parse import parse_qsl, urlsplit
+
+from likeness.errors import InputError
+from likeness.sinks.fanout import FanOut
+from likeness.sinks.livelink import LiveLinkSink
+from likeness.sinks.sender import ThreadedSink
+from likeness.sinks.vmc import VmcSink
+from likeness.sinks.vrchat import VrchatSink
+from likeness.sinks.websocket import WebSocketSink
+
+DEFAULT_PORTS: Mapping[str, int] = {"livelink": 11111, "vmc": 39539, "vrchat": 9000}
+SCHEMES = (*DEFAULT_PORTS, "ws", "wss")
+SEND_HELP = (
+    "stream frames live to URL (repeatable): livelink://HOST[:11111][?subject=NAME&fps=60] "
+    "(Unreal Live Link Face), vmc://HOST[:39539] (VSeeFace and other VMC apps), "
+    "vrchat://HOST[:9000] (VRChat OSC), ws://HOST:PORT/PATH[?format=json|binary]"
+)
+
+
+def split_address(url: str) -> tuple[str, str, int, dict[str, str]]:
+    """``scheme://host:port?options`` -> (scheme, host, port, options), default ports filled in."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise InputError(f"{url}: not a valid address ({e})") from e
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise InputError(f"{url}: unknown scheme {scheme!r}, expected one of "
+                         + ", ".join(f"{s}://" for s in SCHEMES))
+    if not parts.hostname:
+        raise InputError(f"{url}: no host, expected {scheme}://HOST[:PORT]")
+    if port is None:
+        if scheme not in DEFAULT_PORTS:
+            raise InputError(f"{url}: no port, expected {scheme}://HOST:PORT/PATH")
+        port = DEFAULT_PORTS[scheme]
+    return scheme, parts.hostname, port, dict(parse_qsl(parts.query))
+
+
+def _options(url: str, options: dict[str, str], known: Mapping[str, Callable[[str], object]]) -> dict:
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise InputError(f"{url}: unknown option {', '.join(unknown)}; expected "
+                         + (", ".join(known) or "none"))
+    try:
+        return {name: known[name](value) for name, value in options.items()}
+    except ValueError as e:
+        raise InputError(f"{url}: {e}") from e
+
+
+def open_sink(url: str) -> ThreadedSink:
+    """A sink for ``url`` (see the module docstring); sending starts at once.
+
+    Raises
+    ------
+    InputError
+        Unknown scheme or option, missing host or port, a host that does not resolve.
+    """
+    scheme, host, port, options = split_address(url)
+    if scheme == "livelink":
+        kwargs = _options(url, options, {"subject": str, "device_id": str, "fps": float})
+        return LiveLinkSink(host, port, **kwargs)
+    if scheme in ("ws", "wss"):
+        kwargs = _options(url, options, {"format": str})
+        bare = urlsplit(url)._replace(query="").geturl()
+        return WebSocketSink(bare, message_format=kwargs.get("format", "json"))
+    _options(url, options, {})
+    return VmcSink(host, port) if scheme == "vmc" else VrchatSink(host, port)
+
+
+def open_sinks(urls: Sequence[str] | None) -> FanOut:
+    """One sink per URL behind a :class:`FanOut`; the ones already open are closed on error."""
+    sinks: list[ThreadedSink] = []
+    try:
+        for url in urls or ():
+            sinks.append(open_sink(url))
+    except BaseException:
+        for sink in sinks:
+            sink.close()
+        raise
+    return FanOut(sinks)
+
+
+def add_send_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the repeatable ``--send URL`` option (read it back with ``open_sinks(args.send)``)."""
+    parser.add_argument("--send", action="append", default=[], metavar="URL", help=SEND_HELP)
