@@ -17,6 +17,7 @@ from likeness.errors import ConsentError, InputError, LikenessError
 
 COMMAND_MODULES = (
     "likeness.commands.bench",
+    "likeness.commands.relay",
 )
 
 EXIT_CODES: tuple[tuple[type[LikenessError], int], ...] = (
