@@ -1,0 +1,252 @@
+"""Putting the behaviour layers together over an Animation, and who owns which channel.
+
+Lip-sync keeps the mouth: the channels that shape speech (jaw, lip closure, rounding, lip
+raise and lower, tongue, cheek puff) are never touched by emotion when the take carries speech.
+Emotion carries the brows, lids, cheeks, nose and mouth corners, combined with what the take
+already has as ``1 - (1 - a)(1 - b)``, which stays in 0..1 and never lowers a tracked weight.
+Mouth corners give way to lip rounding: a smile cannot stretch lips that are making an "oo".
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Iterable
+
+import numpy as np
+
+from likeness.blendshapes import INDEX, NAMES
+from likeness.behave.blink import Blink
+from likeness.behave.emotion import arousal_curve, events_weights, speech_activity_from_audio, text_events
+from likeness.behave.facs import EMOTIONS
+from likeness.behave.gaze import Gaze, GazeOptions
+from likeness.behave.idle import Idle
+from likeness.errors import InputError
+from likeness.frame import Animation, FaceFrame
+
+LAYERS = ("blink", "gaze", "idle", "emotion")
+"""Behaviour layers, in the order they are applied."""
+
+SPEECH_CHANNELS: tuple[int, ...] = tuple(
+    i for i, name in enumerate(NAMES)
+    if name.startswith(("jaw", "mouthClose", "mouthFunnel", "mouthPucker", "mouthRoll",
+                        "mouthPress", "mouthLowerDown", "mouthUpperUp", "mouthShrugUpper",
+                        "tongue", "cheekPuff"))
+    or name in ("mouthLeft", "mouthRight")
+)
+"""Channels lip-sync owns: emotion leaves them alone whenever the take carries speech."""
+
+MOUTH_CORNERS: tuple[int, ...] = tuple(
+    i for i, name in enumerate(NAMES) if name.startswith(("mouthSmile", "mouthFrown", "mouthDimple",
+                                                           "mouthStretch"))
+)
+ROUNDING = (INDEX["mouthPucker"], INDEX["mouthFunnel"])
+
+SILENCE_LABELS = frozenset({"", "sil", "sp", "spn", "pau", "_", "<sil>", "silence"})
+"""Phoneme labels that mark silence rather than speech."""
+
+
+def speech_activity(animation: Animation, *, audio: np.ndarray | None = None,
+                    sr: int | None = None) -> np.ndarray:
+    """(n,) bool: whether the face is speaking at each frame.
+
+    From the ``phonemes`` track when the take has one (labels under ``phoneme``, ``label`` or
+    ``symbol``; silence labels excluded), else from the audio's energy, else never.
+    """
+    t = animation.t_s
+    active = np.zeros(len(t), bool)
+    phonemes = animation.tracks.get("phonemes")
+    if phonemes:
+        for p in phonemes:
+            label = str(p.get("phoneme", p.get("label", p.get("symbol", "x")))).strip().lower()
+            if label not in SILENCE_LABELS:
+                active |= (t >= p["start_s"]) & (t < p["end_s"])
+        return active
+    if audio is not None:
+        if sr is None:
+            raise InputError("audio was given without its sample rate sr")
+        return speech_activity_from_audio(audio, sr, t)
+    return active
+
+
+def in_tracks(animation: Animation, name: str) -> np.ndarray:
+    """(n,) bool: frames inside any span of the track ``name`` (False where there is none)."""
+    inside = np.zeros(len(animation), bool)
+    for span in animation.tracks.get(name, []):
+        inside |= (animation.t_s >= span["start_s"]) & (animation.t_s < span["end_s"])
+    return inside
+
+
+def compose_emotion(weights: np.ndarray, emotion: np.ndarray, *, keep_mouth: bool) -> np.ndarray:
+    """Lay emotion weights over a take's weights, (n, 52) each, by the ownership rules above."""
+    emotion = emotion.copy()
+    rounding = weights[:, ROUNDING].max(axis=1, keepdims=True)
+    emotion[:, MOUTH_CORNERS] *= 1.0 - np.clip(rounding, 0.0, 1.0)
+    if keep_mouth:
+        emotion[:, SPEECH_CHANNELS] = 0.0
+    return (1.0 - (1.0 - weights) * (1.0 - emotion)).astype(np.float32)
+
+
+class EmotionLayer:
+    """Stateless stage adding emotion events to frames: ``FaceFrame -> FaceFrame``.
+
+    Parameters
+    ----------
+    events : list of dict
+        ``start_s``, ``end_s``, ``emotion``, ``intensity`` (see :func:`emotion.text_events`).
+    keep_mouth : bool
+        True when a lip-sync source owns the mouth.
+    """
+
+    def __init__(self, events: list[dict[str, Any]], *, keep_mouth: bool = True) -> None:
+        self.events = events
+        self.keep_mouth = keep_mouth
+
+    def __call__(self, frame: FaceFrame) -> FaceFrame:
+        emotion = events_weights(np.array([frame.t_s]), self.events)
+        weights = compose_emotion(frame.weights[None], emotion, keep_mouth=self.keep_mouth)[0]
+        return frame.replace(weights=weights)
+
+
+def emotion_events(animation: Animation, emotion: str, *, text: str | None,
+                   speaking: np.ndarray, intensity: float = 0.6) -> list[dict[str, Any]]:
+    """Emotion events for a take: read from ``text`` (``auto``) or one emotion held throughout.
+
+    A fixed emotion spans the speech when there is any, else the whole take.
+    """
+    if emotion not in ("auto",) + EMOTIONS:
+        raise InputError(f"emotion must be auto or one of {', '.join(EMOTIONS)}, got {emotion!r}")
+    if not len(animation) or emotion == "neutral" or (emotion == "auto" and not text):
+        return []
+    t = animation.t_s
+    span = t[speaking] if speaking.any() else t
+    start_s, end_s = float(span[0]), float(span[-1])
+    if emotion == "auto":
+        return text_events(text or "", start_s, end_s)
+    return [{"start_s": start_s, "end_s": end_s, "emotion": emotion, "intensity": intensity}]
+
+
+def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, text: str | None = None,
+                    audio: np.ndarray | None = None, sr: int | None = None, emotion: str = "auto",
+                    look_at: str | tuple[float, float, float] = "camera", seed: int = 0) -> Animation:
+    """Add behaviour layers to a whole take.
+
+    Parameters
+    ----------
+    animation : Animation
+        Any take: lip-sync, tracking, or neutral frames. Its ``phonemes`` track (or ``audio``)
+        says when the face speaks; a ``listening`` track marks spans where it attends to
+        someone else.
+    layers : iterable of str
+        Any of ``blink``, ``gaze``, ``idle``, ``emotion``; applied in the order of :data:`LAYERS`.
+    text : str, optional
+        What is said, for ``emotion="auto"``.
+    audio : ndarray, shape (n_samples,), optional
+        The take's speech, mono; gives speech activity (without phonemes) and vocal arousal.
+    sr : int, optional
+        Sample rate of ``audio`` in Hz.
+    emotion : str
+        ``auto`` (from text, scaled by vocal arousal) or one of :data:`facs.EMOTIONS`.
+    look_at : "camera", "ahead" or (x, y, z) in metres, camera space
+    seed : int
+        Seed of every random draw: the same inputs and seed give the same output.
+
+    Returns
+    -------
+    Animation
+        A new take; tracks ``blinks``, ``saccades`` and ``emotions`` list what was added.
+    """
+    chosen = tuple(layers)
+    unknown = [name for name in chosen if name not in LAYERS]
+    if unknown:
+        raise InputError(f"unknown behaviour layer(s) {unknown}, expected any of {', '.join(LAYERS)}")
+    speaking = speech_activity(animation, audio=audio, sr=sr)
+    attending = in_tracks(animation, "listening") & ~speaking
+    tracks = dict(animation.tracks)
+    weights = animation.weights
+    if "emotion" in chosen:
+        events = emotion_events(animation, emotion, text=text, speaking=speaking)
+        arousal = arousal_curve(audio, sr, animation.t_s) if audio is not None and sr else None
+        keep_mouth = bool(speaking.any())
+        weights = compose_emotion(weights, events_weights(animation.t_s, events, arousal),
+                                  keep_mouth=keep_mouth)
+        tracks["emotions"] = events
+    base = Animation(fps=animation.fps, t_s=animation.t_s, weights=weights,
+                     head_rotation=animation.head_rotation,
+                     head_translation_m=animation.head_translation_m, eyes_rad=animation.eyes_rad,
+                     confidence=animation.confidence, found=animation.found,
+                     landmarks=animation.landmarks, tracks=tracks, metadata=dict(animation.metadata))
+    gaze = Gaze(GazeOptions(look_at=look_at), seed=seed) if "gaze" in chosen else None
+    idle = Idle(seed=seed + 1) if "idle" in chosen else None
+    blink = Blink(seed=seed + 2) if "blink" in chosen else None
+    frames = []
+    for i, frame in enumerate(base):
+        if gaze is not None:
+            frame = gaze(frame, speaking=bool(speaking[i]))
+        if idle is not None:
+            frame = idle(frame, speaking=bool(speaking[i]))
+        if blink is not None:
+            frame = blink(frame, speaking=bool(speaking[i]), attending=bool(attending[i]))
+        frames.append(frame)
+    out = Animation.from_frames(frames, animation.fps, tracks=tracks, metadata=base.metadata)
+    if gaze is not None:
+        tracks["saccades"] = [
+            {"start_s": s.start_s, "end_s": s.end_s, "amplitude_deg": round(s.amplitude_deg, 3),
+             "peak_velocity_deg_s": round(s.peak_velocity_deg_s, 1), "on_face": s.on_face}
+            for s in gaze.saccades
+        ]
+    if blink is not None:
+        tracks["blinks"] = [
+            {"start_s": b.start_s, "end_s": b.end_s, "closing_ms": round(b.close_s * 1e3, 1),
+             "opening_ms": round(b.open_s * 1e3, 1), "amplitude": round(b.amplitude, 3),
+             "cause": b.cause}
+            for b in blink.events
+        ]
+    out.metadata["behaviour"] = {"layers": [n for n in LAYERS if n in chosen], "emotion": emotion,
+                                 "seed": seed}
+    return out
+
+
+def parse_layers(value: str) -> tuple[str, ...]:
+    """``"blink,gaze"`` -> ``("blink", "gaze")``, for argparse; ``all`` means every layer."""
+    names = LAYERS if value.strip() == "all" else tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown behaviour layer(s) {unknown}; choose from {', '.join(LAYERS)} or all")
+    return names
+
+
+def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--behave``, ``--emotion``, ``--look-at`` and ``--seed`` to a command's parser.
+
+    Pair with :func:`behave_from_args` in the command's ``run``.
+    """
+    group = parser.add_argument_group("behaviour", "layers that make a face feel alive")
+    group.add_argument("--behave", type=parse_layers, default=(), metavar="LAYERS",
+                       help=f"comma-separated layers to add: {', '.join(LAYERS)} (or all)")
+    group.add_argument("--emotion", default="auto", choices=("auto",) + EMOTIONS,
+                       help="emotion to show; auto reads it from the text and the voice")
+    group.add_argument("--look-at", default="camera", metavar="camera|ahead|X,Y,Z",
+                       type=parse_look_at, help="gaze target: the camera, straight ahead, or a "
+                       "point in camera space in metres")
+    group.add_argument("--seed", type=int, default=0, help="seed of the random behaviour")
+
+
+def parse_look_at(value: str) -> str | tuple[float, float, float]:
+    """``camera``, ``ahead`` or ``x,y,z`` metres, for argparse."""
+    if value in ("camera", "ahead"):
+        return value
+    try:
+        x, y, z = (float(v) for v in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected camera, ahead or X,Y,Z in metres, got {value!r}") from None
+    return x, y, z
+
+
+def behave_from_args(animation: Animation, args: argparse.Namespace, *, text: str | None = None,
+                     audio: np.ndarray | None = None, sr: int | None = None) -> Animation:
+    """Apply the layers a command line asked for (unchanged when ``--behave`` was not given)."""
+    if not args.behave:
+        return animation
+    return apply_behaviour(animation, args.behave, text=text, audio=audio, sr=sr,
+                           emotion=args.emotion, look_at=args.look_at, seed=args.seed)
+
