@@ -18,6 +18,7 @@ from likeness.errors import ConsentError, InputError, LikenessError
 COMMAND_MODULES = (
     "likeness.commands.bench",
     "likeness.commands.relay",
+    "likeness.commands.batch",
 )
 
 EXIT_CODES: tuple[tuple[type[LikenessError], int], ...] = (

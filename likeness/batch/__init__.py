@@ -1,0 +1,13 @@
+"""Many files at once, on Ray: a local runtime by default, an existing cluster by address.
+
+:func:`read_inputs` turns a folder or manifest into :class:`BatchItem` s; :func:`run_batch` runs one
+of the :data:`JOBS` (the single-file commands' work) over them, skipping outputs already finished
+and recording each bad input's error instead of stopping. Ray is imported only when a batch runs.
+"""
+
+from likeness.batch.cluster import RAY_INSTALL_LINE, ray_runtime
+from likeness.batch.inputs import BatchItem, read_inputs
+from likeness.batch.jobs import JOBS, Job
+from likeness.batch.runner import run_batch
+
+__all__ = ["BatchItem", "JOBS", "Job", "RAY_INSTALL_LINE", "ray_runtime", "read_inputs", "run_batch"]

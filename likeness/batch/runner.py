@@ -1,0 +1,169 @@
+"""Running a job over many items on Ray: skip what is finished, keep going past bad inputs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from likeness.batch import ledger
+from likeness.batch.cluster import import_ray, ray_runtime
+from likeness.batch.inputs import BatchItem
+from likeness.batch.jobs import JOBS
+from likeness.batch.worker import Task, process_item
+from likeness.errors import InputError
+from likeness.fileio import atomic_open
+
+log = logging.getLogger(__name__)
+
+SUMMARY_NAME = "batch-summary.json"
+QUEUED_PER_WORKER = 2
+"""Tasks handed to Ray per parallel slot: enough that no worker waits for the driver, few enough
+that an interrupt has little to cancel."""
+
+
+def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
+              outdir: str | Path, *, ray_address: str | None = None,
+              n_workers: int | None = None, summary_path: str | Path | None = None,
+              progress: bool = True) -> dict[str, Any]:
+    """Run ``job`` on every item not already finished in ``outdir``, and write a summary.
+
+    Parameters
+    ----------
+    items : sequence of BatchItem
+        From :func:`~likeness.batch.inputs.read_inputs`.
+    job : str
+        A key of :data:`~likeness.batch.jobs.JOBS`.
+    options : dict
+        The job's options (from its ``options_from_args``); part of every output's key.
+    outdir : path-like
+        Output folder (created). Item ``name`` + the job's suffix is each output's path in it.
+    ray_address, n_workers
+        Where and how wide to run; see :func:`~likeness.batch.cluster.ray_runtime`.
+    summary_path : path-like, optional
+        Where the summary JSON goes (default ``OUTDIR/batch-summary.json``).
+    progress : bool
+        Show a progress bar (files, files/s, time left) on standard error.
+
+    Returns
+    -------
+    dict
+        The summary: ``done``, ``skipped`` and ``failed`` lists (each entry names its input and
+        output; failures carry ``error``), ``totals`` (counts, ``wall_s``, ``files_per_s``) and
+        ``interrupted``. Ctrl-C cancels the tasks in flight, writes the summary and re-raises.
+    """
+    if job not in JOBS:
+        raise InputError(f"unknown job {job!r}, expected one of {', '.join(JOBS)}")
+    out = Path(outdir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    summary_file = Path(summary_path) if summary_path else out / SUMMARY_NAME
+    suffix = JOBS[job].output_suffix(options)
+    start = time.perf_counter()
+    done: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    tasks: list[Task] = []
+    for item in items:
+        output = out / (item.name + suffix)
+        if output.resolve() == summary_file.resolve():
+            raise InputError(f"{item.name}: its output would overwrite the summary {summary_file}")
+        entry = {"name": item.name, "input": str(item.path) if item.path else None,
+                 "output": str(output)}
+        try:
+            key = ledger.item_key(item, job, options)
+        except InputError as error:
+            failed.append({**entry, "error": f"{type(error).__name__}: {error}"})
+            continue
+        if ledger.is_finished(out, key, output):
+            skipped.append(entry)
+        else:
+            tasks.append(Task(job=job, options=options, item=item, outdir=out, output=output,
+                              key=key))
+    log.info("%s: %d to do, %d finished before, %d unreadable", job, len(tasks), len(skipped),
+             len(failed))
+    interrupted = False
+    try:
+        if tasks:
+            _run_tasks(tasks, done, failed, ray_address=ray_address, n_workers=n_workers,
+                       progress=progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        summary = _summary(job, options, done, skipped, failed,
+                           wall_s=time.perf_counter() - start, interrupted=interrupted)
+        with atomic_open(summary_file, "w", encoding="utf-8") as handle:
+            json.dump(summary, handle, indent=1)
+    return summary
+
+
+def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[str, Any]], *,
+               ray_address: str | None, n_workers: int | None, progress: bool) -> None:
+    """Submit ``tasks`` to Ray a few at a time and file each result into ``done`` or ``failed``."""
+    from tqdm import tqdm
+
+    ray = import_ray()
+    with ray_runtime(ray_address, n_workers=n_workers) as n_parallel:
+        # Retries cover a worker process dying (OOM, node loss), not a bad input: that is a result.
+        remote = ray.remote(num_cpus=1, max_retries=1)(process_item)
+        queue = iter(tasks)
+        in_flight: dict[Any, Task] = {}
+        bar = tqdm(total=len(tasks), unit="file", desc=f"batch {tasks[0].job}", file=sys.stderr,
+                   disable=not progress, dynamic_ncols=True)
+        try:
+            while True:
+                while len(in_flight) < n_parallel * QUEUED_PER_WORKER:
+                    task = next(queue, None)
+                    if task is None:
+                        break
+                    in_flight[remote.remote(task)] = task
+                if not in_flight:
+                    break
+                ready, _ = ray.wait(list(in_flight), num_returns=1)
+                task = in_flight.pop(ready[0])
+                entry = {"name": task.item.name,
+                         "input": str(task.item.path) if task.item.path else None,
+                         "output": str(task.output)}
+                try:
+                    result = ray.get(ready[0])
+                except ray.exceptions.RayError as error:  # the worker itself died
+                    result = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
+                if result["status"] == "done":
+                    done.append({**entry, "seconds": result["seconds"]})
+                else:
+                    log.info("%s failed: %s", task.item.path or task.item.name, result["error"])
+                    failed.append({**entry, "error": result["error"]})
+                bar.update(1)
+        except KeyboardInterrupt:
+            # A polite cancel raises KeyboardInterrupt inside each task, so atomic writes in
+            # flight remove their temporary files; finished outputs are already recorded.
+            for ref in in_flight:
+                ray.cancel(ref)
+            raise
+        finally:
+            bar.close()
+
+
+def _summary(job: str, options: dict[str, Any], done: list[dict[str, Any]],
+             skipped: list[dict[str, Any]], failed: list[dict[str, Any]], *, wall_s: float,
+             interrupted: bool) -> dict[str, Any]:
+    """The summary JSON's content."""
+    return {
+        "job": job,
+        "options": options,
+        "interrupted": interrupted,
+        "totals": {
+            "n_inputs": len(done) + len(skipped) + len(failed),
+            "n_done": len(done),
+            "n_skipped": len(skipped),
+            "n_failed": len(failed),
+            "wall_s": round(wall_s, 3),
+            "files_per_s": round(len(done) / wall_s, 3) if wall_s > 0 else None,
+        },
+        "done": done,
+        "skipped": skipped,
+        "failed": failed,
+    }

@@ -1,0 +1,85 @@
+"""``likeness batch``: one single-file command over a whole folder or manifest, on Ray."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from likeness.errors import InputError
+
+JOB_NAMES = ("lipsync", "track", "say", "render")
+JOB_FLAGS = ("fps", "format")
+"""Every job option's destination; each job takes the ones in its ``Job.flags``."""
+N_FAILURES_SHOWN = 20
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "batch",
+        help="run lipsync, track, say or render over a folder or manifest, on Ray",
+        description="Runs one single-file command on every input of a folder or manifest, in "
+        "parallel on Ray (a local runtime on this machine's cores by default, or an existing "
+        "cluster with --ray-address). Each output is byte-identical to the single-file "
+        "command's. Finished outputs are recorded, so a re-run skips them and an interrupted "
+        "batch loses at most the files in flight. A bad input is reported and the others go on; "
+        "OUTDIR/batch-summary.json lists what was done, skipped and failed. Exit status 0 when "
+        "nothing failed, 1 otherwise.",
+        epilog="Manifest columns (CSV header or JSONL keys): path, text, consent, context, name. "
+        "Example: likeness batch lines/ -o anim/ --job lipsync --workers 2",
+    )
+    parser.add_argument("input", metavar="INPUT",
+                        help="a folder (every file the job reads, recursively) or a .csv/.jsonl "
+                        "manifest")
+    parser.add_argument("-o", "--output", required=True, metavar="OUTDIR",
+                        help="output folder; outputs keep the inputs' relative names")
+    parser.add_argument("--job", required=True, choices=JOB_NAMES, help="the command to run")
+    parser.add_argument("--ray-address", metavar="ADDRESS",
+                        help="an existing Ray cluster: 'auto' (this node joined it with "
+                        "`ray start`) or ray://HEAD:10001 (default: a local runtime)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="files processed at once (default: every core, or the cluster's CPUs)")
+    parser.add_argument("--consent", metavar="GRANT",
+                        help="consent grant for inputs whose manifest row names none")
+    parser.add_argument("--context", metavar="USE",
+                        help="the use the outputs are for, for rows that name none")
+    parser.add_argument("--summary", metavar="JSON",
+                        help="where to write the summary (default OUTDIR/batch-summary.json)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    jobs = parser.add_argument_group("job options (as in the single-file commands)")
+    jobs.add_argument("--fps", type=float, help="lipsync: animation frame rate (default 60)")
+    jobs.add_argument("--format", help="lipsync: csv (Live Link Face, default) or json")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from likeness.batch import JOBS, read_inputs, run_batch
+
+    if args.job not in JOBS:
+        raise InputError(f"the {args.job} job is not available in this version of likeness")
+    job = JOBS[args.job]
+    stray = [f"--{dest}" for dest in JOB_FLAGS
+             if getattr(args, dest) is not None and dest not in job.flags]
+    if stray:
+        raise InputError(f"{', '.join(stray)} does not apply to the {job.name} job")
+    options = job.options_from_args(args)
+    outdir = Path(args.output)
+    items = read_inputs(args.input, suffixes=job.input_suffixes, exclude=outdir)
+    default_consent = Path(args.consent).resolve() if args.consent else None
+    items = [dataclasses.replace(item, consent=item.consent or default_consent,
+                                 context=item.context or args.context) for item in items]
+    summary = run_batch(items, job.name, options, outdir, ray_address=args.ray_address,
+                        n_workers=args.workers, summary_path=args.summary,
+                        progress=not args.no_progress)
+    totals = summary["totals"]
+    print(f"likeness batch: {totals['n_done']} done, {totals['n_skipped']} already done, "
+          f"{totals['n_failed']} failed in {totals['wall_s']:.1f} s; summary in "
+          f"{args.summary or outdir / 'batch-summary.json'}", file=sys.stderr)
+    for failure in summary["failed"][:N_FAILURES_SHOWN]:
+        print(f"  failed: {failure['input'] or failure['name']}: {failure['error']}",
+              file=sys.stderr)
+    if totals["n_failed"] > N_FAILURES_SHOWN:
+        print(f"  ... and {totals['n_failed'] - N_FAILURES_SHOWN} more (see the summary)",
+              file=sys.stderr)
+    return 1 if totals["n_failed"] else 0
