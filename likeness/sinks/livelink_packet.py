@@ -146,7 +146,7 @@ def _read_name(data: bytes, offset: int, what: str) -> tuple[str, int]:
 def packet_from_frame(frame: FaceFrame, *, device_id: str, subject: str,
                       fps: float) -> LiveLinkPacket:
     """The packet the app would send for ``frame``, its time code at ``fps``."""
-    rate = Fraction(fps).limit_denominator(1001)
+    rate = _rational_rate(fps)
     frames = max(frame.t_s, 0.0) * rate
     whole = math.floor(frames)
     values = np.zeros(N_VALUES, np.float32)
@@ -158,6 +158,14 @@ def packet_from_frame(frame: FaceFrame, *, device_id: str, subject: str,
     subframe = min(float(frames - whole), float(np.nextafter(np.float32(1), np.float32(0))))
     return LiveLinkPacket(device_id, subject, int(whole), subframe, rate.numerator,
                           rate.denominator, values)
+
+
+def _rational_rate(fps: float) -> Fraction:
+    """``fps`` as numerator/denominator, NTSC rates (29.97...) as n * 1000/1001."""
+    ntsc = round(fps * 1.001)
+    if abs(fps - ntsc / 1.001) < 5e-3 and abs(fps - round(fps)) > 5e-3:
+        return Fraction(ntsc * 1000, 1001)
+    return Fraction(fps).limit_denominator(1000)
 
 
 def frame_from_packet(packet: LiveLinkPacket) -> FaceFrame:

@@ -155,7 +155,7 @@ class ThreadedSink:
 
     def _failed(self, error: Exception) -> None:
         # A dead peer fails every frame: say so once per kind of failure, then keep counting.
-        kind = type(error).__name__
+        kind = type(error.__cause__ or error).__name__
         with self._cond:
             self._n_errors += 1
             self._last_error = f"{kind}: {error}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from likeness.errors import SinkError
+from likeness.errors import InputError
 
 
 class UdpTransport:
@@ -19,7 +19,7 @@ class UdpTransport:
         try:
             family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
         except (socket.gaierror, UnicodeError) as e:
-            raise SinkError(f"udp://{host}:{port}: cannot resolve host {host!r} ({e})") from e
+            raise InputError(f"udp://{host}:{port}: cannot resolve host {host!r} ({e})") from e
         self.address = address
         self._socket = socket.socket(family, kind, proto)
         self._connected = False

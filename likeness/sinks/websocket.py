@@ -34,6 +34,7 @@ class WebSocketSink(ThreadedSink):
         self.url = url
         self._encode = encode_json if message_format == "json" else encode_binary
         self._connection = None
+        self._connect_error: Exception | None = None
         self._next_attempt_s = 0.0
         super().__init__(url)
 
@@ -44,12 +45,13 @@ class WebSocketSink(ThreadedSink):
         if self._connection is None:
             now = time.monotonic()
             if now < self._next_attempt_s:
-                raise SinkError(f"{self.url}: not connected")
+                raise SinkError(f"{self.url}: not connected") from self._connect_error
             self._next_attempt_s = now + RECONNECT_INTERVAL_S
             try:
                 self._connection = connect(self.url, open_timeout=CONNECT_TIMEOUT_S,
                                            compression=None, proxy=None)
-            except (WebSocketException, TimeoutError) as e:
+            except (WebSocketException, OSError) as e:
+                self._connect_error = e
                 raise SinkError(f"{self.url}: cannot connect ({e})") from e
         try:
             self._connection.send(self._encode(frame))
