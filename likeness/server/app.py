@@ -1,0 +1,161 @@
+"""The FastAPI application behind ``likeness serve``: the page, its avatars, the sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI, HTTPException, Request, WebSocket
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from likeness.errors import InputError, LikenessError
+from likeness.server import sockets
+from likeness.server.avatars import AvatarStore
+from likeness.server.channels import Channel, play_loop
+from likeness.server.options import ServerOptions
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+THREE_DIR = HERE / "web" / "node_modules" / "three"
+GLB_MEDIA_TYPE = "model/gltf-binary"
+
+
+def create_app(options: ServerOptions | None = None) -> FastAPI:
+    """The ASGI application of ``likeness serve``.
+
+    Parameters
+    ----------
+    options : ServerOptions, optional
+        Limits, watch channels and consent defaults; the defaults if omitted.
+
+    Raises
+    ------
+    InputError
+        A watch file cannot be read (checked here, before anything is served).
+    """
+    from likeness.formats import read_animation
+
+    options = options or ServerOptions()
+    hub = sockets.Hub(options)
+    playlists = {name: read_animation(spec) for name, spec in options.watch}
+    for name, spec in options.watch:
+        hub.channels[name] = Channel(name, source=spec)
+    avatars = AvatarStore(max_avatars=options.max_avatars)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        players = [asyncio.create_task(play_loop(hub.channels[name], animation))
+                   for name, animation in playlists.items()]
+        yield
+        for player in players:
+            player.cancel()
+        await asyncio.gather(*players, return_exceptions=True)
+
+    app = FastAPI(
+        title="likeness",
+        summary="A live avatar in the browser: face frames over WebSockets (mirror, talk, watch).",
+        description="HTTP endpoints of `likeness serve`. The WebSocket sessions (`/ws/watch/{name}`,"
+        " `/ws/publish/{name}`, `/ws/talk`, `/ws/mirror`) and their message format are described "
+        "in docs/server.md.",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.avatars = avatars
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if THREE_DIR.is_dir():
+        app.mount("/vendor/three", StaticFiles(directory=THREE_DIR), name="three")
+    else:
+        log.warning("three.js is not installed at %s: run scripts/system-deps.sh", THREE_DIR)
+
+    @app.get("/api/health", summary="Whether the server is up, and what it can do")
+    async def health() -> dict[str, Any]:
+        return {"ok": True, "sessions": len(hub.sessions), "viewer_installed": THREE_DIR.is_dir()}
+
+    @app.get("/api/avatars/default.glb", summary="The default avatar (GLB with 52 ARKit morph targets)",
+             response_class=Response, responses={200: {"content": {GLB_MEDIA_TYPE: {}}}})
+    async def default_avatar() -> Response:
+        try:
+            data = await asyncio.to_thread(avatars.default)
+        except ImportError as e:
+            raise HTTPException(503, f"the default avatar needs likeness.avatar ({e})") from e
+        except LikenessError as e:
+            raise HTTPException(500, f"the default avatar could not be made: {e}") from e
+        return Response(data, media_type=GLB_MEDIA_TYPE)
+
+    @app.post("/api/avatars", summary="Upload a GLB avatar with ARKit-named morph targets",
+              description="The request body is the GLB file itself (Content-Type "
+              "model/gltf-binary). Refused with 413 over the size limit, 400 when it is not a "
+              "GLB or carries no ARKit-named morph targets (the message lists the names).",
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  GLB_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+    async def upload_avatar(request: Request) -> dict[str, Any]:
+        data = await _read_body(request, options.max_upload_bytes)
+        name = request.headers.get("x-filename", "upload.glb")[:200]
+        try:
+            avatar_id, report = avatars.add(data, name=name)
+        except InputError as e:
+            raise HTTPException(400, str(e)) from e
+        return {"id": avatar_id, "url": f"/api/avatars/{avatar_id}.glb",
+                "morph_targets": list(report.present), "missing": list(report.missing)}
+
+    @app.get("/api/avatars/{avatar_id}.glb", summary="An uploaded avatar", response_class=Response,
+             responses={200: {"content": {GLB_MEDIA_TYPE: {}}}})
+    async def uploaded_avatar(avatar_id: str) -> Response:
+        try:
+            return Response(avatars.get(avatar_id), media_type=GLB_MEDIA_TYPE)
+        except InputError as e:
+            raise HTTPException(404, str(e)) from e
+
+    @app.get("/api/sessions", summary="Live sessions and the records of finished ones")
+    async def list_sessions() -> dict[str, Any]:
+        return {"live": [s.figures() for s in hub.sessions.values()], "finished": hub.records[-100:]}
+
+    @app.get("/api/channels", summary="Watch channels: server-played files and live publishers")
+    async def list_channels() -> list[dict[str, Any]]:
+        return [c.describe() for c in hub.channels.values()]
+
+    @app.websocket("/ws/watch/{name}")
+    async def ws_watch(websocket: WebSocket, name: str) -> None:
+        await sockets.watch(hub, websocket, name)
+
+    @app.websocket("/ws/publish/{name}")
+    async def ws_publish(websocket: WebSocket, name: str) -> None:
+        await sockets.publish(hub, websocket, name)
+
+    @app.websocket("/ws/talk")
+    async def ws_talk(websocket: WebSocket) -> None:
+        await sockets.talk(hub, websocket)
+
+    @app.websocket("/ws/mirror")
+    async def ws_mirror(websocket: WebSocket) -> None:
+        await sockets.mirror(hub, websocket)
+
+    return app
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``max_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise HTTPException(413, f"upload of {declared} bytes, expected at most {max_bytes}")
+    chunks, n_bytes = [], 0
+    async for chunk in request.stream():
+        n_bytes += len(chunk)
+        if n_bytes > max_bytes:
+            raise HTTPException(413, f"upload over {max_bytes} bytes refused")
+        chunks.append(chunk)
+    if not n_bytes:
+        raise HTTPException(400, "empty upload: expected a GLB file as the request body")
+    return b"".join(chunks)

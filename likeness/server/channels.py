@@ -1,0 +1,69 @@
+"""Watch channels: named live streams of face frames that any number of viewers can join.
+
+A channel is fed either by a publisher (any ``--send ws://HOST:PORT/ws/publish/NAME`` of the
+CLI: tracking a camera, a Live Link relay, a file) or by the server itself playing an animation
+file in a loop (``likeness serve --watch NAME=FILE``). Each frame is offered to every viewer's
+own outbox, so a slow viewer drops frames without delaying the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+
+from likeness.frame import Animation, FaceFrame
+from likeness.server.session import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class Channel:
+    """A named stream of frames and the sessions watching it."""
+
+    name: str
+    source: str
+    viewers: set[Session] = field(default_factory=set)
+    n_frames: int = 0
+    n_publishers: int = 0
+
+    def publish(self, frame: FaceFrame) -> None:
+        """Offer ``frame`` to every viewer (never waits)."""
+        self.n_frames += 1
+        made_ms = time.time() * 1e3
+        for viewer in self.viewers:
+            viewer.offer(frame, made_ms=made_ms)
+
+    def describe(self) -> dict[str, object]:
+        """The channel as ``GET /api/channels`` lists it."""
+        return {"name": self.name, "source": self.source, "viewers": len(self.viewers),
+                "frames": self.n_frames, "publishers": self.n_publishers}
+
+
+async def play_loop(channel: Channel, animation: Animation) -> None:
+    """Publish ``animation`` to ``channel`` in real time, over and over, until cancelled.
+
+    Frames are scheduled against absolute deadlines so that timer jitter never accumulates; a
+    frame whose deadline has already passed by more than one frame interval is skipped (live
+    means now, not catching up).
+    """
+    if not len(animation):
+        return
+    interval_s = 1.0 / animation.fps
+    duration_s = len(animation) * interval_s
+    loop = asyncio.get_running_loop()
+    start_s = loop.time()
+    n_loops = 0
+    while True:
+        for i in range(len(animation)):
+            deadline_s = start_s + n_loops * duration_s + i * interval_s
+            delay_s = deadline_s - loop.time()
+            if delay_s < -interval_s:
+                continue
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
+            frame = animation[i]
+            channel.publish(frame.replace(t_s=n_loops * duration_s + i * interval_s))
+        n_loops += 1

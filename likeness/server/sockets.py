@@ -1,0 +1,322 @@
+"""The WebSocket endpoints: one runner for every session, and what each kind does with messages.
+
+Every session, whatever its kind, runs the same way: accept, authorize, send ``hello``, then run
+three tasks until the first one ends: the kind's receive loop, the frame pump and the stats
+ticker. Whatever ends it (the client leaving, a send failing, the server shutting down), the
+session is closed and its record kept. A malformed message is answered with an ``error``
+message and counted; it never ends the session or touches another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any, Awaitable, Callable
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from likeness.blendshapes import NAMES
+from likeness.errors import ConsentError, InputError, LikenessError
+from likeness.server.channels import Channel
+from likeness.server.options import ServerOptions
+from likeness.server.protocol import MAX_TEXT_CHARS, decode_image, decode_published, parse_text
+from likeness.server.session import Session, SessionState
+
+log = logging.getLogger(__name__)
+
+MAX_REJECTED_MESSAGES = 100
+"""Malformed messages tolerated from one client before its session is closed (1008)."""
+
+CLOSE_POLICY = 1008
+CLOSE_TRY_AGAIN = 1013
+CLOSE_REFUSED = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+class Hub:
+    """Everything sessions share: options, live sessions, finished records, channels."""
+
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.sessions: dict[str, Session] = {}
+        self.records: list[dict[str, Any]] = []
+        self.channels: dict[str, Channel] = {}
+
+    def channel(self, name: str, *, create: bool = False) -> Channel | None:
+        """The channel ``name``; made for a publisher when ``create`` is set."""
+        if name not in self.channels and create:
+            self.channels[name] = Channel(name, source="publisher")
+        return self.channels.get(name)
+
+
+Receive = Callable[[Session, bytes | None, str | None], Awaitable[None]]
+
+
+async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Receive, *,
+                      setup: Callable[[Session], Awaitable[None]] | None = None,
+                      teardown: Callable[[Session], None] | None = None) -> None:
+    """Run one session of ``kind`` on ``websocket``; ``on_message`` gets each client message."""
+    if len(hub.sessions) >= hub.options.max_sessions:
+        await websocket.close(CLOSE_TRY_AGAIN, f"server busy: {len(hub.sessions)} sessions")
+        return
+    await websocket.accept()
+    binary = websocket.query_params.get("binary", "0") in ("1", "true")
+    session = Session(kind, lambda m: _send(websocket, m), binary=binary,
+                      outbox_frames=hub.options.outbox_frames,
+                      client=f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "")
+    hub.sessions[session.id] = session
+    try:
+        session.authorization = _authorize(hub.options, websocket)
+        session.transition(SessionState.ACTIVE)
+        if setup is not None:
+            await setup(session)
+        await session.send_message(json.dumps({
+            "type": "hello", "session": session.id, "kind": kind, "binary": binary,
+            "names": NAMES, "server_ms": time.time() * 1e3,
+        }))
+        tasks = [asyncio.create_task(coroutine) for coroutine in (
+            _receive_loop(session, websocket, on_message), session.pump(),
+            _stats_loop(session, hub.options.stats_interval_s))]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None and not _is_disconnect(task.exception()):
+                log.warning("session %s ended by %r", session.id, task.exception())
+        if session.state is SessionState.ACTIVE:
+            session.transition(SessionState.CLOSING)
+            await _close(websocket, 1000, "session over")
+    except (ConsentError, InputError) as e:
+        await _refuse(session, websocket, e)
+    except Exception as e:  # the client vanished during setup; nothing else is affected
+        if not _is_disconnect(e):
+            raise
+    finally:
+        if session.state is not SessionState.CLOSED:
+            session.transition(SessionState.CLOSED)
+        if teardown is not None:
+            teardown(session)
+        del hub.sessions[session.id]
+        hub.records.append(_record(session))
+        del hub.records[:-1000]
+
+
+async def _receive_loop(session: Session, websocket: WebSocket, on_message: Receive) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data, text = message.get("bytes"), message.get("text")
+        try:
+            if text is not None and await _common(session, text):
+                continue
+            await on_message(session, data, text)
+        except InputError as e:
+            session.n_rejected_messages += 1
+            await session.send_message(json.dumps({"type": "error", "message": str(e)}))
+            if session.n_rejected_messages > MAX_REJECTED_MESSAGES:
+                session.transition(SessionState.CLOSING)
+                await _close(websocket, CLOSE_POLICY, "too many malformed messages")
+                return
+
+
+async def _common(session: Session, text: str) -> bool:
+    """Messages every session understands (ping, stats); True if ``text`` was one."""
+    try:
+        message = json.loads(text) if len(text) <= MAX_TEXT_CHARS else None
+    except json.JSONDecodeError:
+        return False  # the kind's own handler says what is wrong with it
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == "ping":
+        await session.send_message(json.dumps({
+            "type": "pong", "client_ms": message.get("client_ms"), "server_ms": time.time() * 1e3}))
+        return True
+    if kind == "stats":
+        session.client_report = {k: v for k, v in message.items() if k != "type"}
+        return True
+    return False
+
+
+async def _stats_loop(session: Session, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        await session.send_message(json.dumps({"type": "stats", **session.figures()}))
+
+
+# -- the kinds ----------------------------------------------------------------------------------
+
+async def watch(hub: Hub, websocket: WebSocket, name: str) -> None:
+    """``/ws/watch/{name}``: receive the frames of a channel."""
+    channel = hub.channel(name)
+    if channel is None:
+        await websocket.close(CLOSE_NOT_FOUND, f"no channel {name!r}; channels: {sorted(hub.channels)}")
+        return
+
+    async def join(session: Session) -> None:
+        channel.viewers.add(session)
+
+    await run_session(hub, websocket, "watch", _no_more_messages, setup=join,
+                      teardown=channel.viewers.discard)
+
+
+async def publish(hub: Hub, websocket: WebSocket, name: str) -> None:
+    """``/ws/publish/{name}``: send frames (``--send ws://...``) to everyone watching ``name``."""
+    if not name.replace("-", "").replace("_", "").isalnum() or len(name) > 64:
+        await websocket.close(CLOSE_POLICY, f"channel name {name!r}: expected letters, digits, - and _")
+        return
+    channel = hub.channel(name, create=True)
+    assert channel is not None
+
+    async def on_frame(session: Session, data: bytes | None, text: str | None) -> None:
+        channel.publish(decode_published(data if data is not None else text or ""))
+
+    async def join(session: Session) -> None:
+        channel.n_publishers += 1
+
+    def leave(session: Session) -> None:
+        channel.n_publishers -= 1
+
+    await run_session(hub, websocket, "publish", on_frame, setup=join, teardown=leave)
+
+
+async def talk(hub: Hub, websocket: WebSocket) -> None:
+    """``/ws/talk``: ``{"type": "say", "text": ...}`` in; an ``utterance`` and its WAV out."""
+    from likeness.server.talk import speak
+
+    n_utterances = 0
+
+    async def on_say(session: Session, data: bytes | None, text: str | None) -> None:
+        nonlocal n_utterances
+        message = _expect_text(data, text, "say")
+        start = time.perf_counter()
+        try:
+            utterance = await asyncio.to_thread(
+                speak, message.get("text"), voice=str(message.get("voice", "en-us")),
+                rate_wpm=int(message.get("rate_wpm", 175)))
+        except (TypeError, ValueError) as e:
+            raise InputError(f"talk: bad say message ({e})") from e
+        session.stages.add("speech", (time.perf_counter() - start) * 1e3)
+        n_utterances += 1
+        await session.send_message(utterance.animation_message(n_utterances))
+        await session.send_message(utterance.audio_wav())
+
+    await run_session(hub, websocket, "talk", on_say)
+
+
+async def mirror(hub: Hub, websocket: WebSocket) -> None:
+    """``/ws/mirror``: camera JPEGs in (:func:`protocol.decode_image`), tracked frames out.
+
+    Only the newest image waits to be tracked: an image that arrives while another is waiting
+    replaces it and counts as dropped, so latency stays one image deep however fast the camera.
+    """
+    from likeness.server.mirror import MirrorPipeline
+
+    pipeline = await asyncio.to_thread(MirrorPipeline)
+    newest: dict[str, tuple[int, float, bytes, float]] = {}
+    arrived = asyncio.Event()
+    worker: asyncio.Task[None] | None = None
+
+    async def track_forever(session: Session) -> None:
+        while True:
+            await arrived.wait()
+            arrived.clear()
+            _seq, capture_ms, jpeg, t_s = newest.pop("image")
+            frame = await asyncio.to_thread(pipeline, jpeg, t_s, session.stages)
+            session.offer(frame)
+
+    async def on_image(session: Session, data: bytes | None, text: str | None) -> None:
+        if data is None:
+            raise InputError(f"mirror: expected a binary image message, got text {text[:80]!r}")
+        if len(data) > hub.options.max_image_bytes:
+            raise InputError(f"mirror: image of {len(data)} bytes, expected at most "
+                             f"{hub.options.max_image_bytes}")
+        seq, capture_ms, jpeg = decode_image(data)
+        if "image" in newest:
+            session.n_dropped += 1
+        newest["image"] = (seq, capture_ms, jpeg, time.time() - session.started_s)
+        arrived.set()
+
+    async def start(session: Session) -> None:
+        nonlocal worker
+        worker = asyncio.create_task(track_forever(session))
+
+    def stop(session: Session) -> None:
+        if worker is not None:
+            worker.cancel()
+
+    await run_session(hub, websocket, "mirror", on_image, setup=start, teardown=stop)
+
+
+async def _no_more_messages(session: Session, data: bytes | None, text: str | None) -> None:
+    raise InputError(f"{session.kind} sessions take only ping and stats messages")
+
+
+def _expect_text(data: bytes | None, text: str | None, kind: str) -> dict[str, Any]:
+    if text is None:
+        raise InputError(f"expected a JSON text message of type {kind!r}, got {len(data or b'')} binary bytes")
+    message = parse_text(text)
+    if message["type"] != kind:
+        raise InputError(f"expected a message of type {kind!r}, got {message['type']!r}")
+    return message
+
+
+# -- plumbing -----------------------------------------------------------------------------------
+
+def _authorize(options: ServerOptions, websocket: WebSocket) -> Any:
+    """The session's consent decision (the trust gate refuses with a ConsentError)."""
+    try:
+        from likeness.trust import authorize
+    except ImportError:  # built without the trust gate: sessions keep only the server's record
+        return None
+    return authorize("stream", grant=websocket.query_params.get("grant", options.consent_grant),
+                     context=websocket.query_params.get("context", options.consent_context))
+
+
+async def _send(websocket: WebSocket, message: bytes | str) -> None:
+    if isinstance(message, bytes):
+        await websocket.send_bytes(message)
+    else:
+        await websocket.send_text(message)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state is WebSocketState.CONNECTED:
+        try:
+            await websocket.close(code, reason[:120])
+        except Exception as e:  # the client is already gone
+            if not _is_disconnect(e):
+                raise
+
+
+async def _refuse(session: Session, websocket: WebSocket, error: LikenessError) -> None:
+    session.n_rejected_messages += 1
+    try:
+        await websocket.send_text(json.dumps({"type": "error", "message": str(error)}))
+    except Exception as e:
+        if not _is_disconnect(e):
+            raise
+    if session.state is SessionState.ACTIVE:
+        session.transition(SessionState.CLOSING)
+    await _close(websocket, CLOSE_REFUSED if isinstance(error, ConsentError) else CLOSE_POLICY, str(error))
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    """Whether ``error`` only says the client has gone (not a fault of the server)."""
+    return isinstance(error, (WebSocketDisconnect, ConnectionError)) or (
+        isinstance(error, RuntimeError) and "close" in str(error).lower())
+
+
+def _record(session: Session) -> dict[str, Any]:
+    """The audit record of a finished session."""
+    figures = session.figures()
+    if session.authorization is not None:
+        from likeness.trust import record_output
+
+        record_output(session.authorization, "stream", inputs=[session.kind], outputs=[session.client],
+                      details=figures)
+    return figures
