@@ -1,0 +1,169 @@
+"""Prosody -> the rest of a speaking face: brows on emphasis, nods on stressed syllables, the
+brows and head of a question, the wide eyes of an exclamation, and jaw loudness.
+
+Prominence of a syllable (its vowel) is measured against the speaker's own levels: pitch in
+semitones above their median, loudness in dB below their peak. A phrase (speech between pauses of
+at least 250 ms) that ends with a pitch rise reads as a question; one spoken well above the
+speaker's usual pitch and loudness reads as an exclamation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from likeness.blendshapes import INDEX, N_BLENDSHAPES
+from likeness.speech.phonemes import SILENCE, VOWELS, Phone
+from likeness.speech.prosody import Prosody
+
+PAUSE_S = 0.25
+"""A silence at least this long ends a phrase."""
+LOUDNESS_RANGE_DB = 30.0
+NOD_RAD = np.deg2rad(2.5)
+NOD_S = 0.3
+BROW_S = 0.45
+QUESTION_RISE_ST = 2.0
+"""Final pitch rise (semitones over the phrase's last voiced 300 ms) that marks a question."""
+
+
+@dataclass(frozen=True)
+class Levels:
+    """A speaker's reference levels: median voiced pitch and peak loudness."""
+
+    median_f0_hz: float
+    peak_db: float
+
+    @classmethod
+    def of(cls, prosody: Prosody) -> "Levels":
+        """Levels measured over a whole take (defaults where it has no voiced speech)."""
+        voiced = prosody.voiced
+        f0 = float(np.median(prosody.f0_hz[voiced])) if voiced.any() else 120.0
+        loud = prosody.rms_db[prosody.rms_db > -60]
+        peak = float(np.percentile(loud, 95)) if len(loud) else -20.0
+        return cls(f0, peak)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """Face and head motion from prosody, sampled at the frame times.
+
+    weights: float32 (n, 52), brows and eyelids only; head_pitch_rad: float32 (n,), positive
+    nods down; loudness: float32 (n,) 0..1 for the jaw; prominent: indices of the vowels judged
+    stressed; questions / exclamations: (start_s, end_s) of phrases read as such.
+    """
+
+    weights: np.ndarray
+    head_pitch_rad: np.ndarray
+    loudness: np.ndarray
+    prominent: list[int]
+    questions: list[tuple[float, float]]
+    exclamations: list[tuple[float, float]]
+
+
+def _bump(t_s: np.ndarray, centre_s: float, width_s: float) -> np.ndarray:
+    """Raised-cosine pulse, 1 at ``centre_s``, 0 beyond ``width_s`` / 2 either side."""
+    x = np.clip((t_s - centre_s) / (width_s / 2), -1.0, 1.0)
+    return 0.5 * (1.0 + np.cos(np.pi * x))
+
+
+def _semitones(f0_hz: np.ndarray, reference_hz: float) -> np.ndarray:
+    return 12.0 * np.log2(f0_hz / reference_hz)
+
+
+def phrases(phones: Sequence[Phone]) -> list[tuple[int, int]]:
+    """(first, last) phone indices of each run of speech between pauses of >= ``PAUSE_S``."""
+    spans, first = [], None
+    for i, phone in enumerate(phones):
+        pause = phone.phoneme == SILENCE and phone.end_s - phone.start_s >= PAUSE_S
+        if phone.phoneme != SILENCE and first is None:
+            first = i
+        if pause and first is not None:
+            spans.append((first, i - 1))
+            first = None
+    if first is not None:
+        last = max(i for i, p in enumerate(phones) if p.phoneme != SILENCE)
+        spans.append((first, last))
+    return spans
+
+
+def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: Levels,
+            *, stress_known: bool = False) -> Expression:
+    """Brows, eyelids, head nods and jaw loudness from prosody.
+
+    Parameters
+    ----------
+    phones : sequence of Phone
+        Timed phones; vowels are the syllable nuclei.
+    prosody : Prosody
+        Pitch and loudness of the same audio.
+    t_s : ndarray, float, shape (n,)
+        Frame times in seconds.
+    levels : Levels
+        The speaker's reference pitch and loudness.
+    stress_known : bool
+        Phones carry lexical stress (from the synthesizer): primary stress counts toward
+        prominence alongside the acoustics.
+    """
+    t_s = np.asarray(t_s, np.float64)
+    n = len(t_s)
+    weights = np.zeros((n, N_BLENDSHAPES), np.float32)
+    pitch = np.zeros(n, np.float32)
+    level_db = np.interp(t_s, prosody.t_s, prosody.rms_db) if len(prosody.t_s) else np.full(n, -100.0)
+    loudness = np.clip(1.0 + (level_db - levels.peak_db) / LOUDNESS_RANGE_DB, 0.0, 1.0)
+    semitones = _semitones(prosody.f0_hz, levels.median_f0_hz)
+
+    def window(start_s: float, end_s: float) -> np.ndarray:
+        return (prosody.t_s >= start_s) & (prosody.t_s < end_s)
+
+    prominent = []
+    for i, phone in enumerate(phones):
+        if phone.phoneme not in VOWELS:
+            continue
+        inside = window(phone.start_s, phone.end_s)
+        st = semitones[inside]
+        st = st[np.isfinite(st)]
+        pitch_up = float(np.max(st)) if len(st) else 0.0
+        loud = float(np.max(prosody.rms_db[inside])) - levels.peak_db if inside.any() else -99.0
+        score = pitch_up / 3.0 + (loud + 6.0) / 6.0 + (phone.end_s - phone.start_s - 0.1) / 0.1
+        if stress_known:
+            score += 1.0 if phone.stress == 1 else -1.0
+        if score < 1.0:
+            continue
+        prominent.append(i)
+        strength = float(np.clip(score / 3.0, 0.3, 1.0))
+        pitch += NOD_RAD * strength * _bump(t_s, phone.start_s + 0.05, NOD_S)
+        if pitch_up > 2.0:  # emphasis is carried by pitch: the brows go with it
+            brow = 0.45 * strength * _bump(t_s, phone.start_s + 0.05, BROW_S)
+            weights[:, INDEX["browInnerUp"]] += brow
+            weights[:, INDEX["browOuterUpLeft"]] += 0.7 * brow
+            weights[:, INDEX["browOuterUpRight"]] += 0.7 * brow
+
+    questions, exclamations = [], []
+    for first, last in phrases(phones):
+        start_s, end_s = phones[first].start_s, phones[last].end_s
+        st = semitones[window(start_s, end_s)]
+        st = st[np.isfinite(st)]
+        if len(st) < 10:
+            continue
+        tail = st[-30:]
+        rise = float(np.max(tail[len(tail) // 2:]) - np.min(tail[: max(1, len(tail) // 2)]))
+        final_fall = float(np.median(tail[-10:]) - np.median(st))
+        loud = float(np.percentile(prosody.rms_db[window(start_s, end_s)], 90)) - levels.peak_db
+        # Held from 400 ms before the phrase ends into the pause after it.
+        hold = np.clip((t_s - (end_s - 0.4)) / 0.2, 0, 1) * np.clip(1 - (t_s - (end_s + 0.4)) / 0.3, 0, 1)
+        if rise >= QUESTION_RISE_ST and final_fall > 0:
+            questions.append((start_s, end_s))
+            weights[:, INDEX["browInnerUp"]] += 0.55 * hold
+            weights[:, INDEX["browOuterUpLeft"]] += 0.45 * hold
+            weights[:, INDEX["browOuterUpRight"]] += 0.45 * hold
+            pitch -= np.deg2rad(4.0) * hold  # the chin lifts toward the listener
+        elif np.percentile(st, 90) > 4.0 and loud > -3.0:
+            exclamations.append((start_s, end_s))
+            weights[:, INDEX["eyeWideLeft"]] += 0.4 * hold
+            weights[:, INDEX["eyeWideRight"]] += 0.4 * hold
+            weights[:, INDEX["browOuterUpLeft"]] += 0.4 * hold
+            weights[:, INDEX["browOuterUpRight"]] += 0.4 * hold
+    return Expression(np.clip(weights, 0.0, 1.0), pitch.astype(np.float32),
+                      loudness.astype(np.float32), prominent, questions, exclamations)

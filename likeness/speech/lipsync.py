@@ -1,0 +1,180 @@
+"""Speech -> :class:`~likeness.frame.Animation`: the offline lip-sync pipeline.
+
+audio -> phones (alignment to a transcript, or recognition) -> coarticulated mouth curves, plus
+prosody -> brows, nods and jaw loudness -> frames, with the phoneme and viseme tracks attached.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Sequence
+
+import numpy as np
+
+from likeness.blendshapes import INDEX
+from likeness.errors import InputError
+from likeness.frame import Animation, quaternions_from_euler
+from likeness.sources.audio import WORKING_RATE_HZ, read_audio
+from likeness.speech.coarticulation import CoarticulationOptions, mouth_curves
+from likeness.speech.expression import Expression, Levels, express
+from likeness.speech.phonemes import SILENCE, Phone
+from likeness.speech.prosody import Prosody, analyze
+
+log = logging.getLogger(__name__)
+
+MIN_VISEME_S = 0.06
+"""Visemes in the track shorter than this merge into a neighbour (lip closures excepted), so
+engines that switch visemes do not flutter."""
+_KEEP_SHORT = frozenset({"PP", "FF"})
+
+
+def resample(pcm: np.ndarray, sr: int, target_sr: int = WORKING_RATE_HZ) -> np.ndarray:
+    """Mono audio at ``sr`` -> ``target_sr`` (polyphase, anti-aliased), float32."""
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    if sr <= 0:
+        raise InputError(f"sample rate must be positive, got {sr}")
+    if sr == target_sr:
+        return np.asarray(pcm, np.float32)
+    g = gcd(int(sr), int(target_sr))
+    return resample_poly(np.asarray(pcm, np.float64), target_sr // g, int(sr) // g).astype(np.float32)
+
+
+def _mono(pcm: np.ndarray) -> np.ndarray:
+    pcm = np.asarray(pcm, np.float32)
+    if pcm.ndim == 2:
+        # (n, channels) as soundfile gives it, or (channels, n) as PyAV does: the longer axis is time.
+        pcm = pcm.mean(axis=1 if pcm.shape[0] >= pcm.shape[1] else 0)
+    if pcm.ndim != 1:
+        raise InputError(f"expected audio of shape (n,) or (n, channels), got {pcm.shape}")
+    if not np.all(np.isfinite(pcm)):
+        raise InputError("audio contains NaN or infinite samples")
+    return pcm
+
+
+def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 60.0,
+            options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+    """Animate a face speaking the given audio.
+
+    Parameters
+    ----------
+    pcm : ndarray, float, shape (n,) or (n, channels)
+        Audio in -1..1 at any rate; channels are averaged.
+    sr : int
+        Sample rate in Hz.
+    text : str, optional
+        Transcript. With it, phones come from forced alignment; without it (or when it does not
+        match the audio: a warning is logged), from phone recognition.
+    fps : float
+        Output frame rate.
+
+    Returns
+    -------
+    Animation
+        One frame per ``1 / fps`` s covering the audio, with ``tracks["phonemes"]`` and
+        ``tracks["visemes"]`` and ``metadata["speech"]`` (how the phones were found).
+    """
+    from likeness.speech import recognize
+
+    if not (np.isfinite(fps) and fps > 0):
+        raise InputError(f"fps must be a positive number, got {fps}")
+    audio = resample(_mono(pcm), sr)
+    if text is not None and text.strip():
+        result = recognize.align(audio, WORKING_RATE_HZ, text)
+    else:
+        result = recognize.Recognition(recognize.recognize(audio, WORKING_RATE_HZ), False)
+    animation = animate(result.phones, audio, WORKING_RATE_HZ, fps=fps, options=options)
+    animation.metadata["speech"] = {
+        "phones_from": "alignment" if result.aligned else "recognition",
+        "transcript": text if result.aligned else None,
+    }
+    return animation
+
+
+def lipsync_file(path: str | os.PathLike[str], *, text: str | None = None, fps: float = 60.0,
+                 options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+    """:func:`lipsync` on an audio file (WAV, FLAC, MP3, OGG...), read through PyAV."""
+    animation = lipsync(read_audio(path), WORKING_RATE_HZ, text=text, fps=fps, options=options)
+    animation.metadata["speech"]["audio"] = os.fspath(path)
+    return animation
+
+
+def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 60.0,
+            stress_known: bool = False,
+            options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+    """Timed phones and their audio -> animation (the part shared by lip-sync and TTS).
+
+    Parameters
+    ----------
+    phones : sequence of Phone
+        Phones with times in seconds.
+    pcm : ndarray, float32, shape (n,)
+        The mono audio the phones were spoken in (for prosody).
+    sr : int
+        Its sample rate in Hz.
+    fps : float
+        Output frame rate.
+    stress_known : bool
+        The phones carry lexical stress (as the synthesizer's do).
+    """
+    n_frames = max(1, int(np.ceil(len(pcm) / sr * fps)))
+    t_s = np.arange(n_frames) / fps
+    prosody = analyze(pcm, sr) if len(pcm) else Prosody(np.zeros(0), np.zeros(0, np.float32), np.zeros(0, np.float32))
+    expression = express(phones, prosody, t_s, Levels.of(prosody), stress_known=stress_known)
+    return compose(phones, t_s, expression, fps=fps, options=options)
+
+
+def compose(phones: Sequence[Phone], t_s: np.ndarray, expression: Expression, *, fps: float,
+            options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+    """Mouth curves plus expression at ``t_s`` -> Animation with tracks."""
+    weights = mouth_curves(phones, t_s, expression.loudness, options)
+    upper = expression.weights.any(axis=0)
+    weights[:, upper] = expression.weights[:, upper]
+    animation = Animation.neutral(len(t_s), fps, t0_s=float(t_s[0]) if len(t_s) else 0.0)
+    animation.t_s = np.asarray(t_s, np.float64)
+    animation.weights = weights
+    euler = np.zeros((len(t_s), 3), np.float32)
+    euler[:, 1] = expression.head_pitch_rad
+    animation.head_rotation = quaternions_from_euler(euler)
+    animation.tracks = tracks(phones, expression)
+    return animation
+
+
+def viseme_track(phones: Sequence[Phone]) -> list[dict]:
+    """Phones -> Oculus viseme segments: repeats merged, flutter-length ones absorbed."""
+    segments: list[dict] = []
+    for phone in phones:
+        if segments and segments[-1]["viseme"] == phone.viseme:
+            segments[-1]["end_s"] = phone.end_s
+        else:
+            segments.append({"start_s": phone.start_s, "end_s": phone.end_s, "viseme": phone.viseme})
+    merged: list[dict] = []
+    for segment in segments:
+        short = segment["end_s"] - segment["start_s"] < MIN_VISEME_S
+        if merged and short and segment["viseme"] not in _KEEP_SHORT:
+            merged[-1]["end_s"] = segment["end_s"]
+        elif merged and merged[-1]["viseme"] == segment["viseme"]:
+            merged[-1]["end_s"] = segment["end_s"]
+        else:
+            merged.append(dict(segment))
+    return [{**s, "start_s": round(s["start_s"], 4), "end_s": round(s["end_s"], 4)} for s in merged]
+
+
+def tracks(phones: Sequence[Phone], expression: Expression) -> dict[str, list[dict]]:
+    """The event tracks written with the animation: phonemes, visemes, stress, questions..."""
+    return {
+        "phonemes": [
+            {"start_s": round(p.start_s, 4), "end_s": round(p.end_s, 4), "phoneme": p.phoneme,
+             "viseme": p.viseme, "stress": p.stress, "word": p.word}
+            for p in phones
+        ],
+        "visemes": viseme_track(phones),
+        "stressed": [{"start_s": round(phones[i].start_s, 4), "end_s": round(phones[i].end_s, 4),
+                      "phoneme": phones[i].phoneme} for i in expression.prominent],
+        "questions": [{"start_s": round(a, 4), "end_s": round(b, 4)} for a, b in expression.questions],
+        "exclamations": [{"start_s": round(a, 4), "end_s": round(b, 4)}
+                         for a, b in expression.exclamations],
+    }
