@@ -107,7 +107,7 @@ def _scan_folder(folder: Path, suffixes: tuple[str, ...], exclude: Path | None) 
                 continue
             relative = path.relative_to(folder).with_suffix("")
             items.append(BatchItem(name=relative.as_posix(), path=path.resolve()))
-    return items
+    return sorted(items, key=lambda item: item.name)
 
 
 def _csv_rows(manifest: Path) -> list[tuple[int, dict[str, str]]]:

@@ -1,0 +1,61 @@
+"""Speech clips made with espeak-ng, and one Ray runtime shared by the batch tests."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pytest
+
+PHRASES = (
+    "Welcome back, commander.",
+    "The bridge is yours.",
+    "Shields are holding at forty percent.",
+    "We should not be here.",
+    "Open the cargo bay doors.",
+    "Watch the left flank!",
+    "I will meet you at the docks.",
+    "Thank you, that was close.",
+)
+
+
+def write_wav(path: Path, pcm: np.ndarray, sr: int) -> None:
+    """16-bit mono PCM WAV, as a recording tool would write it."""
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(sr)
+        handle.writeframes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def _make_lines(folder: Path, n_lines: int) -> list[tuple[Path, str]]:
+    """``n_lines`` short spoken lines (``line_0000.wav`` ...) and their transcripts."""
+    from likeness.speech.tts import synthesize
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i in range(n_lines):
+        text = PHRASES[i % len(PHRASES)] if i % 3 else f"Line {i}."
+        pcm, sr, _ = synthesize(text, rate_wpm=260)
+        path = folder / f"line_{i:04d}.wav"
+        write_wav(path, pcm, sr)
+        lines.append((path, text))
+    return lines
+
+
+@pytest.fixture(scope="session")
+def make_lines() -> Callable[[Path, int], list[tuple[Path, str]]]:
+    """Writes ``n_lines`` short espeak-ng lines into a folder; returns (path, transcript) pairs."""
+    return _make_lines
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[str]:
+    """A local two-CPU Ray runtime for the whole module; yields its address for subprocesses."""
+    from likeness.batch import ray_runtime
+
+    ray = pytest.importorskip("ray")
+    with ray_runtime(n_workers=2):
+        yield ray.get_runtime_context().gcs_address

@@ -1,0 +1,39 @@
+"""``likeness batch`` refuses what cannot work before starting Ray."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from likeness.batch import RAY_INSTALL_LINE, ray_runtime
+from likeness.cli import main
+from likeness.errors import InputError, LikenessError
+
+
+def test_job_options_are_checked_before_anything_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "a.wav").write_bytes(b"x")
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "lipsync",
+                 "--format", "mp4"]) == 2
+    assert "--format must be one of csv, json for this job, got 'mp4'" in capsys.readouterr().err
+
+
+def test_missing_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "out"),
+                 "--job", "lipsync"]) == 2
+    assert "no such folder or manifest" in capsys.readouterr().err
+
+
+def test_missing_ray_names_the_install_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an install without the extra sees
+    with pytest.raises(LikenessError, match="not installed") as caught, ray_runtime():
+        pass
+    assert RAY_INSTALL_LINE in str(caught.value)
+    assert "likeness[ray]" in RAY_INSTALL_LINE
+
+
+def test_worker_count_must_be_positive() -> None:
+    with pytest.raises(InputError, match="--workers must be at least 1, got 0"), \
+            ray_runtime(n_workers=0):
+        pass

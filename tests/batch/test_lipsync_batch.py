@@ -1,0 +1,128 @@
+"""200 spoken lines through ``likeness batch --job lipsync``: the same bytes as ``likeness lipsync``
+file by file, bad files reported without stopping the rest, and a killed batch resumed without
+redoing finished work."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from likeness.batch.ledger import LEDGER_DIR
+from likeness.cli import build_parser, main
+
+N_LINES = 200
+pytestmark = pytest.mark.slow
+
+
+def _require_command(name: str) -> None:
+    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    if name not in commands:
+        pytest.skip(f"`likeness {name}` is not part of this build yet")
+
+
+@pytest.fixture(scope="module")
+def lines(tmp_path_factory: pytest.TempPathFactory, make_lines: Callable) -> Path:
+    """A folder of 200 short espeak-ng lines, plus one corrupt and one empty WAV."""
+    pytest.importorskip("likeness.speech", reason="speech stage missing")
+    folder = tmp_path_factory.mktemp("lines")
+    make_lines(folder, N_LINES)
+    (folder / "corrupt.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + os.urandom(200))
+    (folder / "empty.wav").write_bytes(b"")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def references(lines: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """``likeness lipsync`` run on each line on its own: name -> output bytes."""
+    _require_command("lipsync")
+    folder = tmp_path_factory.mktemp("single")
+    refs = {}
+    for wav in sorted(lines.glob("line_*.wav")):
+        out = folder / f"{wav.stem}.csv"
+        assert main(["lipsync", str(wav), "-o", str(out)]) == 0
+        refs[wav.stem] = out.read_bytes()
+    return refs
+
+
+def _mtimes(outdir: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in outdir.glob("line_*.csv")}
+
+
+def test_batch_equals_single_file_command_and_reports_bad_files(
+        lines: Path, references: dict[str, bytes], ray_cluster: str, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    argv = ["batch", str(lines), "-o", str(outdir), "--job", "lipsync", "--no-progress"]
+    assert main(argv) == 1  # two bad files failed, the 200 others are done
+
+    summary = json.loads((outdir / "batch-summary.json").read_text())
+    assert summary["totals"] | {"wall_s": 0, "files_per_s": 0} == {
+        "n_inputs": N_LINES + 2, "n_done": N_LINES, "n_skipped": 0, "n_failed": 2,
+        "wall_s": 0, "files_per_s": 0}
+    failed = {Path(f["input"]).name: f["error"] for f in summary["failed"]}
+    assert set(failed) == {"corrupt.wav", "empty.wav"}
+    assert failed["empty.wav"].startswith("InputError") and "empty" in failed["empty.wav"]
+    assert failed["corrupt.wav"].startswith("InputError") and "corrupt.wav" in failed["corrupt.wav"]
+    assert not (outdir / "corrupt.csv").exists() and not (outdir / "empty.csv").exists()
+    assert not list(outdir.glob(".*.csv")), "temporary files left behind"
+
+    for name, expected in references.items():
+        assert (outdir / f"{name}.csv").read_bytes() == expected, name
+
+    # A re-run finds everything finished: nothing is rewritten, the bad files are tried again.
+    before = _mtimes(outdir)
+    assert main(argv) == 1
+    again = json.loads((outdir / "batch-summary.json").read_text())["totals"]
+    assert (again["n_done"], again["n_skipped"], again["n_failed"]) == (0, N_LINES, 2)
+    assert _mtimes(outdir) == before
+
+    # Changing an output or an option makes that work due again.
+    (outdir / "line_0007.csv").write_text("edited")
+    assert main(argv) == 1
+    again = json.loads((outdir / "batch-summary.json").read_text())
+    assert [d["name"] for d in again["done"]] == ["line_0007"]
+    assert (outdir / "line_0007.csv").read_bytes() == references["line_0007"]
+
+
+@pytest.mark.parametrize("kill", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_killed_batch_resumes_without_redoing_work(
+        lines: Path, references: dict[str, bytes], ray_cluster: str, tmp_path: Path,
+        kill: signal.Signals) -> None:
+    outdir = tmp_path / "out"
+    records = outdir / LEDGER_DIR
+    argv = [sys.executable, "-m", "likeness.cli", "batch", str(lines), "-o", str(outdir),
+            "--job", "lipsync", "--ray-address", ray_cluster, "--workers", "2", "--no-progress"]
+    process = subprocess.Popen(argv, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(list(records.glob("*.json"))) < N_LINES // 4:
+        assert process.poll() is None, process.communicate()[1].decode()
+        assert time.monotonic() < deadline, "the batch made no progress"
+        time.sleep(0.05)
+    os.killpg(process.pid, kill)
+    process.communicate(timeout=60)
+    time.sleep(1.0)  # tasks of a killed driver may still land their last outputs
+    finished_before = _mtimes(outdir)
+    assert N_LINES // 4 <= len(finished_before) < N_LINES, "not killed half-way"
+    assert not list(outdir.glob(".*.csv")) or kill == signal.SIGKILL
+    if kill == signal.SIGINT:
+        summary = json.loads((outdir / "batch-summary.json").read_text())
+        assert summary["interrupted"] is True
+        assert summary["totals"]["n_done"] <= len(finished_before)
+
+    assert main(argv[3:]) == 1
+    summary = json.loads((outdir / "batch-summary.json").read_text())
+    totals = summary["totals"]
+    assert len(finished_before) - totals["n_skipped"] <= 2  # at most the files in flight redone
+    assert totals["n_done"] + totals["n_skipped"] == N_LINES
+    redone = {d["name"] for d in summary["done"]}
+    unchanged = {n for n, t in _mtimes(outdir).items() if finished_before.get(n) == t}
+    assert unchanged | {f"{n}.csv" for n in redone} == set(_mtimes(outdir))
+    for name, expected in references.items():
+        assert (outdir / f"{name}.csv").read_bytes() == expected, name
