@@ -3,8 +3,9 @@ brows and head of a question, the wide eyes of an exclamation, and jaw loudness.
 
 Prominence of a syllable (its vowel) is measured against the speaker's own levels: pitch in
 semitones above their median, loudness in dB below their peak. A phrase (speech between pauses of
-at least 250 ms) that ends with a pitch rise reads as a question; one spoken well above the
-speaker's usual pitch and loudness reads as an exclamation.
+at least 250 ms) ending in ``?`` or ``!`` in the transcript reads as a question or exclamation;
+without a transcript, a phrase whose pitch does not fall at its end reads as a question, and one
+spoken well above the speaker's usual pitch and loudness as an exclamation.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ LOUDNESS_RANGE_DB = 30.0
 NOD_RAD = np.deg2rad(2.5)
 NOD_S = 0.3
 BROW_S = 0.45
-QUESTION_RISE_ST = 2.0
-"""Final pitch rise (semitones over the phrase's last voiced 300 ms) that marks a question."""
+FINAL_RISE_ST = -0.5
+"""Pitch of a phrase's last voiced 100 ms relative to its median (semitones) at or above which,
+without a transcript, the phrase reads as a question: statements fall by 3 semitones and more."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ def phrases(phones: Sequence[Phone]) -> list[tuple[int, int]]:
 
 
 def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: Levels,
-            *, stress_known: bool = False) -> Expression:
+            *, stress_known: bool = False,
+            marks: Sequence[tuple[float, str]] = ()) -> Expression:
     """Brows, eyelids, head nods and jaw loudness from prosody.
 
     Parameters
@@ -147,19 +150,22 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
         st = st[np.isfinite(st)]
         if len(st) < 10:
             continue
-        tail = st[-30:]
-        rise = float(np.max(tail[len(tail) // 2:]) - np.min(tail[: max(1, len(tail) // 2)]))
-        final_fall = float(np.median(tail[-10:]) - np.median(st))
+        mark = next((m for t, m in marks if start_s - 0.05 <= t <= end_s + PAUSE_S), None)
+        # Statements end low; a question's end stays at or rises above the phrase's pitch.
+        final_st = float(np.median(st[-10:]) - np.median(st))
         loud = float(np.percentile(prosody.rms_db[window(start_s, end_s)], 90)) - levels.peak_db
+        if mark is None:
+            mark = "?" if final_st >= FINAL_RISE_ST else "!" if (
+                np.percentile(st, 90) > 6.0 and loud > -3.0) else "."
         # Held from 400 ms before the phrase ends into the pause after it.
         hold = np.clip((t_s - (end_s - 0.4)) / 0.2, 0, 1) * np.clip(1 - (t_s - (end_s + 0.4)) / 0.3, 0, 1)
-        if rise >= QUESTION_RISE_ST and final_fall > 0:
+        if mark == "?":
             questions.append((start_s, end_s))
             weights[:, INDEX["browInnerUp"]] += 0.55 * hold
             weights[:, INDEX["browOuterUpLeft"]] += 0.45 * hold
             weights[:, INDEX["browOuterUpRight"]] += 0.45 * hold
             pitch -= np.deg2rad(4.0) * hold  # the chin lifts toward the listener
-        elif np.percentile(st, 90) > 4.0 and loud > -3.0:
+        elif mark == "!":
             exclamations.append((start_s, end_s))
             weights[:, INDEX["eyeWideLeft"]] += 0.4 * hold
             weights[:, INDEX["eyeWideRight"]] += 0.4 * hold

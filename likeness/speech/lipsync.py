@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from likeness.speech.coarticulation import CoarticulationOptions, mouth_curves
 from likeness.speech.expression import Expression, Levels, express
 from likeness.speech.phonemes import SILENCE, Phone
 from likeness.speech.prosody import Prosody, analyze
+
+if TYPE_CHECKING:
+    from likeness.speech.tts import Speech
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +89,9 @@ def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 6
         result = recognize.align(audio, WORKING_RATE_HZ, text)
     else:
         result = recognize.Recognition(recognize.recognize(audio, WORKING_RATE_HZ), False)
-    animation = animate(result.phones, audio, WORKING_RATE_HZ, fps=fps, options=options)
+    marks = transcript_marks(result.phones, text) if result.aligned and text else []
+    animation = animate(result.phones, audio, WORKING_RATE_HZ, fps=fps, marks=marks,
+                        options=options)
     animation.metadata["speech"] = {
         "phones_from": "alignment" if result.aligned else "recognition",
         "transcript": text if result.aligned else None,
@@ -102,8 +107,65 @@ def lipsync_file(path: str | os.PathLike[str], *, text: str | None = None, fps: 
     return animation
 
 
+def say(text: str, *, voice: str = "en-us", rate_wpm: int = 175, fps: float = 60.0,
+        options: CoarticulationOptions = CoarticulationOptions()) -> tuple[Animation, "Speech"]:
+    """Speak ``text`` with espeak-ng and animate it from the synthesizer's own phoneme timings.
+
+    Parameters
+    ----------
+    text : str
+        What to say.
+    voice : str
+        espeak-ng voice (``"en-us"``, ``"en-gb"``, ``"en-us+f3"``...).
+    rate_wpm : int
+        Words per minute.
+    fps : float
+        Output frame rate.
+
+    Returns
+    -------
+    animation : Animation
+        The talking face, with phoneme and viseme tracks.
+    speech : Speech
+        The audio (``speech.pcm`` at ``speech.sample_rate_hz``) and events it was made from.
+    """
+    from likeness.speech.tts import phones_from_events, synthesize
+
+    speech = synthesize(text, voice=voice, rate_wpm=rate_wpm)
+    duration_s = len(speech.pcm) / speech.sample_rate_hz
+    phones = phones_from_events(speech.phonemes, duration_s)
+    marks = [(w.start_s, w.end_mark) for w in speech.words if w.end_mark]
+    animation = animate(phones, speech.pcm, speech.sample_rate_hz, fps=fps, stress_known=True,
+                        marks=marks, options=options)
+    animation.metadata["speech"] = {"phones_from": "synthesizer", "transcript": text,
+                                    "voice": voice, "rate_wpm": rate_wpm}
+    return animation, speech
+
+
+def transcript_marks(phones: Sequence[Phone], text: str) -> list[tuple[float, str]]:
+    """``(end_s, "?"|"!"|".")`` of each aligned word that ends a sentence in ``text``."""
+    from likeness.speech.recognize import WORD_PATTERN
+
+    lowered = text.lower().replace("\u2019", "'")
+    ends = []
+    for match in WORD_PATTERN.finditer(lowered):
+        after = lowered[match.end():].lstrip(" \"')\u201d")
+        ends.append(after[:1] if after[:1] in "?!." else "")
+    spoken: list[float] = []  # end time of each aligned word, in order
+    previous = ""
+    for phone in phones:
+        if phone.word and phone.word == previous:
+            spoken[-1] = phone.end_s
+        elif phone.word:
+            spoken.append(phone.end_s)
+        previous = phone.word
+    if len(spoken) != len(ends):
+        return []
+    return [(t, mark) for t, mark in zip(spoken, ends) if mark]
+
+
 def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 60.0,
-            stress_known: bool = False,
+            stress_known: bool = False, marks: Sequence[tuple[float, str]] = (),
             options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
     """Timed phones and their audio -> animation (the part shared by lip-sync and TTS).
 
@@ -119,11 +181,14 @@ def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 6
         Output frame rate.
     stress_known : bool
         The phones carry lexical stress (as the synthesizer's do).
+    marks : sequence of (float, str)
+        Sentence punctuation times from a transcript (see :func:`transcript_marks`).
     """
     n_frames = max(1, int(np.ceil(len(pcm) / sr * fps)))
     t_s = np.arange(n_frames) / fps
     prosody = analyze(pcm, sr) if len(pcm) else Prosody(np.zeros(0), np.zeros(0, np.float32), np.zeros(0, np.float32))
-    expression = express(phones, prosody, t_s, Levels.of(prosody), stress_known=stress_known)
+    expression = express(phones, prosody, t_s, Levels.of(prosody), stress_known=stress_known,
+                         marks=marks)
     return compose(phones, t_s, expression, fps=fps, options=options)
 
 

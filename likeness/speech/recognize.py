@@ -31,7 +31,7 @@ DITHER = 1e-4
 """Seeded noise (about 3 LSB of 16-bit audio) added before decoding: runs of exact digital zeros,
 which synthesized and edited audio contain, derail pocketsphinx's features and search."""
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+WORD_PATTERN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _LOCK = threading.Lock()
 _decoders: dict[str, Any] = {}
 
@@ -129,7 +129,7 @@ def _recognize(pcm: np.ndarray, sr: int) -> Recognition:
 
 def words_of(text: str) -> list[str]:
     """Transcript -> lower-case words as the dictionary spells them (punctuation dropped)."""
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
+    return WORD_PATTERN.findall(text.lower().replace("\u2019", "'"))
 
 
 def _pronounce(decoder: Any, word: str) -> None:

@@ -13,11 +13,12 @@ import ctypes
 import logging
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from likeness.errors import InputError, LikenessError
-from likeness.speech.phonemes import espeak_to_arpabet, split_stress
+from likeness.speech.phonemes import SILENCE, Phone, espeak_to_arpabet, split_stress
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,25 @@ class PhonemeEvent:
     stress: int
 
 
+@dataclass(frozen=True, slots=True)
+class WordEvent:
+    """One word as espeak-ng spoke it: its start in the audio and its span in the text."""
+
+    start_s: float
+    text: str
+    end_mark: str
+    """Sentence punctuation right after the word in the text: ``"?"``, ``"!"``, ``"."`` or ``""``."""
+
+
+class Speech(NamedTuple):
+    """Synthesized speech: mono float32 audio in -1..1, its rate, phonemes and words."""
+
+    pcm: np.ndarray
+    sample_rate_hz: int
+    phonemes: list[PhonemeEvent]
+    words: list[WordEvent]
+
+
 @dataclass
 class _Engine:
     lib: ctypes.CDLL
@@ -130,9 +150,7 @@ def _use_voice(engine: _Engine, voice: str) -> None:
         engine.voice = voice
 
 
-def synthesize(
-    text: str, *, voice: str = DEFAULT_VOICE, rate_wpm: int = 175
-) -> tuple[np.ndarray, int, list[PhonemeEvent]]:
+def synthesize(text: str, *, voice: str = DEFAULT_VOICE, rate_wpm: int = 175) -> Speech:
     """Speak ``text`` and report exactly when each phoneme starts.
 
     Parameters
@@ -146,12 +164,9 @@ def synthesize(
 
     Returns
     -------
-    pcm : ndarray, float32, shape (n,)
-        Mono audio in -1..1.
-    sample_rate_hz : int
-        espeak-ng's output rate (22050).
-    events : list of PhonemeEvent
-        Phonemes in order, pauses included, with start times in seconds.
+    Speech
+        ``pcm`` float32 (n,) mono in -1..1 at ``sample_rate_hz`` (22050); ``phonemes``, pauses
+        included, and ``words``, in order with start times in seconds.
     """
     if not text.strip():
         raise InputError("text to speak is empty")
@@ -159,14 +174,18 @@ def synthesize(
         raise InputError(f"rate must be {MIN_RATE_WPM}..{MAX_RATE_WPM} words per minute, got {rate_wpm}")
     chunks: list[np.ndarray] = []
     raw_events: list[tuple[int, str]] = []
+    raw_words: list[tuple[int, int, int]] = []
 
     def collect(wav, n_samples, events):  # type: ignore[no-untyped-def]
         if n_samples > 0:
             chunks.append(np.ctypeslib.as_array(wav, shape=(n_samples,)).copy())
         i = 0
         while events[i].type != _EVENT_LIST_TERMINATED:
-            if events[i].type == _EVENT_PHONEME:
-                raw_events.append((events[i].sample, events[i].id.string.decode("ascii", "replace")))
+            event = events[i]
+            if event.type == _EVENT_PHONEME:
+                raw_events.append((event.sample, event.id.string.decode("ascii", "replace")))
+            elif event.type == _EVENT_WORD:
+                raw_words.append((event.sample, event.text_position, event.length))
             i += 1
         return 0
 
@@ -188,7 +207,43 @@ def synthesize(
     for sample, mnemonic in raw_events:
         name, stress = split_stress(mnemonic)
         events.append(PhonemeEvent(sample / sample_rate_hz, name, espeak_to_arpabet(name), stress))
-    return pcm, sample_rate_hz, events
+    return Speech(pcm, sample_rate_hz, events, _words(encoded, raw_words, sample_rate_hz))
+
+
+def _words(encoded: bytes, raw_words: list[tuple[int, int, int]], sr: int) -> list[WordEvent]:
+    """Word events -> words with the sentence punctuation that follows them in the text."""
+    words = []
+    text = encoded.decode("utf-8")
+    for sample, position, length in raw_words:
+        start = position - 1  # espeak-ng counts characters from 1
+        word = text[start : start + length]
+        after = text[start + length :].lstrip(" \"')\u201d")
+        words.append(WordEvent(sample / sr, word, after[:1] if after[:1] in "?!." else ""))
+    return words
+
+
+def phones_from_events(events: Sequence[PhonemeEvent], end_s: float) -> list[Phone]:
+    """Phoneme events -> contiguous phones ending at ``end_s``.
+
+    An event that is two ARPAbet phonemes (``"A@"`` -> AA R) is split evenly; its stress goes to
+    the first. Repeated pauses merge into one silence.
+    """
+    phones: list[Phone] = []
+    ends = [e.start_s for e in events[1:]] + [end_s]
+    for event, stop in zip(events, ends):
+        if stop <= event.start_s:
+            continue
+        parts = event.arpabet
+        bounds = np.linspace(event.start_s, stop, len(parts) + 1)
+        for k, phoneme in enumerate(parts):
+            if phoneme == SILENCE and phones and phones[-1].phoneme == SILENCE:
+                phones[-1] = Phone(phones[-1].start_s, float(bounds[k + 1]), SILENCE)
+                continue
+            phones.append(Phone(float(bounds[k]), float(bounds[k + 1]), phoneme,
+                                event.stress if k == 0 else 0))
+    if phones and phones[0].start_s > 0:
+        phones.insert(0, Phone(0.0, phones[0].start_s, SILENCE))
+    return phones
 
 
 def text_to_espeak_phonemes(text: str, *, voice: str = DEFAULT_VOICE) -> list[str]:
