@@ -113,6 +113,19 @@ class _Face:
         # Far from the jaw the weights are tiny but not zero; the forehead must not move at all.
         return np.clip((membership - 0.02) / 0.98, 0.0, 1.0)
 
+    def jaw_bone(self, points: np.ndarray) -> dict[str, np.ndarray]:
+        """Motion (n, 3) of points rigidly carried by the jaw bone, for the jaw shapes."""
+        relative = points - self.jaw_pivot
+        about_condyle = points - self.left_condyle
+        return {
+            # Opening wide, the condyles also glide forward, so the lips part mostly downward.
+            "jawOpen": relative @ _rotation_x(JAW_OPEN_RAD).T - relative + [0, -2 * _MM, 8 * _MM],
+            # Protrusion slides the condyles down the articular eminence as well as forward.
+            "jawForward": np.tile([0, -2 * _MM, 6 * _MM], (len(points), 1)),
+            # Sideways, the jaw turns about the condyle on the side it moves toward.
+            "jawLeft": about_condyle @ _rotation_y(JAW_SIDE_RAD).T - about_condyle,
+        }
+
     def lids(self, upper_mm, lower_mm, radius_m: float = 11 * _MM) -> np.ndarray:
         """Left-eye lid motion: per-lid displacement (3,) in mm, or a callable of the lid points."""
         p = self.p
@@ -169,9 +182,8 @@ def _left_fields(f: _Face) -> dict[str, np.ndarray]:
     half = f.left[:, None]
     upper_lip, lower_lip = f.upper_lip[:, None], f.lower_lip[:, None]
     jaw = f.jaw[:, None]
-    relative = p - f.jaw_pivot
-    jaw_open = jaw * (relative @ _rotation_x(JAW_OPEN_RAD).T - relative)
-    about_condyle = p - f.left_condyle
+    bone = f.jaw_bone(p)
+    jaw_open = jaw * bone["jawOpen"]
     toward_mouth_x = -(p[:, 0:1] - f.mouth_center[0]) * np.array([[1.0, 0.0, 0.0]])
     brow_inner = lm.LEFT_BROW_UPPER[-2:] + lm.LEFT_BROW_LOWER[-2:]
     both_brows_inner = brow_inner + tuple(int(i) for i in landmark_mirror()[list(brow_inner)])
@@ -198,10 +210,8 @@ def _left_fields(f: _Face) -> dict[str, np.ndarray]:
         "eyeLookUpLeft": f.lids((0, 2.0, 0.3), (0, 1.5, 0)),
         "eyeSquintLeft": f.lids((0, -1.0, 0), (0, 2.5, 0.5), radius_m=14 * _MM),
         "eyeWideLeft": f.lids((0, 2.5, 0.5), (0, -0.8, 0)),
-        # Protrusion slides the condyles down the articular eminence as well as forward.
-        "jawForward": jaw * np.array([0, -2 * _MM, 6 * _MM]),
-        # Sideways, the jaw turns about the condyle on the side it moves toward.
-        "jawLeft": jaw * (about_condyle @ _rotation_y(JAW_SIDE_RAD).T - about_condyle),
+        "jawForward": jaw * bone["jawForward"],
+        "jawLeft": jaw * bone["jawLeft"],
         "jawOpen": jaw_open,
         "mouthClose": -0.9 * f.lower_lip[:, None] * jaw_open,
         "mouthFunnel": f.lips[:, None] * (np.array([0, 0, 5 * _MM]) + 0.25 * toward_mouth_x)
@@ -280,6 +290,31 @@ def _build() -> np.ndarray:
     out = deltas.astype(np.float32)
     out.setflags(write=False)
     return out
+
+
+def jaw_bone_deltas_m(points_m: np.ndarray) -> np.ndarray:
+    """Displacements of points fixed to the jaw bone (teeth, tongue) for each blendshape.
+
+    Parameters
+    ----------
+    points_m : ndarray, shape (n, 3)
+        Head frame, metres.
+
+    Returns
+    -------
+    ndarray, float32, shape (52, n, 3)
+        Non-zero for jawOpen, jawForward, jawLeft and jawRight only: the same rigid motions the
+        landmark fields apply to the chin.
+    """
+    points = np.asarray(points_m, np.float64)
+    bone = _Face().jaw_bone(points)
+    deltas = np.zeros((N_BLENDSHAPES, len(points), 3))
+    for name, motion in bone.items():
+        deltas[INDEX[name]] = motion
+    # jawRight is jawLeft seen in a mirror: mirror the points, move them, mirror back.
+    flip = np.array([-1.0, 1.0, 1.0])
+    deltas[INDEX["jawRight"]] = _Face().jaw_bone(points * flip)["jawLeft"] * flip
+    return deltas.astype(np.float32)
 
 
 def blendshape_deltas_m() -> np.ndarray:
