@@ -32,7 +32,9 @@ MAX_REJECTED_MESSAGES = 100
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
 CLOSE_REFUSED = 4403
-CLOSE_NOT_FOUND = 4404
+LIVE_SOURCE = "live"
+"""The source of channels fed by publishers (the others name the file the server plays)."""
+MAX_CHANNEL_NAME = 64
 
 
 class Hub:
@@ -44,11 +46,16 @@ class Hub:
         self.records: list[dict[str, Any]] = []
         self.channels: dict[str, Channel] = {}
 
-    def channel(self, name: str, *, create: bool = False) -> Channel | None:
-        """The channel ``name``; made for a publisher when ``create`` is set."""
-        if name not in self.channels and create:
-            self.channels[name] = Channel(name, source="publisher")
-        return self.channels.get(name)
+    def join(self, name: str) -> Channel:
+        """The channel ``name``, opened for a live publisher if nobody has used it yet."""
+        if name not in self.channels:
+            self.channels[name] = Channel(name, source=LIVE_SOURCE)
+        return self.channels[name]
+
+    def leave(self, channel: Channel) -> None:
+        """Forget a live channel once its last viewer and publisher have gone."""
+        if channel.source == LIVE_SOURCE and not channel.viewers and not channel.n_publishers:
+            self.channels.pop(channel.name, None)
 
 
 Receive = Callable[[Session, bytes | None, str | None], Awaitable[None]]
@@ -67,11 +74,13 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
                       outbox_frames=hub.options.outbox_frames,
                       client=f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "")
     hub.sessions[session.id] = session
+    joined = False  # teardown undoes setup, so it runs only if setup did
     try:
         session.authorization = _authorize(hub.options, websocket)
         session.transition(SessionState.ACTIVE)
         if setup is not None:
             await setup(session)
+        joined = True
         await session.send_message(json.dumps({
             "type": "hello", "session": session.id, "kind": kind, "binary": binary,
             "names": NAMES, "server_ms": time.time() * 1e3,
@@ -99,7 +108,7 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
     finally:
         if session.state is not SessionState.CLOSED:
             session.transition(SessionState.CLOSED)
-        if teardown is not None:
+        if teardown is not None and joined:
             teardown(session)
         del hub.sessions[session.id]
         hub.records.append(_record(session))
@@ -151,37 +160,46 @@ async def _stats_loop(session: Session, interval_s: float) -> None:
 # -- the kinds ----------------------------------------------------------------------------------
 
 async def watch(hub: Hub, websocket: WebSocket, name: str) -> None:
-    """``/ws/watch/{name}``: receive the frames of a channel."""
-    channel = hub.channel(name)
-    if channel is None:
-        await websocket.close(CLOSE_NOT_FOUND, f"no channel {name!r}; channels: {sorted(hub.channels)}")
+    """``/ws/watch/{name}``: receive the frames of a channel (waiting for its publisher if need be)."""
+    if not await _valid_channel_name(websocket, name):
         return
 
     async def join(session: Session) -> None:
-        channel.viewers.add(session)
+        hub.join(name).viewers.add(session)
 
-    await run_session(hub, websocket, "watch", _no_more_messages, setup=join,
-                      teardown=channel.viewers.discard)
+    def leave(session: Session) -> None:
+        channel = hub.channels[name]
+        channel.viewers.discard(session)
+        hub.leave(channel)
+
+    await run_session(hub, websocket, "watch", _no_more_messages, setup=join, teardown=leave)
 
 
 async def publish(hub: Hub, websocket: WebSocket, name: str) -> None:
     """``/ws/publish/{name}``: send frames (``--send ws://...``) to everyone watching ``name``."""
-    if not name.replace("-", "").replace("_", "").isalnum() or len(name) > 64:
-        await websocket.close(CLOSE_POLICY, f"channel name {name!r}: expected letters, digits, - and _")
+    if not await _valid_channel_name(websocket, name):
         return
-    channel = hub.channel(name, create=True)
-    assert channel is not None
 
     async def on_frame(session: Session, data: bytes | None, text: str | None) -> None:
-        channel.publish(decode_published(data if data is not None else text or ""))
+        hub.channels[name].publish(decode_published(data if data is not None else text or ""))
 
     async def join(session: Session) -> None:
-        channel.n_publishers += 1
+        hub.join(name).n_publishers += 1
 
     def leave(session: Session) -> None:
+        channel = hub.channels[name]
         channel.n_publishers -= 1
+        hub.leave(channel)
 
     await run_session(hub, websocket, "publish", on_frame, setup=join, teardown=leave)
+
+
+async def _valid_channel_name(websocket: WebSocket, name: str) -> bool:
+    if name.replace("-", "").replace("_", "").isalnum() and len(name) <= MAX_CHANNEL_NAME:
+        return True
+    await websocket.close(CLOSE_POLICY, f"channel name {name[:80]!r}: expected up to "
+                          f"{MAX_CHANNEL_NAME} letters, digits, - and _")
+    return False
 
 
 async def talk(hub: Hub, websocket: WebSocket) -> None:
@@ -209,41 +227,47 @@ async def talk(hub: Hub, websocket: WebSocket) -> None:
 
 
 async def mirror(hub: Hub, websocket: WebSocket) -> None:
-    """``/ws/mirror``: camera JPEGs in (:func:`protocol.decode_image`), tracked frames out.
+    """``/ws/mirror``: camera JPEGs in (:func:`~likeness.server.protocol.decode_image`), frames out.
 
     Only the newest image waits to be tracked: an image that arrives while another is waiting
     replaces it and counts as dropped, so latency stays one image deep however fast the camera.
     """
     from likeness.server.mirror import MirrorPipeline
 
-    pipeline = await asyncio.to_thread(MirrorPipeline)
-    newest: dict[str, tuple[int, float, bytes, float]] = {}
+    newest: dict[str, tuple[bytes, float]] = {}
     arrived = asyncio.Event()
     worker: asyncio.Task[None] | None = None
 
-    async def track_forever(session: Session) -> None:
+    async def track_forever(session: Session, pipeline: MirrorPipeline) -> None:
         while True:
             await arrived.wait()
             arrived.clear()
-            _seq, capture_ms, jpeg, t_s = newest.pop("image")
-            frame = await asyncio.to_thread(pipeline, jpeg, t_s, session.stages)
+            jpeg, t_s = newest.pop("image")
+            try:
+                frame = await asyncio.to_thread(pipeline, jpeg, t_s, session.stages)
+            except LikenessError as e:  # one bad image, not the end of the session
+                session.n_rejected_messages += 1
+                await session.send_message(json.dumps({"type": "error", "message": str(e)}))
+                continue
             session.offer(frame)
 
     async def on_image(session: Session, data: bytes | None, text: str | None) -> None:
         if data is None:
-            raise InputError(f"mirror: expected a binary image message, got text {text[:80]!r}")
+            raise InputError(f"mirror: expected a binary image message, got text {(text or '')[:80]!r}")
         if len(data) > hub.options.max_image_bytes:
             raise InputError(f"mirror: image of {len(data)} bytes, expected at most "
                              f"{hub.options.max_image_bytes}")
-        seq, capture_ms, jpeg = decode_image(data)
+        _seq, capture_ms, jpeg = decode_image(data)
         if "image" in newest:
             session.n_dropped += 1
-        newest["image"] = (seq, capture_ms, jpeg, time.time() - session.started_s)
+        # Frame time on the session's clock from the client's capture stamp (ms since epoch).
+        newest["image"] = (jpeg, capture_ms / 1e3 - session.started_s)
         arrived.set()
 
     async def start(session: Session) -> None:
         nonlocal worker
-        worker = asyncio.create_task(track_forever(session))
+        pipeline = await asyncio.to_thread(MirrorPipeline)
+        worker = asyncio.create_task(track_forever(session, pipeline))
 
     def stop(session: Session) -> None:
         if worker is not None:

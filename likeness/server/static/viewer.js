@@ -1,0 +1,336 @@
+// The likeness viewer: a three.js avatar driven by face frames from a WebSocket session.
+// Query parameters start a session at once (the tests use them):
+//   ?session=watch&channel=NAME | ?session=talk | ?session=mirror, &binary=0|1, &avatar=ID
+import * as THREE from "three";
+import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
+import { decodeBinaryFrame, decodeJsonFrame, encodeImage } from "/static/protocol.js";
+import { LiveBuffer, Utterance } from "/static/playback.js";
+
+const BACKGROUND = 0x262a33;
+const PING_INTERVAL_MS = 2000;
+const CLIENT_STATS_INTERVAL_MS = 1000;
+const TALK_LEAD_S = 0.15;        // audio is scheduled this far ahead so it starts on time
+const MIRROR_INTERVAL_MS = 33;   // camera images sent at most ~30 per second, one in flight
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+// What tests (and curious users, from the console) can read.
+const state = window.likeness = {
+  avatarReady: false, avatarError: null, morphTargets: [], session: null, connected: false,
+  framesReceived: 0, framesMissing: 0, lastSeq: -1, lastWeights: null, networkLatencyMs: [],
+  server: {}, talkLog: [], utterances: [], errors: [],
+};
+
+// -- scene ---------------------------------------------------------------------------------------
+const canvas = $("view");
+const renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
+renderer.setPixelRatio(1);
+renderer.setSize(canvas.width, canvas.height, false);
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(BACKGROUND);
+scene.add(new THREE.HemisphereLight(0xffffff, 0x404050, 1.6));
+const key = new THREE.DirectionalLight(0xffffff, 2.0);
+key.position.set(0.3, 0.5, 1.0);
+scene.add(key);
+const camera = new THREE.PerspectiveCamera(25, 1, 0.01, 100);
+const head = new THREE.Group();  // rotated by the head pose, about the head origin
+scene.add(head);
+let drive = { meshes: [], eyes: { left: null, right: null } };
+let names = [];                   // ARKit names in weight order, from the server's hello
+
+async function loadAvatar(url) {
+  state.avatarReady = false;
+  const gltf = await new GLTFLoader().loadAsync(url);
+  head.clear();
+  head.add(gltf.scene);
+  const meshes = [], found = new Set();
+  gltf.scene.traverse((node) => {
+    if (node.morphTargetDictionary) { meshes.push(node); Object.keys(node.morphTargetDictionary).forEach((n) => found.add(n)); }
+  });
+  drive = { meshes, eyes: { left: findEye(gltf.scene, "left"), right: findEye(gltf.scene, "right") } };
+  state.morphTargets = [...found].sort();
+  frameCamera(gltf.scene);
+  state.avatarReady = true;
+}
+
+function findEye(root, side) {
+  const short = side[0];
+  const pattern = new RegExp(`(eye.*(${side}|[_.]${short}$))|(${side}.*eye)`, "i");
+  let match = null;
+  root.traverse((node) => { if (!match && !node.isMesh && pattern.test(node.name)) match = node; });
+  return match && { node: match, rest: match.quaternion.clone() };
+}
+
+function frameCamera(object) {
+  const box = new THREE.Box3().setFromObject(object);
+  const center = box.getCenter(new THREE.Vector3()), size = box.getSize(new THREE.Vector3());
+  const distance = (Math.max(size.x, size.y) * 0.62) / Math.tan(THREE.MathUtils.degToRad(camera.fov / 2));
+  camera.position.set(center.x, center.y, center.z + size.z / 2 + distance);
+  camera.near = distance / 100; camera.far = distance * 10;
+  camera.lookAt(center);
+  camera.updateProjectionMatrix();
+}
+
+const euler = new THREE.Euler(0, 0, 0, "YXZ"), eyeTurn = new THREE.Quaternion();
+function applyPose(pose) {
+  for (const mesh of drive.meshes) {
+    const dict = mesh.morphTargetDictionary, influences = mesh.morphTargetInfluences;
+    for (let k = 0; k < names.length; k++) {
+      const index = dict[names[k]];
+      if (index !== undefined) influences[index] = pose.weights[k];
+    }
+  }
+  head.quaternion.set(...pose.headRotation);
+  for (const [side, offset] of [["left", 0], ["right", 2]]) {
+    const eye = drive.eyes[side];
+    if (!eye) continue;
+    euler.set(pose.eyes[offset + 1], pose.eyes[offset], 0, "YXZ");
+    eye.node.quaternion.copy(eye.rest).multiply(eyeTurn.setFromEuler(euler));
+  }
+  state.lastWeights = pose.weights;
+}
+
+// -- status panel --------------------------------------------------------------------------------
+const renderTimes = [];
+function showStatus() {
+  const now = performance.now();
+  const fps = renderTimes.filter((t) => t > now - 1000).length;
+  const latency = state.networkLatencyMs.slice(-120).sort((a, b) => a - b);
+  const pct = (p) => latency.length ? latency[Math.min(latency.length - 1, Math.floor(p * latency.length))].toFixed(1) : "–";
+  const rows = {
+    session: state.session ? `${state.session.kind} ${state.session.id}` : "none",
+    connected: state.connected ? "yes" : "no",
+    "display fps": fps,
+    "frames/s from server": state.server.fps ?? "–",
+    "server→page ms (median / p95)": `${pct(0.5)} / ${pct(0.95)}`,
+    "dropped (server / missing here)": `${state.server.frames_dropped ?? 0} / ${state.framesMissing}`,
+    "interpolation delay ms": (live.delayS * 1000).toFixed(0),
+  };
+  for (const [stage, figures] of Object.entries(state.server.latency_ms || {})) {
+    rows[`${stage} ms (median / p95)`] = `${figures.median_ms} / ${figures.p95_ms}`;
+  }
+  $("status").replaceChildren(...Object.entries(rows).flatMap(([k, v]) => {
+    const dt = document.createElement("dt"), dd = document.createElement("dd");
+    dt.textContent = k; dd.textContent = String(v);
+    return [dt, dd];
+  }));
+}
+
+function say(text, isError = false) {
+  $("message").textContent = text;
+  if (isError) state.errors.push(text);
+}
+
+// -- sessions ------------------------------------------------------------------------------------
+const live = new LiveBuffer();
+let socket = null, clockOffsetMs = 0, bestRttMs = Infinity, timers = [];
+let talk = { context: null, analyser: null, current: null, pendingMessage: null };
+
+function startSession(kind, { channel, binary }) {
+  stopSession();
+  const query = new URLSearchParams({ binary: binary ? "1" : "0" });
+  for (const name of ["grant", "context"]) if (params.get(name)) query.set(name, params.get(name));
+  const path = kind === "watch" ? `/ws/watch/${encodeURIComponent(channel)}` : `/ws/${kind}`;
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}?${query}`);
+  socket.binaryType = "arraybuffer";
+  socket.onopen = () => { state.connected = true; };
+  socket.onclose = (event) => {
+    state.connected = false;
+    if (event.code !== 1000 && event.code !== 1005) say(`session closed (${event.code}): ${event.reason}`, true);
+  };
+  socket.onmessage = (event) => onMessage(event.data);
+  $("say-form").hidden = kind !== "talk";
+}
+
+function stopSession() {
+  timers.forEach(clearInterval);
+  timers = [];
+  if (socket) socket.close(1000);
+  socket = null;
+  live.reset();
+  Object.assign(state, { session: null, framesReceived: 0, framesMissing: 0, lastSeq: -1 });
+}
+
+function onMessage(data) {
+  if (data instanceof ArrayBuffer) {
+    if (new Uint8Array(data, 0, 4).every((b, i) => b === "RIFF".charCodeAt(i))) return playUtterance(data);
+    return onFrame(decodeBinaryFrame(data));
+  }
+  const message = JSON.parse(data);
+  switch (message.type) {
+    case "frame": return onFrame(decodeJsonFrame(message));
+    case "hello":
+      names = message.names;
+      state.session = { id: message.session, kind: message.kind };
+      clockOffsetMs = message.server_ms - Date.now();
+      timers.push(setInterval(ping, PING_INTERVAL_MS), setInterval(reportStats, CLIENT_STATS_INTERVAL_MS));
+      ping();
+      if (message.kind === "mirror") startCamera();
+      return;
+    case "pong": {
+      const now = Date.now(), rtt = now - message.client_ms;
+      if (rtt <= bestRttMs) { bestRttMs = rtt; clockOffsetMs = message.server_ms - (message.client_ms + now) / 2; }
+      return;
+    }
+    case "stats": state.server = message; return;
+    case "utterance": talk.pendingMessage = message; return;
+    case "error": say(message.message, true); return;
+  }
+}
+
+function onFrame(frame) {
+  state.framesReceived++;
+  if (state.lastSeq >= 0 && frame.seq > state.lastSeq + 1) state.framesMissing += frame.seq - state.lastSeq - 1;
+  state.lastSeq = frame.seq;
+  state.networkLatencyMs.push(Date.now() + clockOffsetMs - frame.sentMs);
+  if (state.networkLatencyMs.length > 1000) state.networkLatencyMs.splice(0, 500);
+  live.push(frame, performance.now() / 1000);
+}
+
+function ping() {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping", client_ms: Date.now() }));
+}
+
+function reportStats() {
+  if (!socket || socket.readyState !== WebSocket.OPEN) return;
+  const latency = state.networkLatencyMs.slice(-120).sort((a, b) => a - b);
+  socket.send(JSON.stringify({
+    type: "stats", frames_received: state.framesReceived, frames_missing: state.framesMissing,
+    display_fps: renderTimes.filter((t) => t > performance.now() - 1000).length,
+    network_median_ms: latency.length ? latency[Math.floor(latency.length / 2)] : null,
+  }));
+}
+
+// -- talk: the animation runs on the audio clock, so sound and face cannot drift apart -----------
+function audioContext() {
+  if (!talk.context) {
+    talk.context = new AudioContext();
+    talk.analyser = talk.context.createAnalyser();
+    talk.analyser.fftSize = 512;
+    talk.analyser.connect(talk.context.destination);
+  }
+  return talk.context;
+}
+
+async function playUtterance(wav) {
+  const message = talk.pendingMessage;
+  talk.pendingMessage = null;
+  if (!message) return say("audio arrived without its animation", true);
+  const context = audioContext();
+  await context.resume();
+  const buffer = await context.decodeAudioData(wav);
+  const source = context.createBufferSource();
+  source.buffer = buffer;
+  source.connect(talk.analyser);
+  const startS = context.currentTime + TALK_LEAD_S;
+  source.start(startS);
+  const utterance = { animation: new Utterance(message), startS, durationS: buffer.duration, id: message.id };
+  talk.current = utterance;
+  state.utterances.push({ id: message.id, durationS: buffer.duration, sampleRate: context.sampleRate });
+  source.onended = () => { if (talk.current === utterance) talk.current = null; };
+}
+
+// Seconds of the current utterance's audio being heard now (output latency included).
+function audiblePositionS() {
+  const context = talk.context, ts = context.getOutputTimestamp();
+  const contextS = ts.contextTime + (performance.now() - ts.performanceTime) / 1000;
+  return contextS - talk.current.startS;
+}
+
+const analyserSamples = new Float32Array(512);
+function talkPose() {
+  if (!talk.current) return null;
+  const audioS = audiblePositionS();
+  if (audioS < 0) return null;
+  const pose = talk.current.animation.sample(audioS);
+  talk.analyser.getFloatTimeDomainData(analyserSamples);
+  let sum = 0;
+  for (const v of analyserSamples) sum += v * v;
+  const processedS = talk.context.currentTime - talk.current.startS;
+  state.talkLog.push({ utterance: talk.current.id, audioS, animS: pose.shownTS, processedS,
+                       rms: Math.sqrt(sum / analyserSamples.length), perfMs: performance.now() });
+  return pose;
+}
+
+// -- mirror: the webcam, one JPEG in flight at a time -------------------------------------------
+async function startCamera() {
+  const video = $("camera");
+  try {
+    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+  } catch (error) {
+    return say(`camera: ${error.message}`, true);
+  }
+  await video.play();
+  const grab = document.createElement("canvas");
+  grab.width = video.videoWidth; grab.height = video.videoHeight;
+  let seq = 0, busy = false;
+  timers.push(setInterval(() => {
+    if (busy || !socket || socket.readyState !== WebSocket.OPEN || socket.bufferedAmount > 0) return;
+    busy = true;
+    grab.getContext("2d").drawImage(video, 0, 0);
+    const captureMs = Date.now();
+    grab.toBlob(async (blob) => {
+      if (blob && socket) socket.send(encodeImage(seq++, captureMs, await blob.arrayBuffer()));
+      busy = false;
+    }, "image/jpeg", 0.8);
+  }, MIRROR_INTERVAL_MS));
+}
+
+// -- the render loop -----------------------------------------------------------------------------
+function animate() {
+  requestAnimationFrame(animate);
+  const pose = talkPose() ?? live.sample(performance.now() / 1000);
+  if (pose && names.length) applyPose(pose);
+  renderer.render(scene, camera);
+  const now = performance.now();
+  renderTimes.push(now);
+  while (renderTimes[0] < now - 2000) renderTimes.shift();
+}
+
+// -- controls ------------------------------------------------------------------------------------
+async function listChannels() {
+  const channels = await (await fetch("/api/channels")).json();
+  $("channel").replaceChildren(...channels.map((c) => new Option(`${c.name} (${c.source})`, c.name)));
+}
+
+$("session-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  startSession($("session-kind").value, { channel: $("channel").value, binary: $("binary").checked });
+});
+$("session-kind").addEventListener("change", () => { $("channel-field").hidden = $("session-kind").value !== "watch"; });
+$("say-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  audioContext().resume();  // inside the click: browsers only start audio on a user gesture
+  socket?.send(JSON.stringify({ type: "say", text: $("say-text").value }));
+});
+$("avatar-file").addEventListener("change", async () => {
+  const file = $("avatar-file").files[0];
+  if (!file) return;
+  const response = await fetch("/api/avatars", {
+    method: "POST", body: file, headers: { "Content-Type": "model/gltf-binary", "X-Filename": file.name },
+  });
+  const body = await response.json();
+  if (!response.ok) return say(`${file.name}: ${body.detail}`, true);
+  await loadAvatar(body.url);
+  say(body.missing.length ? `${file.name}: loaded; it cannot show ${body.missing.join(", ")}` : `${file.name}: loaded`);
+});
+
+async function main() {
+  animate();
+  setInterval(showStatus, 500);
+  listChannels().catch((error) => say(`channels: ${error.message}`, true));
+  const avatar = params.get("avatar");
+  try {
+    await loadAvatar(avatar ? `/api/avatars/${encodeURIComponent(avatar)}.glb` : "/api/avatars/default.glb");
+  } catch (error) {
+    state.avatarError = String(error.message || error);
+    say(`avatar: ${state.avatarError}`, true);
+  }
+  const kind = params.get("session");
+  if (kind) {
+    $("session-kind").value = kind;
+    startSession(kind, { channel: params.get("channel") || "", binary: params.get("binary") !== "0" });
+  }
+}
+main();
