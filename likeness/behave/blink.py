@@ -50,6 +50,7 @@ class BlinkOptions:
     gaze_blink_min_deg: float = 15.0       # gaze shifts below this never trigger a blink
     gaze_blink_full_deg: float = 45.0      # ... and from this size on almost always do
     pause_blink_probability: float = 0.3   # chance of a blink when speech pauses
+    pause_min_s: float = 0.2               # silences shorter than this are not pauses
 
     def __post_init__(self) -> None:
         rates = (self.rate_rest_per_min, self.rate_speaking_per_min, self.rate_attending_per_min)
@@ -115,7 +116,8 @@ class Blink:
         self._last_t: float | None = None
         self._last_gaze: tuple[float, float] | None = None
         self._shift_deg = 0.0
-        self._was_speaking = False
+        self._silent_since: float | None = None
+        self._pause_counted = True
         self._double_at: float | None = None
         # Start part-way into an interval, as if the face had been blinking before the take.
         self._clock = 0.0
@@ -157,9 +159,8 @@ class Blink:
             cause, self._double_at = "double", None
         if self._gaze_shift_triggers(gaze, dt):
             cause = cause or "gaze"
-        if self._was_speaking and not speaking and self.rng.random() < o.pause_blink_probability:
+        if self._pause_starts(t_s, speaking) and self.rng.random() < o.pause_blink_probability:
             cause = cause or "pause"
-        self._was_speaking = speaking
 
         last = self.events[-1] if self.events else None
         free = last is None or t_s >= last.end_s + (0.0 if cause == "double" else o.min_interval_s)
@@ -191,6 +192,19 @@ class Blink:
         self._interval = self._draw_interval()
         if cause != "double" and self.rng.random() < o.double_probability:
             self._double_at = event.end_s + self.rng.uniform(0.03, 0.15)
+
+    def _pause_starts(self, t_s: float, speaking: bool) -> bool:
+        """True once per pause in speech, when it has lasted ``pause_min_s``: shorter silences
+        are stop closures and breaths inside a phrase."""
+        if speaking:
+            self._silent_since, self._pause_counted = None, False
+            return False
+        if self._silent_since is None:
+            self._silent_since = t_s
+        if self._pause_counted or t_s - self._silent_since < self.options.pause_min_s:
+            return False
+        self._pause_counted = True
+        return True
 
     def _gaze(self, frame: FaceFrame) -> tuple[float, float]:
         """Line of sight in camera space: the head's facing direction plus the mean eye angles."""

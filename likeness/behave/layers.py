@@ -127,7 +127,8 @@ def emotion_events(animation: Animation, emotion: str, *, text: str | None,
 
 def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, text: str | None = None,
                     audio: np.ndarray | None = None, sr: int | None = None, emotion: str = "auto",
-                    look_at: str | tuple[float, float, float] = "camera", seed: int = 0) -> Animation:
+                    look_at: str | tuple[float, float, float] = "camera", seed: int = 0,
+                    events: list[dict[str, Any]] | None = None) -> Animation:
     """Add behaviour layers to a whole take.
 
     Parameters
@@ -149,6 +150,9 @@ def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, tex
     look_at : "camera", "ahead" or (x, y, z) in metres, camera space
     seed : int
         Seed of every random draw: the same inputs and seed give the same output.
+    events : list of dict, optional
+        Emotion events (``start_s``, ``end_s``, ``emotion``, ``intensity``) to show instead of
+        those read from ``text`` / ``emotion``.
 
     Returns
     -------
@@ -164,7 +168,8 @@ def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, tex
     tracks = dict(animation.tracks)
     weights = animation.weights
     if "emotion" in chosen:
-        events = emotion_events(animation, emotion, text=text, speaking=speaking)
+        if events is None:
+            events = emotion_events(animation, emotion, text=text, speaking=speaking)
         arousal = arousal_curve(audio, sr, animation.t_s) if audio is not None and sr else None
         keep_mouth = bool(speaking.any())
         weights = compose_emotion(weights, events_weights(animation.t_s, events, arousal),

@@ -1,0 +1,365 @@
+"""VR upper-face completion: infer what a headset hides (brows, lids, cheek squint, nose) from
+what stays visible (mouth, jaw, cheek puff, tongue, and the eye tracker's gaze).
+
+Three plain numpy models are fitted and the one with the lowest error on held-out takes wins:
+
+- ``gaussian``: the conditional mean of a joint Gaussian over features and hidden channels, the
+  covariance shrunk toward its diagonal by the Schaefer-Strimmer formula (no tuning);
+- ``ridge``: linear least squares with an L2 penalty chosen on the held-out take;
+- ``mlp``: one tanh hidden layer trained with Adam, stopped early on the held-out take.
+
+Features are the visible weights at each frame and the same weights low-passed over half a
+second, since expressions outlast the mouth shapes of speech. A model file is a ``.npz`` that
+holds the chosen model, the feature standardisation, the person's mean and the validation
+errors of every candidate beside the zeros and person-mean baselines.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES, REGIONS
+from likeness.errors import InputError
+from likeness.fileio import atomic_output, existing_file
+from likeness.frame import Animation
+
+log = logging.getLogger(__name__)
+
+HIDDEN: dict[str, tuple[int, ...]] = {
+    "upper": tuple(sorted(
+        REGIONS["brows"] + REGIONS["eyelids"] + REGIONS["nose"]
+        + (INDEX["cheekSquintLeft"], INDEX["cheekSquintRight"])
+    )),
+}
+"""Channel sets a headset can hide. ``upper``: brows, blink/squint/wide, cheek squint, nose;
+gaze (eyeLook) stays visible, as headsets track the eyes."""
+
+KINDS = ("gaussian", "ridge", "mlp")
+SMOOTH_S = 0.5
+FORMAT_VERSION = 1
+PRIOR_PATH = Path(__file__).parent / "data" / "completion_prior.npz"
+BLINKS = (INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"])
+
+
+def hidden_channels(hidden: str) -> tuple[int, ...]:
+    """Indices of a hidden set by name."""
+    if hidden not in HIDDEN:
+        raise InputError(f"unknown hidden set {hidden!r}, expected one of {', '.join(HIDDEN)}")
+    return HIDDEN[hidden]
+
+
+def visible_channels(hidden: Sequence[int]) -> tuple[int, ...]:
+    """Every channel not in ``hidden``."""
+    return tuple(i for i in range(N_BLENDSHAPES) if i not in set(hidden))
+
+
+def features(animation: Animation, visible: Sequence[int]) -> np.ndarray:
+    """(n, 2 * n_visible) features: visible weights now and low-passed over ``SMOOTH_S``."""
+    x = animation.weights[:, visible].astype(np.float64)
+    alpha = 1.0 - np.exp(-1.0 / (SMOOTH_S * animation.fps))
+    smooth = np.empty_like(x)
+    state = x[0] if len(x) else np.zeros(x.shape[1])
+    for i in range(len(x)):  # causal, so streaming completion matches whole-take completion
+        state = state + alpha * (x[i] - state)
+        smooth[i] = state
+    return np.hstack([x, smooth])
+
+
+# -- models ------------------------------------------------------------------------------------
+
+
+def fit_gaussian(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Conditional-Gaussian regression, covariance shrunk toward its diagonal; x, y standardised."""
+    z = np.hstack([x, y])
+    n = len(z)
+    zc = z - z.mean(axis=0)
+    cov = zc.T @ zc / n
+    diag = np.diag(cov)
+    # Optimal shrinkage intensity toward the diagonal (Schaefer & Strimmer 2005, target D): the
+    # summed variance of the off-diagonal entries over their summed squares.
+    row_sq = np.sum(zc * zc, axis=1)
+    var_off = (np.mean(row_sq**2) - np.sum(np.mean(zc**4, axis=0))
+               - (np.sum(cov**2) - np.sum(diag**2))) / n
+    shrink = float(np.clip(var_off / max(np.sum(cov**2) - np.sum(diag**2), 1e-12), 0.0, 1.0))
+    sigma = (1 - shrink) * cov + shrink * np.diag(diag)
+    k = x.shape[1]
+    coef = np.linalg.solve(sigma[:k, :k] + 1e-6 * np.eye(k), sigma[:k, k:])
+    return {"coef": coef, "bias": y.mean(axis=0) - x.mean(axis=0) @ coef}
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float) -> dict[str, np.ndarray]:
+    """Ridge regression with an unpenalised intercept."""
+    xm, ym = x.mean(axis=0), y.mean(axis=0)
+    xc = x - xm
+    coef = np.linalg.solve(xc.T @ xc + penalty * len(x) * np.eye(x.shape[1]), xc.T @ (y - ym))
+    return {"coef": coef, "bias": ym - xm @ coef}
+
+
+def fit_mlp(x: np.ndarray, y: np.ndarray, *, n_epochs: int, seed: int, n_hidden: int = 48,
+            x_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
+            ) -> tuple[dict[str, np.ndarray], int]:
+    """One-hidden-layer tanh network, Adam, mean squared error.
+
+    With validation data, returns the parameters of the epoch with the lowest validation error
+    and that epoch's count (early stopping); else trains for ``n_epochs``.
+    """
+    rng = np.random.default_rng(seed)
+    params = {
+        "w1": rng.normal(0, 1 / np.sqrt(x.shape[1]), (x.shape[1], n_hidden)),
+        "b1": np.zeros(n_hidden),
+        "w2": rng.normal(0, 1 / np.sqrt(n_hidden), (n_hidden, y.shape[1])),
+        "b2": y.mean(axis=0),
+    }
+    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
+    best, best_epoch, best_err = {k: v.copy() for k, v in params.items()}, n_epochs, np.inf
+    step, rate, batch = 0, 3e-3, 256
+    for epoch in range(1, n_epochs + 1):
+        for rows in np.array_split(rng.permutation(len(x)), max(1, len(x) // batch)):
+            h = np.tanh(x[rows] @ params["w1"] + params["b1"])
+            err = (h @ params["w2"] + params["b2"] - y[rows]) * (2.0 / len(rows))
+            dh = (err @ params["w2"].T) * (1 - h * h)
+            grads = {"w2": h.T @ err + 1e-4 * params["w2"], "b2": err.sum(0),
+                     "w1": x[rows].T @ dh + 1e-4 * params["w1"], "b1": dh.sum(0)}
+            step += 1
+            for k, g in grads.items():
+                m, v = moments[k]
+                m[:] = 0.9 * m + 0.1 * g
+                v[:] = 0.999 * v + 0.001 * g * g
+                params[k] -= rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        if x_val is not None and y_val is not None:
+            val = float(np.mean((predict_raw("mlp", params, x_val) - y_val) ** 2))
+            if val < best_err:
+                best, best_epoch, best_err = {k: v.copy() for k, v in params.items()}, epoch, val
+    return (best, best_epoch) if x_val is not None else (params, n_epochs)
+
+
+def predict_raw(kind: str, params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Model output for standardised features (hidden channels in standardised units)."""
+    if kind == "mlp":
+        return np.tanh(x @ params["w1"] + params["b1"]) @ params["w2"] + params["b2"]
+    return x @ params["coef"] + params["bias"]
+
+
+# -- training and the model file ----------------------------------------------------------------
+
+
+@dataclass
+class CompletionModel:
+    """A fitted completion model (see the module docstring)."""
+
+    kind: str
+    hidden: tuple[int, ...]
+    params: dict[str, np.ndarray]
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: np.ndarray
+    y_scale: np.ndarray
+    person_mean: np.ndarray
+    report: dict[str, Any]
+
+    @property
+    def visible(self) -> tuple[int, ...]:
+        return visible_channels(self.hidden)
+
+    def predict(self, animation: Animation) -> np.ndarray:
+        """(n, n_hidden) hidden weights in 0..1 for ``animation``'s visible channels."""
+        if not len(animation):
+            return np.zeros((0, len(self.hidden)), np.float32)
+        x = (features(animation, self.visible) - self.x_mean) / self.x_scale
+        y = predict_raw(self.kind, self.params, x) * self.y_scale + self.y_mean
+        return np.clip(y, 0.0, 1.0).astype(np.float32)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model as ``.npz`` (atomically)."""
+        arrays = {f"param_{k}": v for k, v in self.params.items()}
+        meta = {"format": "likeness.completion", "version": FORMAT_VERSION, "kind": self.kind,
+                "hidden": [NAMES[i] for i in self.hidden], "smooth_s": SMOOTH_S, "report": self.report}
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, meta=np.array(json.dumps(meta)), x_mean=self.x_mean,
+                            x_scale=self.x_scale, y_mean=self.y_mean, y_scale=self.y_scale,
+                            person_mean=self.person_mean, **arrays)
+        with atomic_output(path, suffix=".npz") as tmp:
+            tmp.write_bytes(buffer.getvalue())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "CompletionModel":
+        """Read a model written by :meth:`save`; InputError naming the file if it is not one."""
+        p = existing_file(path, "completion model")
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                arrays = {k: data[k] for k in data.files if k != "meta"}
+            if meta.get("format") != "likeness.completion" or meta.get("version") != FORMAT_VERSION:
+                raise InputError(f"{p}: not a likeness completion model (format {meta.get('format')!r}, "
+                                 f"version {meta.get('version')!r}), expected version {FORMAT_VERSION}")
+            hidden = tuple(INDEX[name] for name in meta["hidden"])
+            model = cls(meta["kind"], hidden,
+                        {k[len("param_"):]: v for k, v in arrays.items() if k.startswith("param_")},
+                        arrays["x_mean"], arrays["x_scale"], arrays["y_mean"], arrays["y_scale"],
+                        arrays["person_mean"], meta["report"])
+        except InputError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise InputError(f"{p}: not a readable completion model (.npz): {e}") from e
+        if model.kind not in KINDS or model.x_mean.shape != (2 * len(model.visible),):
+            raise InputError(f"{p}: inconsistent completion model (kind {model.kind!r}, "
+                             f"{model.x_mean.shape} feature means for {len(model.visible)} visible channels)")
+        return model
+
+
+def rmse_per_channel(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
+    """(n_channels,) root-mean-square error over frames."""
+    return np.sqrt(np.mean((predicted - actual) ** 2, axis=0))
+
+
+def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[str] = KINDS,
+          seed: int = 0, n_epochs: int = 40) -> CompletionModel:
+    """Fit every model kind, keep the best on held-out data, refit it on all takes.
+
+    Parameters
+    ----------
+    takes : sequence of Animation
+        Full-face takes of one person (tracked or Live Link Face CSV). With two or more, the
+        last is held out for choosing; with one, its last quarter is.
+    hidden : str
+        Name of the hidden channel set (:data:`HIDDEN`).
+    kinds : sequence of str
+        Candidates among :data:`KINDS`.
+    seed : int
+    n_epochs : int
+        Upper bound on MLP epochs (early stopping picks fewer).
+
+    Returns
+    -------
+    CompletionModel
+        ``report`` holds per-channel validation RMSE of every candidate and of the zeros and
+        person-mean baselines, and which kind won.
+    """
+    bad = [k for k in kinds if k not in KINDS]
+    if bad or not kinds:
+        raise InputError(f"model kinds must be among {', '.join(KINDS)}, got {list(kinds)}")
+    takes = [t for t in takes if len(t)]
+    if not takes or sum(len(t) for t in takes) < 120:
+        raise InputError(f"training needs at least 120 frames of full-face takes, got {sum(len(t) for t in takes)}")
+    hidden_idx = hidden_channels(hidden)
+    visible = visible_channels(hidden_idx)
+    blocks = [(features(t, visible), t.weights[:, hidden_idx].astype(np.float64)) for t in takes]
+    if len(blocks) >= 2:
+        fit_blocks, val_blocks = blocks[:-1], blocks[-1:]
+    else:
+        cut = int(0.75 * len(blocks[0][0]))
+        fit_blocks = [(blocks[0][0][:cut], blocks[0][1][:cut])]
+        val_blocks = [(blocks[0][0][cut:], blocks[0][1][cut:])]
+    x_fit, y_fit = (np.vstack(b) for b in zip(*fit_blocks))
+    x_val, y_val = (np.vstack(b) for b in zip(*val_blocks))
+    candidates = {}
+    scores = {}
+    stats = _standardiser(x_fit, y_fit)
+    xs, ys, xv = _scale(x_fit, stats[0], stats[1]), _scale(y_fit, stats[2], stats[3]), _scale(x_val, stats[0], stats[1])
+    yv = _scale(y_val, stats[2], stats[3])
+    for kind in kinds:
+        if kind == "gaussian":
+            params, setting = fit_gaussian(xs, ys), {}
+        elif kind == "ridge":
+            fits = {pen: fit_ridge(xs, ys, pen) for pen in (1e-4, 1e-3, 1e-2, 1e-1, 1.0)}
+            pen = min(fits, key=lambda p: np.mean((predict_raw("ridge", fits[p], xv) - yv) ** 2))
+            params, setting = fits[pen], {"penalty": pen}
+        else:
+            params, epochs = fit_mlp(xs, ys, n_epochs=n_epochs, seed=seed, x_val=xv, y_val=yv)
+            setting = {"epochs": epochs}
+        predicted = np.clip(predict_raw(kind, params, xv) * stats[3] + stats[2], 0.0, 1.0)
+        candidates[kind] = setting
+        scores[kind] = rmse_per_channel(predicted, y_val)
+    scores["zeros"] = rmse_per_channel(np.zeros_like(y_val), y_val)
+    scores["person_mean"] = rmse_per_channel(np.broadcast_to(y_fit.mean(axis=0), y_val.shape), y_val)
+    best = min(kinds, key=lambda k: float(np.mean(scores[k] ** 2)))
+    log.info("completion: %s", {k: round(float(np.sqrt(np.mean(v**2))), 4) for k, v in scores.items()})
+
+    x_all, y_all = (np.vstack(b) for b in zip(*blocks))
+    stats = _standardiser(x_all, y_all)
+    xs, ys = _scale(x_all, stats[0], stats[1]), _scale(y_all, stats[2], stats[3])
+    if best == "gaussian":
+        params = fit_gaussian(xs, ys)
+    elif best == "ridge":
+        params = fit_ridge(xs, ys, candidates["ridge"]["penalty"])
+    else:
+        params, _ = fit_mlp(xs, ys, n_epochs=max(1, candidates["mlp"]["epochs"]), seed=seed)
+    report = {
+        "chosen": best,
+        "settings": candidates,
+        "channels": [NAMES[i] for i in hidden_idx],
+        "validation_rmse": {k: [round(float(v), 5) for v in s] for k, s in scores.items()},
+        "n_frames": int(len(x_all)),
+        "n_takes": len(takes),
+    }
+    return CompletionModel(best, hidden_idx, params, *stats, person_mean=y_all.mean(axis=0), report=report)
+
+
+def _standardiser(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Means and scales of features and targets (constant columns get scale 1)."""
+    def scale(a: np.ndarray) -> np.ndarray:
+        s = a.std(axis=0)
+        return np.where(s > 1e-6, s, 1.0)
+
+    return x.mean(axis=0), scale(x), y.mean(axis=0), scale(y)
+
+
+def _scale(a: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return (a - mean) / scale
+
+
+# -- use -----------------------------------------------------------------------------------------
+
+
+def load_prior() -> CompletionModel:
+    """The built-in model, trained on synthetic people (``python -m likeness.behave.make_prior``)."""
+    if not PRIOR_PATH.exists():
+        raise InputError(f"{PRIOR_PATH}: the built-in completion prior is missing; "
+                         "run python -m likeness.behave.make_prior")
+    return CompletionModel.load(PRIOR_PATH)
+
+
+def complete(animation: Animation, model: CompletionModel | None = None, *, add_blinks: bool = True,
+             seed: int = 0) -> Animation:
+    """``animation`` with its hidden channels inferred from the visible ones.
+
+    Parameters
+    ----------
+    animation : Animation
+        A take whose hidden channels are missing or unreliable (their values are ignored).
+    model : CompletionModel, optional
+        A person's own model (:func:`train`); the built-in prior when not given.
+    add_blinks : bool
+        Add stochastic blinks (:class:`likeness.behave.blink.Blink`) when the blink channels are
+        hidden: a regression gives only the slow lid level, never the blinks themselves.
+    seed : int
+        Seed of the added blinks.
+
+    Returns
+    -------
+    Animation
+        A new take; ``metadata["completion"]`` names the model kind and the channels filled.
+    """
+    model = model or load_prior()
+    weights = animation.weights.copy()
+    weights[:, model.hidden] = model.predict(animation)
+    out = Animation(fps=animation.fps, t_s=animation.t_s, weights=weights,
+                    head_rotation=animation.head_rotation,
+                    head_translation_m=animation.head_translation_m, eyes_rad=animation.eyes_rad,
+                    confidence=animation.confidence, found=animation.found,
+                    landmarks=animation.landmarks, tracks=dict(animation.tracks),
+                    metadata={**animation.metadata, "completion": {
+                        "kind": model.kind, "channels": [NAMES[i] for i in model.hidden]}})
+    if add_blinks and set(BLINKS) <= set(model.hidden) and len(out):
+        from likeness.behave.layers import apply_behaviour
+
+        out = apply_behaviour(out, ("blink",), seed=seed)
+    return out
