@@ -17,8 +17,13 @@ from likeness.errors import ConsentError, InputError, LikenessError
 
 COMMAND_MODULES = (
     "likeness.commands.bench",
+    "likeness.commands.track",
     "likeness.commands.relay",
     "likeness.commands.batch",
+    "likeness.commands.lipsync",
+    "likeness.commands.say",
+    "likeness.commands.respond",
+    "likeness.commands.complete",
 )
 
 EXIT_CODES: tuple[tuple[type[LikenessError], int], ...] = (

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 OUTPUT_SUFFIXES = (".json", ".csv", ".mp4")
 
@@ -55,22 +59,22 @@ def run(args: argparse.Namespace) -> int:
     if render_video is None:
         write_animation(response.animation, args.output)
         return 0
+    import tempfile
+
     import numpy as np
 
-    from likeness.fileio import atomic_output
-
-    with atomic_output(Path(args.output).with_suffix(".wav")) as wav:
-        lead = int(round(response.animation.metadata["reply_start_s"] * (response.sr or 1)))
-        audio = np.concatenate([np.zeros(lead, np.float32), response.audio]) if response.audio is not None else None
-        if audio is None:
-            render_video(response.animation, args.output)
-        else:
-            _write_wav(wav, audio, int(response.sr))
-            render_video(response.animation, args.output, audio_path=wav)
+    if response.audio is None or not response.sr:
+        render_video(response.animation, args.output)
+        return 0
+    lead = np.zeros(int(round(response.animation.metadata["reply_start_s"] * response.sr)), np.float32)
+    with tempfile.TemporaryDirectory() as folder:
+        wav = Path(folder) / "reply.wav"
+        _write_wav(wav, np.concatenate([lead, response.audio]), int(response.sr))
+        render_video(response.animation, args.output, audio_path=wav)
     return 0
 
 
-def _write_wav(path: Path, audio, sr: int) -> None:  # type: ignore[no-untyped-def]
+def _write_wav(path: Path, audio: "np.ndarray", sr: int) -> None:
     """16-bit mono WAV."""
     import wave
 
