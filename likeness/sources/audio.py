@@ -152,7 +152,8 @@ class MicSource:
         try:
             import sounddevice
         except (ImportError, OSError) as e:
-            raise SourceError(f"the microphone needs the sounddevice package: {MIC_INSTALL_LINE}") from e
+            raise SourceError(f"the microphone needs the sounddevice package and the PortAudio "
+                              f"library ({e}): {MIC_INSTALL_LINE}") from e
 
         def push(indata: np.ndarray, n_frames: int, time: Any, status: Any) -> None:
             if status:

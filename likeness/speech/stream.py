@@ -64,8 +64,8 @@ class StreamingLipsync:
     Attributes
     ----------
     latencies_s : list of float
-        For every emitted frame, how much audio had arrived past its time when it came out
-        (the algorithmic latency), seconds.
+        For every frame :meth:`feed` emitted: the audio that had arrived past the frame's time,
+        plus the time that feed took to compute (audio in -> frame out), seconds.
     compute_s : list of float
         Wall time each :meth:`feed` took.
     """
@@ -121,11 +121,27 @@ class StreamingLipsync:
         self._maybe_close_utterance(chunk)
         frames = self._emit(self._n_samples / self.sr - self.options.lookahead_s)
         self._trim()
-        self.compute_s.append(time.perf_counter() - started)
+        elapsed_s = time.perf_counter() - started
+        self.compute_s.append(elapsed_s)
+        now_s = self._n_samples / self.sr
+        self.latencies_s += [now_s - f.t_s + elapsed_s for f in frames]
         return frames
 
+    def latency_report(self) -> dict[str, float]:
+        """Median and p95 latency (audio in -> frame out) and median compute per feed, in ms."""
+        latency_ms = np.asarray(self.latencies_s) * 1e3
+        compute_ms = np.asarray(self.compute_s) * 1e3
+        if not len(latency_ms):
+            return {"latency_median_ms": float("nan"), "latency_p95_ms": float("nan"),
+                    "compute_median_ms": float("nan")}
+        return {
+            "latency_median_ms": round(float(np.median(latency_ms)), 2),
+            "latency_p95_ms": round(float(np.percentile(latency_ms, 95)), 2),
+            "compute_median_ms": round(float(np.median(compute_ms)), 3),
+        }
+
     def flush(self) -> list[FaceFrame]:
-        """End of audio: emit every remaining frame."""
+        """End of audio: emit every remaining frame (not counted in the latency figures)."""
         self._update_pitch(final=True)
         return self._emit(self._n_samples / self.sr)
 
@@ -205,7 +221,6 @@ class StreamingLipsync:
         n_out = last - self._next_frame + 1
         frames = [FaceFrame.neutral(float(t_all[i])).replace(weights=weights[i], head_rotation=rotation[i])
                   for i in range(min(n_out, len(t_all)))]
-        self.latencies_s += [now_s - f.t_s for f in frames]
         self._next_frame += len(frames)
         return frames
 

@@ -1,0 +1,146 @@
+"""``likeness lipsync``: audio (a file, or the microphone live) -> face animation."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from likeness.errors import InputError
+from likeness.sinks.url import add_send_argument
+
+if TYPE_CHECKING:
+    from likeness.frame import FaceFrame
+    from likeness.speech.stream import StreamingLipsync
+
+log = logging.getLogger(__name__)
+CHUNK_S = 0.02
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lipsync",
+        help="animate a face from speech audio (a file, or the microphone live)",
+        description="Turns speech into ARKit-52 face animation: phonemes (aligned to --text when "
+        "given, recognised otherwise) become visemes and coarticulated mouth curves; pitch and "
+        "loudness move the brows, nod the head and scale the jaw. Reads WAV, FLAC, MP3, OGG at "
+        "any rate. OUT is a Live Link Face .csv or the project's .json (which also keeps the "
+        "phoneme and viseme tracks). With --mic (or --stream on a file) frames are made live, "
+        "about 120 ms behind the audio, and can be sent to engines with --send.",
+    )
+    parser.add_argument("audio", nargs="?", metavar="AUDIO", help="speech audio file")
+    parser.add_argument("-o", "--output", metavar="OUT", help="animation file: .csv or .json")
+    text = parser.add_mutually_exclusive_group()
+    text.add_argument("--text", metavar="TEXT", help="what is said (enables forced alignment)")
+    text.add_argument("--text-file", metavar="FILE", help="read the transcript from FILE")
+    parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
+    live = parser.add_mutually_exclusive_group()
+    live.add_argument("--mic", action="store_true",
+                      help="listen to the microphone (needs the sounddevice package)")
+    live.add_argument("--stream", action="store_true",
+                      help="run AUDIO through the live path chunk by chunk, as if it were the mic")
+    parser.add_argument("--device", metavar="ID", help="microphone device (sounddevice id or name)")
+    parser.add_argument("--duration", type=float, metavar="S", help="with --mic: stop after S s")
+    add_send_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from likeness.formats import write_animation
+
+    if args.output and Path(args.output).suffix.lower() not in (".csv", ".json"):
+        raise InputError(f"{args.output}: expected a .csv or .json output file")
+    if args.mic:
+        if args.audio:
+            raise InputError("give either an AUDIO file or --mic, not both")
+        if args.text or args.text_file:
+            raise InputError("--text needs a whole recording; live audio is recognised")
+    elif not args.audio:
+        raise InputError("give an AUDIO file, or --mic to listen to the microphone")
+    if not (args.output or args.send):
+        raise InputError("nowhere to put the animation: give -o OUT and/or --send URL")
+
+    if args.mic or args.stream:
+        animation = _live(args)
+    else:
+        from likeness.speech.lipsync import lipsync_file
+
+        animation = lipsync_file(args.audio, text=_transcript(args), fps=args.fps)
+        if args.send:
+            from likeness.sinks.url import open_sinks
+
+            sinks = open_sinks(args.send)
+            try:
+                for frame in animation:
+                    sinks.send(frame)
+            finally:
+                sinks.close()
+    if args.output:
+        write_animation(animation, args.output)
+        print(f"lipsync: {len(animation)} frames ({animation.duration_s:.2f} s) -> {args.output}",
+              file=sys.stderr)
+    return 0
+
+
+def _transcript(args: argparse.Namespace) -> str | None:
+    if args.text_file:
+        from likeness.fileio import existing_file
+
+        return existing_file(args.text_file, "transcript file").read_text(encoding="utf-8")
+    return args.text
+
+
+def _live(args: argparse.Namespace):  # -> Animation
+    from likeness.frame import Animation
+    from likeness.sinks.url import open_sinks
+    from likeness.sources.audio import AudioFileSource, MicSource
+    from likeness.speech.stream import StreamingLipsync, StreamOptions
+
+    source = (MicSource(chunk_s=CHUNK_S, device=_device(args.device)) if args.mic
+              else AudioFileSource(args.audio, chunk_s=CHUNK_S))
+    stream = StreamingLipsync(options=StreamOptions(fps=args.fps))
+    sinks = open_sinks(args.send)
+    frames: list[FaceFrame] = []
+    try:
+        with source:
+            if args.mic:
+                print("lipsync: listening (Ctrl-C to stop)", file=sys.stderr)
+            frames = run_stream(source, stream, sinks.send, duration_s=args.duration)
+    finally:
+        sinks.close()
+    report = stream.latency_report()
+    print(f"lipsync: latency median {report['latency_median_ms']:.0f} ms, "
+          f"p95 {report['latency_p95_ms']:.0f} ms (audio in -> frame out)", file=sys.stderr)
+    animation = Animation.from_frames(frames, args.fps)
+    animation.metadata["speech"] = {"phones_from": "streaming recognition", **report}
+    return animation
+
+
+def _device(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def run_stream(source, stream: "StreamingLipsync", send, *, duration_s: float | None = None
+               ) -> list["FaceFrame"]:
+    """Pump ``source`` chunks through ``stream``, handing every frame to ``send``; returns them.
+
+    Stops at the end of the source, after ``duration_s`` seconds of audio, or on Ctrl-C.
+    """
+    frames: list[FaceFrame] = []
+    n_samples = 0
+    try:
+        while (chunk := source.read()) is not None:
+            n_samples += len(chunk)
+            for frame in stream.feed(chunk):
+                send(frame)
+                frames.append(frame)
+            if duration_s is not None and n_samples >= duration_s * stream.sr:
+                break
+    except KeyboardInterrupt:
+        pass
+    for frame in stream.flush():
+        send(frame)
+        frames.append(frame)
+    return frames
