@@ -1,0 +1,463 @@
+"""An invisible, tiled spread-spectrum watermark that carries a 32-bit output id in video frames.
+
+The scheme (after Kalker et al.'s JAWS video watermark, with a separate sync pattern):
+
+* A **tile** of 32 x 32 *chips*, each chip 4 x 4 pixels, so a tile is 128 x 128 pixels. 1024 chips
+  are split once, by a fixed seed, into 480 *data* chips and 544 *sync* chips. Sync chips carry a
+  fixed pseudo-random ±1 sequence; data chips carry the 48-bit codeword (32-bit id + CRC-16),
+  each bit spread over 10 chips with its own pseudo-random signs (repetition code, soft-decoded).
+* The chips are smoothed by a Gaussian (circularly, so the tile stays periodic) and the tile is
+  repeated over the whole frame from its top-left corner. Each frame gets
+  ``luma += strength * mask * pattern``, where ``mask`` follows local texture (more where the
+  picture is busy and hides it, less on flat areas). The same value is added to R, G and B, which
+  changes luma by exactly that value and leaves chroma alone.
+* **Detection** high-passes each frame's luma and averages the frames of a clip: the picture
+  changes between frames while the watermark does not, so the average keeps the watermark and
+  loses the picture. Scaling is undone by finding the tile period from the whitened
+  autocorrelation of that average (the periodic tile makes peaks at multiples of its period) and
+  refining it on a fine grid; the average is resampled to the nominal period and *folded* (summed
+  modulo 128 x 128). Cropping only shifts the tile cyclically, so a phase-only circular
+  cross-correlation with the sync pattern finds the shift; its peak, as a z-score against all
+  128 x 128 shifts, is the detection statistic. The data chips are then read at that shift and
+  the codeword is soft-decoded; the CRC-16 must match.
+
+A clip counts as watermarked when the sync z-score exceeds :data:`Z_THRESHOLD` and the CRC
+matches. The threshold and the measured robustness and false-positive rates are in
+``docs/watermark.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+import numpy as np
+
+from likeness.errors import InputError, ProvenanceError
+
+TILE_CHIPS = 32
+CHIP_PX = 4
+TILE_PX = TILE_CHIPS * CHIP_PX
+N_ID_BITS = 32
+N_CRC_BITS = 16
+N_CODE_BITS = N_ID_BITS + N_CRC_BITS
+N_REPEAT = 10
+N_DATA_CHIPS = N_CODE_BITS * N_REPEAT
+CHIP_SIGMA_PX = 1.3
+SEED = 0x1CE_2026
+
+# Detection: high-pass scale (nominal pixels), the scales searched (coarse geometric grid, then a
+# fine one around the best coarse ones) and the z-score a sync peak must exceed (see
+# docs/watermark.md for how it was derived).
+HIGHPASS_SIGMA_PX = 3.0
+MIN_SCALE, MAX_SCALE = 0.45, 1.1
+COARSE_STEP, FINE_STEP, FINE_SPAN = 0.015, 0.0025, 0.015
+N_COARSE_KEPT = 3
+Z_THRESHOLD = 6.0
+# Informed embedding: each data bit's decoded margin is raised to this multiple of the typical
+# watermark-only margin by boosting that bit's chips, at most MAX_BIT_GAIN times.
+TARGET_MARGIN = 1.5
+MAX_BIT_GAIN = 3.0
+
+
+@dataclass(frozen=True)
+class WatermarkOptions:
+    """How strongly to embed.
+
+    strength: pattern amplitude in 8-bit luma levels on an average-texture area.
+    mask_min, mask_max: bounds of the texture mask that scales ``strength`` per pixel.
+    """
+
+    strength: float = 2.5
+    mask_min: float = 0.6
+    mask_max: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not (0 < self.strength <= 20):
+            raise InputError(f"watermark strength must be in (0, 20] levels, got {self.strength}")
+        if not (0 < self.mask_min <= self.mask_max):
+            raise InputError(
+                f"watermark mask bounds must satisfy 0 < min <= max, got {self.mask_min}, {self.mask_max}"
+            )
+
+
+class Detection(NamedTuple):
+    """What :func:`detect` found: the id (None if no watermark) and a confidence in [0, 1]."""
+
+    id: int | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class DetectionReport:
+    """Everything the detector measured on a clip.
+
+    id: decoded id, or None when the clip is judged unmarked.
+    confidence: 1 - (estimated chance that an unmarked clip scores this high), in [0, 1].
+    z: sync peak z-score over all shifts (the detection statistic).
+    crc_ok: whether the decoded codeword's CRC-16 matched.
+    scale: estimated size of the clip relative to the marked original (0.5 = half size).
+    shift_px: (dy, dx) of the tile in nominal pixels.
+    code_bits: the 48 decoded codeword bits (hard decisions).
+    raw_chip_error_rate: fraction of data chips whose sign disagrees with the decoded codeword.
+    n_frames: frames used.
+    """
+
+    id: int | None
+    confidence: float
+    z: float
+    crc_ok: bool
+    scale: float
+    shift_px: tuple[int, int]
+    code_bits: np.ndarray
+    raw_chip_error_rate: float
+    n_frames: int
+
+
+# --- payload coding ---------------------------------------------------------------------------
+
+
+def crc16(bits: np.ndarray) -> np.ndarray:
+    """CRC-16-CCITT (poly 0x1021, init 0xFFFF) of a bit array, as 16 bits, MSB first."""
+    reg = 0xFFFF
+    for bit in bits.astype(np.uint8):
+        top = ((reg >> 15) & 1) ^ int(bit)
+        reg = (reg << 1) & 0xFFFF
+        if top:
+            reg ^= 0x1021
+    return np.array([(reg >> (15 - i)) & 1 for i in range(16)], np.uint8)
+
+
+def id_to_bits(output_id: int) -> np.ndarray:
+    """The 32 bits of ``output_id`` (0 <= id < 2**32), MSB first."""
+    if not (0 <= output_id < 2**N_ID_BITS):
+        raise InputError(f"watermark id must be in [0, 2**32), got {output_id}")
+    return np.array([(output_id >> (N_ID_BITS - 1 - i)) & 1 for i in range(N_ID_BITS)], np.uint8)
+
+
+def bits_to_id(bits: np.ndarray) -> int:
+    """Inverse of :func:`id_to_bits`."""
+    return int("".join(str(int(b)) for b in bits[:N_ID_BITS]), 2)
+
+
+def encode_codeword(output_id: int) -> np.ndarray:
+    """The 48-bit codeword: id then CRC-16 of the id."""
+    bits = id_to_bits(output_id)
+    return np.concatenate([bits, crc16(bits)])
+
+
+# --- the tile ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Which chips carry sync and which carry which data bit, with their spreading signs."""
+
+    sync_mask: np.ndarray  # bool[32, 32]
+    sync_signs: np.ndarray  # float32[32, 32], ±1 on sync chips, 0 elsewhere
+    data_bit: np.ndarray  # int[32, 32], codeword bit index on data chips, -1 elsewhere
+    data_signs: np.ndarray  # float32[32, 32], ±1 on data chips, 0 elsewhere
+
+
+@lru_cache(maxsize=1)
+def _layout() -> _Layout:
+    """The fixed chip layout, drawn once from :data:`SEED`."""
+    rng = np.random.default_rng(SEED)
+    order = rng.permutation(TILE_CHIPS * TILE_CHIPS)
+    data_bit = np.full(TILE_CHIPS * TILE_CHIPS, -1, np.int64)
+    data_bit[order[:N_DATA_CHIPS]] = np.arange(N_DATA_CHIPS) % N_CODE_BITS
+    signs = rng.choice(np.array([-1.0, 1.0], np.float32), size=TILE_CHIPS * TILE_CHIPS)
+    data_bit = data_bit.reshape(TILE_CHIPS, TILE_CHIPS)
+    signs = signs.reshape(TILE_CHIPS, TILE_CHIPS)
+    sync_mask = data_bit < 0
+    return _Layout(
+        sync_mask=sync_mask,
+        sync_signs=np.where(sync_mask, signs, 0).astype(np.float32),
+        data_bit=data_bit,
+        data_signs=np.where(sync_mask, 0, signs).astype(np.float32),
+    )
+
+
+@lru_cache(maxsize=1)
+def _chip_kernel_tf() -> np.ndarray:
+    """Transfer function of 'spread each chip over its 4x4 block, then Gaussian-smooth', circular."""
+    f = np.fft.fftfreq(TILE_PX)
+    gauss = np.exp(-2 * (math.pi * CHIP_SIGMA_PX) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
+    box = np.zeros((TILE_PX, TILE_PX))
+    box[:CHIP_PX, :CHIP_PX] = 1.0
+    return np.fft.fft2(box) * gauss
+
+
+def _render_chips(chips: np.ndarray) -> np.ndarray:
+    """A 128x128 periodic tile from a 32x32 chip array (one impulse per chip, then the kernel)."""
+    impulses = np.zeros((TILE_PX, TILE_PX))
+    impulses[::CHIP_PX, ::CHIP_PX] = chips
+    return np.real(np.fft.ifft2(np.fft.fft2(impulses) * _chip_kernel_tf()))
+
+
+def _chips(output_id: int, bit_gains: np.ndarray | None = None) -> np.ndarray:
+    """The 32x32 chip amplitudes carrying ``output_id`` (data chips of bit j scaled by gain j)."""
+    layout = _layout()
+    code = encode_codeword(output_id).astype(np.float64) * 2 - 1
+    gains = np.ones(N_CODE_BITS) if bit_gains is None else bit_gains
+    per_bit = code * gains
+    return layout.sync_signs + layout.data_signs * np.where(
+        layout.data_bit >= 0, per_bit[np.clip(layout.data_bit, 0, None)], 0
+    )
+
+
+@lru_cache(maxsize=1)
+def _unit_scale() -> float:
+    """Scale that gives the plain tile (all gains 1) a unit peak."""
+    return float(1.0 / np.abs(_render_chips(_chips(0))).max())
+
+
+def _tiled(tile: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``tile`` repeated over a ``height`` x ``width`` frame from its top-left corner, float32."""
+    reps = (-(-height // TILE_PX), -(-width // TILE_PX))
+    return np.ascontiguousarray(np.tile(tile.astype(np.float32), reps)[:height, :width])
+
+
+# --- analysis shared by the embedder and the detector -----------------------------------------
+
+
+def _highpass(gray: np.ndarray, clip: bool = True) -> np.ndarray:
+    """Luma minus its Gaussian blur, clipped at 3 robust standard deviations (edges dominate)."""
+    import cv2
+
+    hp = gray - cv2.GaussianBlur(gray, (0, 0), HIGHPASS_SIGMA_PX)
+    if not clip:
+        return hp
+    limit = 3 * 1.4826 * float(np.median(np.abs(hp))) + 1e-6
+    return np.clip(hp, -limit, limit)
+
+
+def _fold(image: np.ndarray) -> np.ndarray:
+    """Average of ``image`` folded modulo the 128x128 tile."""
+    height, width = image.shape
+    ph, pw = -height % TILE_PX, -width % TILE_PX
+    padded = np.pad(image, ((0, ph), (0, pw)))
+    counts = np.pad(np.ones_like(image), ((0, ph), (0, pw)))
+    shape = (padded.shape[0] // TILE_PX, TILE_PX, padded.shape[1] // TILE_PX, TILE_PX)
+    total = padded.reshape(shape).sum(axis=(0, 2))
+    n = counts.reshape(shape).sum(axis=(0, 2))
+    return total / np.maximum(n, 1)
+
+
+@lru_cache(maxsize=1)
+def _sync_template_tf() -> np.ndarray:
+    """Conjugate spectrum of the rendered sync chips, for cross-correlation."""
+    return np.conj(np.fft.fft2(_render_chips(_layout().sync_signs)))
+
+
+def _soft_bits(spectrum: np.ndarray, shift: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Soft codeword values: per bit, the sum over its chips of matched filter output x sign."""
+    layout = _layout()
+    matched = np.real(np.fft.ifft2(spectrum * np.conj(_chip_kernel_tf())))
+    aligned = np.roll(matched, (-shift[0], -shift[1]), axis=(0, 1))
+    chip_values = aligned[::CHIP_PX, ::CHIP_PX]
+    on_data = layout.data_bit >= 0
+    return np.bincount(layout.data_bit[on_data], weights=(chip_values * layout.data_signs)[on_data],
+                       minlength=N_CODE_BITS)
+
+
+def _raw_chip_errors(spectrum: np.ndarray, shift: tuple[int, int], bits: np.ndarray) -> float:
+    """Fraction of data chips whose sign disagrees with ``bits``."""
+    layout = _layout()
+    matched = np.real(np.fft.ifft2(spectrum * np.conj(_chip_kernel_tf())))
+    chips = np.roll(matched, (-shift[0], -shift[1]), axis=(0, 1))[::CHIP_PX, ::CHIP_PX]
+    on_data = layout.data_bit >= 0
+    expected = (bits.astype(np.float64) * 2 - 1)[layout.data_bit[on_data]]
+    return float(np.mean(np.sign((chips * layout.data_signs)[on_data]) != expected))
+
+
+# --- embedding --------------------------------------------------------------------------------
+
+
+def embed(
+    frame_rgb: np.ndarray, output_id: int, *, options: WatermarkOptions = WatermarkOptions()
+) -> np.ndarray:
+    """Return a copy of ``frame_rgb`` carrying ``output_id`` invisibly.
+
+    The embedder is *informed*: it runs the detector's analysis on the frame, measures how the
+    picture itself pushes each codeword bit, and boosts the chips of bits the picture works
+    against (up to :data:`MAX_BIT_GAIN`), so the picture interferes less with decoding.
+
+    Parameters
+    ----------
+    frame_rgb : uint8 array, shape (H, W, 3)
+        An RGB frame, at least 256 x 256 pixels.
+    output_id : int
+        The id to carry, 0 <= id < 2**32.
+    options : WatermarkOptions
+        Strength and texture masking.
+
+    Returns
+    -------
+    uint8 array, shape (H, W, 3)
+        The marked frame.
+    """
+    import cv2
+
+    if frame_rgb.dtype != np.uint8 or frame_rgb.ndim != 3 or frame_rgb.shape[2] != 3:
+        raise InputError(
+            f"watermark embed expects a uint8 HxWx3 RGB frame, got {frame_rgb.dtype} {frame_rgb.shape}"
+        )
+    height, width = frame_rgb.shape[:2]
+    if min(height, width) < 2 * TILE_PX:
+        raise InputError(f"watermark embed needs frames of at least 256x256, got {width}x{height}")
+    gray = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    # Local contrast (mean absolute deviation from a 7x7 mean) decides how much pattern the
+    # picture can hide; ~6 levels is a typical textured area, where the mask is 1.
+    contrast = cv2.blur(np.abs(gray - cv2.blur(gray, (7, 7))), (7, 7))
+    amplitude = options.strength * _unit_scale() * np.clip(contrast * (1 / 6.0), options.mask_min,
+                                                           options.mask_max)
+    plain = _render_chips(_chips(output_id))
+    # What the detector would see: the host's fold and the watermark's fold, whitened together.
+    host = np.fft.fft2(_fold(_highpass(gray)))
+    mark = np.fft.fft2(_fold(_highpass(amplitude * _tiled(plain, height, width), clip=False)))
+    norm = np.abs(host + mark) + 1e-9
+    signs = encode_codeword(output_id).astype(np.float64) * 2 - 1
+    host_margin = signs * _soft_bits(host / norm)
+    mark_margin = np.maximum(signs * _soft_bits(mark / norm), 1e-12)
+    target = TARGET_MARGIN * float(np.median(mark_margin))
+    gains = np.clip((target - host_margin) / mark_margin, 1.0, MAX_BIT_GAIN)
+    delta = amplitude * _tiled(_render_chips(_chips(output_id, gains)), height, width)
+    out = frame_rgb.astype(np.float32)
+    out += delta[:, :, None]
+    np.clip(out, 0, 255, out=out)
+    return np.rint(out).astype(np.uint8)
+
+
+# --- detection --------------------------------------------------------------------------------
+
+
+def _analyze(gray_nominal: np.ndarray) -> tuple[float, tuple[int, int], np.ndarray]:
+    """Sync search on luma at nominal scale: (z of the peak, (dy, dx), whitened fold spectrum)."""
+    spectrum = np.fft.fft2(_fold(_highpass(gray_nominal)))
+    spectrum /= np.abs(spectrum) + 1e-9
+    corr = np.real(np.fft.ifft2(spectrum * _sync_template_tf()))
+    peak = int(np.argmax(corr))
+    z = float((corr.flat[peak] - corr.mean()) / (corr.std() + 1e-12))
+    return z, divmod(peak, TILE_PX), spectrum
+
+
+def _at_scale(gray: np.ndarray, scale: float) -> np.ndarray:
+    """``gray`` resampled as if the clip were scaled by ``1 / scale`` (back to nominal size)."""
+    import cv2
+
+    size = (max(1, round(gray.shape[1] / scale)), max(1, round(gray.shape[0] / scale)))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_LINEAR)
+
+
+def _scale_grid() -> tuple[np.ndarray, np.ndarray]:
+    """Coarse scales to try, and the offsets of the fine grid around a coarse one."""
+    n = int(np.ceil(np.log(MAX_SCALE / MIN_SCALE) / np.log1p(COARSE_STEP))) + 1
+    coarse = MIN_SCALE * (1 + COARSE_STEP) ** np.arange(n)
+    fine = np.arange(-FINE_SPAN, FINE_SPAN + FINE_STEP / 2, FINE_STEP)
+    return coarse, fine
+
+
+def detect_frames(frames: Iterable[np.ndarray]) -> DetectionReport:
+    """Look for a watermark in frames of one clip.
+
+    Parameters
+    ----------
+    frames : iterable of arrays, shape (H, W, 3) uint8 RGB or (H, W) luma
+        Frames of one clip, all the same size; any scale from 0.45 to 1.1 of the marked original,
+        any crop that keeps one tile (128 x 128 nominal pixels) of picture.
+
+    Returns
+    -------
+    DetectionReport
+    """
+    import cv2
+
+    total: np.ndarray | None = None
+    n_frames = 0
+    for frame in frames:
+        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        if total is None:
+            total = np.zeros(gray.shape, np.float64)
+        elif gray.shape != total.shape:
+            raise InputError(f"watermark detect: frames change size from {total.shape} to {gray.shape}")
+        total += gray
+        n_frames += 1
+    if total is None:
+        raise InputError("watermark detect: no frames to look at")
+    # The picture moves between frames and the watermark does not: the average keeps the mark.
+    mean = (total / n_frames).astype(np.float32)
+    coarse, fine = _scale_grid()
+    tried: dict[float, tuple[float, tuple[int, int], np.ndarray]] = {}
+    for scale in coarse:
+        tried[float(scale)] = _analyze(_at_scale(mean, scale))
+    best_coarse = sorted(tried, key=lambda s: tried[s][0])[-N_COARSE_KEPT:]
+    for scale in {round(c * (1 + f), 6) for c in best_coarse for f in fine}:
+        if scale not in tried:
+            tried[scale] = _analyze(_at_scale(mean, scale))
+    scale = max(tried, key=lambda s: tried[s][0])
+    z, shift, spectrum = tried[scale]
+    soft = _soft_bits(spectrum, shift)
+    bits = (soft > 0).astype(np.uint8)
+    crc_ok = bool(np.array_equal(crc16(bits[:N_ID_BITS]), bits[N_ID_BITS:]))
+    # Chance that an unmarked clip beats z at any shift and scale tried (Gaussian tail, union
+    # bound), times the chance that random bits pass the CRC.
+    n_tests = len(tried) * TILE_PX * TILE_PX
+    p_false = min(1.0, n_tests * 0.5 * math.erfc(z / math.sqrt(2))) * 2.0**-N_CRC_BITS
+    found = crc_ok and z >= Z_THRESHOLD
+    return DetectionReport(
+        id=bits_to_id(bits) if found else None,
+        confidence=float(1.0 - p_false) if found else 0.0,
+        z=z,
+        crc_ok=crc_ok,
+        scale=float(scale),
+        shift_px=(int(shift[0]), int(shift[1])),
+        code_bits=bits,
+        raw_chip_error_rate=_raw_chip_errors(spectrum, shift, bits),
+        n_frames=n_frames,
+    )
+
+
+def read_frames(path: str | os.PathLike[str], *, max_frames: int = 120) -> Iterable[np.ndarray]:
+    """Luma frames of a video or image file, at most ``max_frames`` spread over the clip."""
+    import av
+
+    p = Path(path)
+    try:
+        with av.open(str(p)) as container:
+            stream = container.streams.video[0]
+            n_total = stream.frames or 0
+            step = max(1, n_total // max_frames) if n_total else 1
+            n_read = 0
+            for i, frame in enumerate(container.decode(stream)):
+                if i % step:
+                    continue
+                yield frame.to_ndarray(format="gray")
+                n_read += 1
+                if n_read >= max_frames:
+                    break
+    except (av.error.FFmpegError, IndexError) as e:
+        raise ProvenanceError(f"{p}: cannot read video frames for watermark detection: {e}") from e
+
+
+def detect(video_path: str | os.PathLike[str], *, max_frames: int = 120) -> Detection:
+    """Detect the watermark in a video or image file.
+
+    Parameters
+    ----------
+    video_path : path
+        An MP4 (or any container/image FFmpeg reads).
+    max_frames : int
+        At most this many frames, spread evenly over the clip, are averaged.
+
+    Returns
+    -------
+    Detection
+        ``(id, confidence)``; ``id`` is None when no watermark was found.
+    """
+    report = detect_frames(read_frames(video_path, max_frames=max_frames))
+    return Detection(report.id, report.confidence)
