@@ -1,0 +1,161 @@
+"""``likeness track``: a video file or a camera to ARKit-52 animation (Live Link Face CSV or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+STATUS_EVERY_S = 1.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "track",
+        help="track faces in a video or camera into ARKit-52 blendshapes, head pose and gaze",
+        description="Tracks the faces in INPUT (any video PyAV reads, or camera:N for a live "
+        "camera) with MediaPipe's face mesh, solves every frame into the 52 ARKit blendshapes, "
+        "head pose and per-eye gaze, smooths them, and writes OUT: .csv exactly as the Live "
+        "Link Face app records takes, or .json (every frame field). With several faces the "
+        "first is written to OUT and the others to OUT's name plus .face1, .face2... "
+        "(take.csv, take.face1.csv). A camera runs until Ctrl-C or --max-seconds.",
+    )
+    parser.add_argument("input", metavar="INPUT", help="video file, or camera:N")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT",
+                        help="animation file: .csv (Live Link Face) or .json")
+    parser.add_argument("--preview", metavar="VIDEO.mp4",
+                        help="also write the video with landmarks and a bar chart of the weights")
+    parser.add_argument("--no-filter", action="store_true",
+                        help="raw per-frame solves, without One Euro smoothing")
+    parser.add_argument("--max-faces", type=int, default=1, metavar="N",
+                        help="most faces to track at once (default 1)")
+    parser.add_argument("--calibrate", metavar="FILE",
+                        help="the user's neutral face: read from FILE if it exists, else measured "
+                        "from the calmest early frames and saved to FILE")
+    parser.add_argument("--hfov", type=float, default=None, metavar="DEG",
+                        help="camera's horizontal field of view in degrees (default 60); scales "
+                        "the reported head distance")
+    parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
+                        help="stop a camera after S seconds (a file: after S seconds of video)")
+    parser.set_defaults(run=run)
+
+
+def output_paths(output: str | Path, n_faces: int) -> list[Path]:
+    """Where each face's animation goes: OUT, then OUT.face1.ext, OUT.face2.ext..."""
+    out = Path(output)
+    return [out] + [out.with_name(f"{out.stem}.face{k}{out.suffix}") for k in range(1, n_faces)]
+
+
+def run(args: argparse.Namespace) -> int:
+    from likeness.errors import InputError
+    from likeness.formats.registry import ANIMATION_SUFFIXES
+    from likeness.solve import PinholeCamera, SolverOptions, load_calibration
+
+    output = Path(args.output)
+    if output.suffix.lower() not in ANIMATION_SUFFIXES:
+        raise InputError(f"{output}: unknown animation format {output.suffix!r}, expected .csv or .json")
+    for path in (output, args.preview):
+        if path and not Path(path).resolve().parent.is_dir():
+            raise InputError(f"{path}: folder {Path(path).parent} does not exist")
+    if args.max_faces < 1:
+        raise InputError(f"--max-faces must be at least 1, got {args.max_faces}")
+    camera = PinholeCamera() if args.hfov is None else PinholeCamera(args.hfov)
+    options = SolverOptions(camera=camera)
+    calibration = None
+    if args.calibrate and Path(args.calibrate).exists():
+        calibration = load_calibration(args.calibrate)
+        log.info("using the neutral from %s", args.calibrate)
+    live = str(args.input).startswith("camera:")
+    track = _track_camera if live else _track_file
+    takes = track(args, options, calibration)
+    if not takes or not any(t.animation.found.any() for t in takes):
+        n_frames = len(takes[0].animation) if takes else "any"
+        raise InputError(f"{args.input}: no face found in {n_frames} frames; nothing written")
+    _write(args, takes, calibration)
+    return 0
+
+
+def _track_file(args: argparse.Namespace, options, calibration):
+    from likeness.sources.video import open_video
+    from likeness.track import track_takes
+    from likeness.track.preview import write_preview
+
+    max_frames = None
+    if args.max_seconds is not None:
+        with open_video(args.input) as source:
+            max_frames = max(1, int(round(args.max_seconds * source.fps)))
+    takes = track_takes(args.input, max_faces=args.max_faces, filtered=not args.no_filter,
+                        calibration=calibration, progress=True, max_frames=max_frames,
+                        solver_options=options)
+    if args.preview and takes:
+        write_preview(args.input, [t.animation for t in takes], args.preview, progress=True)
+    return takes
+
+
+def _track_camera(args: argparse.Namespace, options, calibration):
+    """Track live until Ctrl-C or --max-seconds, reporting fps and per-stage latency."""
+    import numpy as np
+
+    from likeness.frame import Animation, FaceFrame
+    from likeness.sources.video import open_video
+    from likeness.track import LiveTracker, TrackedTake
+    from likeness.track.preview import PreviewWriter
+
+    rows: list[tuple[float, list]] = []
+    with open_video(args.input) as source, LiveTracker(
+        args.max_faces, filtered=not args.no_filter, calibration=calibration,
+        solver_options=options,
+    ) as tracker:
+        preview = PreviewWriter(args.preview, source.fps).__enter__() if args.preview else None
+        n_shown, last_status, latency_ms = 0, time.perf_counter(), []
+        try:
+            for t_s, rgb in source:
+                frames = tracker(rgb, t_s)
+                rows.append((t_s, frames))
+                latency_ms.append(1e3 * sum(tracker.stage_s.values()))
+                if preview:
+                    preview.send(rgb, frames)
+                now = time.perf_counter()
+                if now - last_status >= STATUS_EVERY_S:
+                    stages = " ".join(f"{k} {1e3 * v:.1f}" for k, v in tracker.stage_s.items())
+                    print(f"\r{(len(rows) - n_shown) / (now - last_status):5.1f} fps, latency "
+                          f"{np.median(latency_ms):.1f} ms ({stages} ms), faces "
+                          f"{sum(f.found for f in frames)}   ", end="", file=sys.stderr)
+                    n_shown, last_status, latency_ms = len(rows), now, []
+                if args.max_seconds is not None and t_s >= args.max_seconds:
+                    break
+        except KeyboardInterrupt:
+            log.info("stopped after %d frames", len(rows))
+        finally:
+            print(file=sys.stderr)
+        if preview:
+            preview.close()
+        fps = source.fps
+    takes = []
+    for face_id, solver in sorted(tracker.solvers.items()):
+        # Rows from before this face first appeared have no frame for it.
+        frames = [next((f for f in row if f.face_id == face_id), None)
+                  or FaceFrame.neutral(t_s, found=False, confidence=0.0, face_id=face_id)
+                  for t_s, row in rows]
+        animation = Animation.from_frames(frames, fps, metadata={
+            "source": args.input, "face_id": face_id, "camera_hfov_deg": options.camera.hfov_deg})
+        takes.append(TrackedTake(animation, solver.finish_calibration()))
+    return takes
+
+
+def _write(args: argparse.Namespace, takes, calibration) -> None:
+    from likeness.formats import write_animation
+    from likeness.solve import save_calibration
+
+    for take, path in zip(takes, output_paths(args.output, len(takes))):
+        write_animation(take.animation, path)
+        n_found = int(take.animation.found.sum())
+        print(f"{path}: {len(take.animation)} frames, face in {n_found}", file=sys.stderr)
+    if args.calibrate and calibration is None and takes[0].calibration is not None:
+        save_calibration(takes[0].calibration, args.calibrate)
+        print(f"{args.calibrate}: neutral from {takes[0].calibration.n_frames} calm frames",
+              file=sys.stderr)

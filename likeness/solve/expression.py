@@ -1,0 +1,76 @@
+"""Blendshape weights from head-frame landmarks: a bounded least-squares fit in rig space.
+
+The rig says where every landmark goes for each blendshape at weight 1 (``blendshape_deltas_m``);
+a frame's landmarks, with head pose removed, minus the user's neutral are fitted as a weighted
+sum of those displacement fields with every weight in 0..1. Because the fit uses all 468 face
+points rather than a few hand-picked distances, channels that only show as subtle motion
+(eyeWide, cheekPuff, cheekSquint, noseSneer, mouthRoll...) move when the face moves that way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from likeness.blendshapes import N_BLENDSHAPES, index
+from likeness.rig.gaze import LOOK_INDICES
+from likeness.rig.landmarks import N_FACE_POINTS
+from likeness.solve.bounded_lsq import solve_box_qp
+
+UNOBSERVED = (index("tongueOut"),)
+"""Channels face landmarks cannot see: MediaPipe's mesh has no point on the tongue."""
+
+Z_WEIGHT = 0.5
+"""MediaPipe's depth is inferred, not measured: it counts half as much as x and y in the fit."""
+
+
+class ExpressionFit:
+    """Bounded least squares of landmark offsets onto the rig's displacement fields.
+
+    Parameters
+    ----------
+    deltas_m : ndarray (52, 478, 3)
+        Landmark displacement at weight 1 per blendshape, head frame, metres.
+    ridge : float
+        Tikhonov weight pulling each channel toward 0, as a fraction of its own field's squared
+        norm (so small-motion channels such as eyeWide are held back no more than jawOpen):
+        keeps near-duplicate channels from trading landmark noise between them. A channel
+        alone at full weight comes out at ``1 / (1 + ridge)`` before the upper bound.
+    """
+
+    def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.15) -> None:
+        axes = np.array([1.0, 1.0, Z_WEIGHT])
+        fields = np.asarray(deltas_m, np.float64)[:, :N_FACE_POINTS, :] * axes
+        self.look = np.array(LOOK_INDICES, np.intp)
+        self.solved = np.array([i for i in range(N_BLENDSHAPES)
+                                if i not in LOOK_INDICES and i not in UNOBSERVED], np.intp)
+        design = fields[self.solved].reshape(len(self.solved), -1)  # (channels, rows)
+        gram = design @ design.T
+        self._design = design
+        self._look_fields = fields[self.look].reshape(len(self.look), -1)
+        self._gram = gram + ridge * np.diag(np.diag(gram))
+        self._axes = axes
+        self._upper = np.ones(len(self.solved))
+
+    def __call__(self, offsets_m: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Fit one frame.
+
+        Parameters
+        ----------
+        offsets_m : ndarray (478, 3)
+            Head-frame landmarks minus the neutral, metres.
+        weights : ndarray (52,)
+            The previous frame's weights (warm start) with this frame's eyeLook* weights already
+            set; their lid motion is taken out before the fit.
+
+        Returns
+        -------
+        ndarray (52,) float32 in 0..1.
+        """
+        observed = (offsets_m[:N_FACE_POINTS] * self._axes).ravel()
+        observed = observed - weights[self.look] @ self._look_fields
+        solved = solve_box_qp(self._gram, self._design @ observed, self._upper,
+                              weights[self.solved].astype(np.float64))
+        out = np.array(weights, np.float32)
+        out[self.solved] = solved
+        out[list(UNOBSERVED)] = 0.0
+        return out

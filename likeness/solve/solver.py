@@ -1,0 +1,139 @@
+"""Landmarks -> FaceFrame: head pose, gaze and all 52 blendshape weights, one frame at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from likeness.blendshapes import N_BLENDSHAPES, index
+from likeness.errors import InputError
+from likeness.frame import N_LANDMARKS, FaceFrame
+from likeness.rig import neutral_m as template_neutral_m
+from likeness.rig.gaze import look_weights_from_gaze
+from likeness.solve.calibration import Calibration, calmest_neutral
+from likeness.solve.camera import PinholeCamera
+from likeness.solve.expression import ExpressionFit
+from likeness.solve.gaze import eyes_rad
+from likeness.solve.pose import HeadPose, image_points
+
+BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How landmarks become frames."""
+
+    camera: PinholeCamera = field(default_factory=PinholeCamera)
+    """Turns image scale and position into metric distance and offset."""
+    auto_calibrate: bool = True
+    """Without a calibration, measure the user's neutral from the calmest early frames."""
+    calibration_window_s: float = 2.0
+    """How much of the start of a take the automatic neutral is chosen from."""
+    ridge: float = 0.15
+    """Pull toward 0 for channels the landmarks barely support (see ExpressionFit)."""
+    closed_eye_hold: float = 0.6
+    """Above this blink weight the iris is hidden by the lid: gaze keeps its last value."""
+
+    def __post_init__(self) -> None:
+        if self.calibration_window_s <= 0:
+            raise InputError(f"calibration_window_s must be > 0, got {self.calibration_window_s}")
+        if self.ridge < 0:
+            raise InputError(f"ridge must be >= 0, got {self.ridge}")
+        if not 0 < self.closed_eye_hold <= 1:
+            raise InputError(f"closed_eye_hold must be in (0, 1], got {self.closed_eye_hold}")
+
+
+def default_deltas_m() -> np.ndarray:
+    """The rig's displacement fields (52, 478, 3), metres."""
+    from likeness.rig.shapes import blendshape_deltas_m
+
+    return blendshape_deltas_m()
+
+
+class FaceSolver:
+    """Turns one face's landmarks, frame after frame, into FaceFrames.
+
+    Stateful (warm start, last gaze, automatic calibration): one solver per face id, ``reset()``
+    between takes.
+
+    Parameters
+    ----------
+    options : SolverOptions
+    calibration : Calibration, optional
+        The user's neutral; without one the generic template is used until (if
+        ``options.auto_calibrate``) the calmest early frames have been seen.
+    deltas_m : ndarray (52, 478, 3), optional
+        Rig displacement fields; the rig's own by default.
+    """
+
+    def __init__(self, options: SolverOptions | None = None, *,
+                 calibration: Calibration | None = None, deltas_m: np.ndarray | None = None) -> None:
+        self.options = options or SolverOptions()
+        self._fit = ExpressionFit(default_deltas_m() if deltas_m is None else deltas_m,
+                                  ridge=self.options.ridge)
+        self._given = calibration
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the previous frames (and any automatic calibration)."""
+        self.calibration = self._given
+        self._neutral = (self._given.neutral_m if self._given else template_neutral_m()).astype(np.float64)
+        self._weights = np.zeros(N_BLENDSHAPES, np.float32)
+        self._eyes = np.zeros((2, 2), np.float32)
+        self._pending: list[tuple[float, np.ndarray, np.ndarray]] = []
+
+    def __call__(self, landmarks: np.ndarray, t_s: float, image_size: tuple[int, int], *,
+                 face_id: int = 0) -> FaceFrame:
+        """Solve one frame.
+
+        Parameters
+        ----------
+        landmarks : ndarray (478, 3)
+            MediaPipe normalized landmarks (see ``likeness.track.TrackedFace``).
+        t_s : float
+            Frame time, seconds.
+        image_size : tuple[int, int]
+            (width, height) of the image the landmarks were found in, pixels.
+        face_id : int
+            Copied into the frame.
+        """
+        if landmarks.shape != (N_LANDMARKS, 3):
+            raise InputError(f"expected landmarks of shape ({N_LANDMARKS}, 3), got {landmarks.shape}")
+        points_px = image_points(landmarks, image_size)
+        pose = HeadPose(points_px, self._neutral, image_size, self.options.camera)
+        head_m = pose.to_head(points_px)
+        weights = self._weights.copy()
+        if (weights[BLINKS] < self.options.closed_eye_hold).all():
+            self._eyes = eyes_rad(head_m, self._neutral)
+        weights = self._fit(head_m - self._neutral, look_weights_from_gaze(self._eyes, weights))
+        self._weights = weights
+        if self.calibration is None and self.options.auto_calibrate:
+            self._collect(t_s, head_m, weights)
+        return FaceFrame(
+            t_s=t_s, weights=weights, head_rotation=pose.quaternion,
+            head_translation_m=pose.translation_m, eyes_rad=self._eyes.copy(),
+            landmarks=np.asarray(landmarks, np.float32), confidence=1.0, found=True,
+            face_id=face_id,
+        )
+
+    def missing(self, t_s: float, *, face_id: int = 0) -> FaceFrame:
+        """A frame without a face: found=False, confidence 0, the last solved values held."""
+        return FaceFrame(t_s=t_s, weights=self._weights.copy(), eyes_rad=self._eyes.copy(),
+                         confidence=0.0, found=False, face_id=face_id)
+
+    def _collect(self, t_s: float, head_m: np.ndarray, weights: np.ndarray) -> None:
+        """Gather early frames; once the window is full, adopt their calmest as the neutral."""
+        self._pending.append((t_s, head_m, weights))
+        if t_s - self._pending[0][0] >= self.options.calibration_window_s:
+            self.finish_calibration()
+
+    def finish_calibration(self) -> Calibration | None:
+        """Adopt the calmest frames gathered so far as the neutral now (e.g. at the end of a
+        take shorter than the window); returns the calibration, None if no frame was seen."""
+        if self.calibration is None and self._pending:
+            self.calibration = calmest_neutral(
+                np.stack([p[1] for p in self._pending]), np.stack([p[2] for p in self._pending]))
+            self._neutral = self.calibration.neutral_m.astype(np.float64)
+            self._pending = []
+        return self.calibration
