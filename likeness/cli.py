@@ -17,6 +17,7 @@ from likeness.errors import ConsentError, InputError, LikenessError
 
 COMMAND_MODULES = (
     "likeness.commands.bench",
+    "likeness.commands.track",
     "likeness.commands.relay",
     "likeness.commands.batch",
     "likeness.commands.lipsync",
