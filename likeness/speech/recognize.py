@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 FRAME_S = 0.01
 """pocketsphinx's frame step."""
 
+TAIL_PAD_S = 0.3
+"""Silence appended before alignment: speech cut right after its last sound otherwise leaves the
+search no room to reach the end of the transcript."""
+
 DITHER = 1e-4
 """Seeded noise (about 3 LSB of 16-bit audio) added before decoding: runs of exact digital zeros,
 which synthesized and edited audio contain, derail pocketsphinx's features and search."""
@@ -191,7 +195,8 @@ def align(pcm: np.ndarray, sr: int, text: str) -> Recognition:
     words = words_of(text)
     if not words:
         raise InputError(f"the transcript holds no words: {text!r}")
-    raw = to_pcm16(pcm)
+    duration_s = len(pcm) / sr
+    raw = to_pcm16(np.concatenate([pcm, np.zeros(int(TAIL_PAD_S * sr), np.float32)]))
     with _LOCK:
         decoder = _decoder("align")
         for word in words:
@@ -222,4 +227,6 @@ def align(pcm: np.ndarray, sr: int, text: str) -> Recognition:
         log.warning("the transcript does not match the audio (%d of its %d words fitted); "
                     "recognising phones instead", len(said), len(words))
         return _recognize(pcm, sr)
+    phones = [p if p.end_s <= duration_s else Phone(p.start_s, duration_s, p.phoneme, p.stress, p.word)
+              for p in phones if p.start_s < duration_s]
     return Recognition(phones, True)
