@@ -64,14 +64,13 @@ def speak(text: str, *, voice: str = "en-us", rate_wpm: int = 175) -> Utterance:
         Speaking rate, words per minute.
     """
     from likeness.behave import apply_behaviour
-    from likeness.speech import lipsync
-    from likeness.speech.tts import synthesize
+    from likeness.speech.lipsync import say
 
     if not isinstance(text, str) or not text.strip():
         raise InputError("talk: expected non-empty text to say")
     if len(text) > MAX_TEXT_CHARS:
         raise InputError(f"talk: text of {len(text)} characters, expected at most {MAX_TEXT_CHARS}")
-    pcm, sr, _events = synthesize(text, voice=voice, rate_wpm=rate_wpm)
-    animation = lipsync(pcm, sr, text=text, fps=ANIMATION_FPS)
-    animation = apply_behaviour(animation, text=text, audio=pcm, sr=sr)
-    return Utterance(pcm, sr, animation)
+    # The synthesizer's own phoneme timings: the mouth lands on the sound it makes, exactly.
+    animation, speech = say(text, voice=voice, rate_wpm=rate_wpm, fps=ANIMATION_FPS)
+    animation = apply_behaviour(animation, text=text, audio=speech.pcm, sr=speech.sample_rate_hz)
+    return Utterance(speech.pcm, speech.sample_rate_hz, animation)

@@ -227,8 +227,12 @@ async function playUtterance(wav) {
   source.start(startS);
   const utterance = { animation: new Utterance(message), startS, durationS: buffer.duration, id: message.id };
   talk.current = utterance;
-  state.utterances.push({ id: message.id, durationS: buffer.duration, sampleRate: context.sampleRate });
-  source.onended = () => { if (talk.current === utterance) talk.current = null; };
+  const record = { id: message.id, durationS: buffer.duration, sampleRate: context.sampleRate, ended: false };
+  state.utterances.push(record);
+  source.onended = () => {
+    record.ended = true;
+    if (talk.current === utterance) talk.current = null;
+  };
 }
 
 // Seconds of the current utterance's audio being heard now (output latency included).
@@ -238,6 +242,9 @@ function audiblePositionS() {
   return contextS - talk.current.startS;
 }
 
+// Each talk frame drawn is logged: the animation time shown, the audible audio time when the
+// drawing was done (their difference is the audio-visual offset the viewer sees), the audio
+// time the analyser was reading and the loudness it read (to check the audio really plays there).
 const analyserSamples = new Float32Array(512);
 function talkPose() {
   if (!talk.current) return null;
@@ -247,10 +254,18 @@ function talkPose() {
   talk.analyser.getFloatTimeDomainData(analyserSamples);
   let sum = 0;
   for (const v of analyserSamples) sum += v * v;
-  const processedS = talk.context.currentTime - talk.current.startS;
-  state.talkLog.push({ utterance: talk.current.id, audioS, animS: pose.shownTS, processedS,
-                       rms: Math.sqrt(sum / analyserSamples.length), perfMs: performance.now() });
+  pose.logEntry = {
+    utterance: talk.current.id, animS: pose.shownTS, analysedS: talk.context.currentTime - talk.current.startS,
+    analysedWindowS: analyserSamples.length / talk.context.sampleRate,
+    rms: Math.sqrt(sum / analyserSamples.length), jawOpen: pose.weights[names.indexOf("jawOpen")],
+  };
   return pose;
+}
+
+function logTalkFrame(entry) {
+  entry.drawnAudioS = audiblePositionS();
+  entry.offsetMs = (entry.animS - entry.drawnAudioS) * 1000;
+  state.talkLog.push(entry);
 }
 
 // -- mirror: the webcam, one JPEG in flight at a time -------------------------------------------
@@ -283,6 +298,7 @@ function animate() {
   const pose = talkPose() ?? live.sample(performance.now() / 1000);
   if (pose && names.length) applyPose(pose);
   renderer.render(scene, camera);
+  if (pose?.logEntry) logTalkFrame(pose.logEntry);
   const now = performance.now();
   renderTimes.push(now);
   while (renderTimes[0] < now - 2000) renderTimes.shift();

@@ -1,0 +1,146 @@
+"""The viewer in a real browser: headless Debian Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+
+from likeness.blendshapes import NAMES
+from likeness.frame import FaceFrame
+from likeness.sinks.websocket_message import encode_binary
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CANVAS = "#view"
+BACKGROUND_RGB = np.array([0x26, 0x2A, 0x33])
+TALK_TEXT = "Hello there, how are you today?"
+
+
+def canvas_rgb(page) -> np.ndarray:
+    """A screenshot of the viewer's canvas as RGB uint8 (H, W, 3)."""
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(page.locator(CANVAS).screenshot())).convert("RGB"))
+
+
+def open_viewer(page, server, query: str) -> None:
+    page.goto(f"{server.url}/?{query}")
+    page.wait_for_function("window.likeness && (window.likeness.avatarReady || window.likeness.avatarError)",
+                           timeout=30000)
+    assert page.evaluate("window.likeness.avatarError") is None
+    page.wait_for_function("window.likeness.session !== null", timeout=10000)
+
+
+def upload(server, data: bytes) -> str:
+    import httpx
+
+    response = httpx.post(f"{server.url}/api/avatars", content=data,
+                          headers={"content-type": "model/gltf-binary"})
+    assert response.status_code == 200, response.text
+    return response.json()["id"]
+
+
+def publish_jaw(port: int, jaw_open: float, *, n_frames: int = 20) -> None:
+    """Publish ``n_frames`` frames at 60 fps with ``jawOpen`` at ``jaw_open``, all else neutral."""
+    from websockets.sync.client import connect
+
+    weights = np.zeros(len(NAMES), np.float32)
+    weights[NAMES.index("jawOpen")] = jaw_open
+    with connect(f"ws://127.0.0.1:{port}/ws/publish/test", proxy=None) as publisher:
+        publisher.recv(timeout=5)  # hello
+        for _ in range(n_frames):
+            publisher.send(encode_binary(FaceFrame(t_s=time.monotonic(), weights=weights)))
+            time.sleep(1 / 60)
+
+
+def test_avatar_shows_and_its_mouth_opens_with_jaw_open_frames(page, live_server, face_glb_bytes):
+    server = live_server()
+    open_viewer(page, server, f"avatar={upload(server, face_glb_bytes)}&session=watch&channel=test")
+    assert page.evaluate("window.likeness.morphTargets.length") == len(NAMES)
+
+    publish_jaw(server.port, 0.0)
+    page.wait_for_function("window.likeness.lastWeights !== null")
+    time.sleep(0.3)  # past the interpolation delay
+    closed = canvas_rgb(page).astype(np.int16)
+    height, width, _ = closed.shape
+    # The avatar covers the middle of the canvas; the background shows at the corners.
+    differs = np.abs(closed - BACKGROUND_RGB).sum(axis=2) > 30
+    assert differs[height // 3: 2 * height // 3, width // 3: 2 * width // 3].mean() > 0.95
+    assert differs[:height // 10, :width // 10].mean() < 0.01
+
+    publish_jaw(server.port, 1.0)
+    page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
+    time.sleep(0.3)
+    opened = canvas_rgb(page).astype(np.int16)
+    changed = np.abs(opened - closed).sum(axis=2) > 40
+    rows = np.nonzero(changed.any(axis=1))[0]
+    # What changed is the mouth and chin: the lower half of the face, and a sizeable area.
+    assert changed.mean() > 0.01
+    assert rows.min() > height * 0.45, f"changes start at row {rows.min()} of {height}"
+    # The chin drops: the face's lowest rows reach further down with the jaw open.
+    face_bottom = lambda rgb: np.nonzero((np.abs(rgb - BACKGROUND_RGB).sum(axis=2) > 30)  # noqa: E731
+                                         [:, width // 2 - 20: width // 2 + 20].any(axis=1))[0].max()
+    assert face_bottom(opened) > face_bottom(closed) + 5
+    status = page.locator("#status").inner_text()
+    assert "display fps" in status and "server→page ms" in status
+
+
+def test_talk_plays_audio_and_animation_in_sync(page, live_server, face_glb_bytes):
+    from likeness.server.talk import speak
+
+    server = live_server()
+    open_viewer(page, server, f"avatar={upload(server, face_glb_bytes)}&session=talk")
+    page.fill("#say-text", TALK_TEXT)
+    page.click("#say")  # a user gesture: the browser lets the page start audio
+    page.wait_for_function("window.likeness.utterances.length === 1 && window.likeness.utterances[0].ended",
+                           timeout=30000)
+    log = page.evaluate("window.likeness.talkLog")
+    heard = speak(TALK_TEXT)
+    duration_s = len(heard.pcm) / heard.sr
+    assert page.evaluate("window.likeness.utterances[0].durationS") == pytest.approx(duration_s, abs=1e-3)
+    assert len(log) > duration_s * 10, "the face was redrawn fewer than 10 times per second"
+
+    # The page's own timing log: the face shown against the audio heard when it was drawn.
+    offsets_ms = np.array([e["offsetMs"] for e in log if 0 < e["animS"] < duration_s - 0.05])
+    assert np.percentile(np.abs(offsets_ms), 95) <= 40, offsets_ms
+
+    # The audio really plays where the page thinks it is: the loudness its analyser read
+    # matches the speech's own loudness at that time, best at zero lag.
+    analysed_s = np.array([e["analysedS"] for e in log])
+    window_s = log[0]["analysedWindowS"]
+    measured = np.array([e["rms"] for e in log])
+
+    def speech_rms(times_s: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(times_s))
+        for i, t in enumerate(times_s):
+            a, b = int(max(t - window_s, 0) * heard.sr), int(max(t, 0) * heard.sr)
+            segment = heard.pcm[a:b]
+            out[i] = np.sqrt(np.mean(segment ** 2)) if len(segment) else 0.0
+        return out
+
+    lags_s = np.arange(-0.1, 0.1001, 0.005)
+    correlation = [np.corrcoef(measured, speech_rms(analysed_s + lag))[0, 1] for lag in lags_s]
+    best = int(np.argmax(correlation))
+    assert correlation[best] > 0.8
+    assert abs(lags_s[best]) <= 0.02, f"audio plays {lags_s[best] * 1e3:.0f} ms from where the page expects"
+
+    # And the mouth moved with the speech.
+    jaw = np.array([e["jawOpen"] for e in log])
+    assert jaw.max() > 0.2 and jaw.min() < 0.1
+
+
+def test_upload_without_morph_targets_is_refused_on_the_page(page, live_server, tmp_path):
+    from conftest import face_glb
+
+    server = live_server()
+    open_viewer(page, server, f"avatar={upload(server, face_glb())}&session=watch&channel=x")
+    path = tmp_path / "statue.glb"
+    path.write_bytes(face_glb(morph_targets=False))
+    page.set_input_files("#avatar-file", str(path))
+    page.wait_for_function("window.likeness.errors.length > 0")
+    message = page.locator("#message").inner_text()
+    assert "statue.glb" in message and "no morph targets" in message and "jawOpen" in message
+    assert page.evaluate("window.likeness.avatarReady")  # the previous avatar stays
