@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="out.csv, out.json or out.mp4")
     parser.add_argument("--voice", default="en-us",
-                        help="espeak-ng voice: en-us (default), en-gb, en-us+f3, ...")
+                        help="espeak-ng voice: en-us (default), en (British), en-us+f3 (a female "
+                        "variant), de, fr, ...")
     parser.add_argument("--rate", type=int, default=175, metavar="WPM",
                         help="speaking rate in words per minute (80..450, default 175)")
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")

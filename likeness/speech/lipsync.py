@@ -116,7 +116,7 @@ def say(text: str, *, voice: str = "en-us", rate_wpm: int = 175, fps: float = 60
     text : str
         What to say.
     voice : str
-        espeak-ng voice (``"en-us"``, ``"en-gb"``, ``"en-us+f3"``...).
+        espeak-ng voice (``"en-us"``, ``"en"``, ``"en-us+f3"``...).
     rate_wpm : int
         Words per minute.
     fps : float

@@ -60,6 +60,9 @@ _ESPEAK_TO_ARPABET: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "i": ("IY",), "i:": ("IY",), "I": ("IH",), "I#": ("IH",), "I2": ("IH",),
     "O": ("AO",), "O:": ("AO",), "oU": ("OW",), "OI": ("OY",), "u": ("UW",), "u:": ("UW",),
     "U": ("UH",), "aI": ("AY",), "aU": ("AW",),
+    # Vowels of other espeak-ng languages, by their nearest English mouth shape.
+    "a:": ("AA",), "e:": ("EY",), "E:": ("EH",), "o": ("OW",), "o:": ("OW",), "y": ("UW",),
+    "y:": ("UW",), "2": ("UH",), "2:": ("UH",), "9": ("AH",), "i.": ("IY",), "W": ("UW",),
     "A@": ("AA", "R"), "e@": ("EH", "R"), "i@": ("IY", "R"), "i@3": ("IY", "R"),
     "U@": ("UH", "R"), "o@": ("AO", "R"), "O@": ("AO", "R"), "aI@": ("AY", "ER"),
     "aU@": ("AW", "ER"), "aI3": ("AY", "ER"), "aU3": ("AW", "ER"),

@@ -158,7 +158,7 @@ def synthesize(text: str, *, voice: str = DEFAULT_VOICE, rate_wpm: int = 175) ->
     text : str
         What to say (UTF-8, plain text).
     voice : str
-        espeak-ng voice name, e.g. ``"en-us"``, ``"en-gb"``, ``"en-us+f3"``.
+        espeak-ng voice name, e.g. ``"en-us"``, ``"en"`` (British), ``"en-us+f3"`` (a variant).
     rate_wpm : int
         Speaking rate in words per minute, 80..450.
 
