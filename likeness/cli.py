@@ -24,6 +24,11 @@ COMMAND_MODULES = (
     "likeness.commands.say",
     "likeness.commands.respond",
     "likeness.commands.complete",
+    "likeness.commands.keys",
+    "likeness.commands.consent",
+    "likeness.commands.provenance",
+    "likeness.commands.watermark",
+    "likeness.commands.audit",
 )
 
 EXIT_CODES: tuple[tuple[type[LikenessError], int], ...] = (

@@ -36,6 +36,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from likeness import settings
 from likeness.errors import ConsentError
 from likeness.fileio import atomic_open
 from likeness.trust.keys import b64, public_key_text, verify_signature
@@ -167,6 +168,20 @@ def write_grant(grant: dict[str, Any], path: str | os.PathLike[str]) -> None:
     with atomic_open(path, "w", encoding="utf-8") as handle:
         json.dump(grant, handle, indent=2, sort_keys=True)
         handle.write("\n")
+
+
+def grants_dir(home: Path | None = None) -> Path:
+    """Where copies of the grants signed on this installation are kept (for ``consent list``)."""
+    return (Path(home) if home is not None else settings.home()) / "grants"
+
+
+def store_grant(grant: dict[str, Any], home: Path | None = None) -> Path:
+    """Keep a copy of a grant signed here; returns its path."""
+    folder = grants_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{grant['grant_id']}.json"
+    write_grant(grant, path)
+    return path
 
 
 def read_grant(path: str | os.PathLike[str]) -> dict[str, Any]:

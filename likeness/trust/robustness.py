@@ -143,7 +143,8 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
     for _ in tqdm(range(n_clips), desc="watermark clips", disable=not progress, file=sys.stderr):
         base = pan_zoom_clip(photo(str(rng.choice(PHOTOS))), n_frames=n_frames, rng=rng)
         output_id = int(rng.integers(0, 2**32))
-        marked = decode_rgb(encode_h264([watermark.embed(f, output_id) for f in base],
+        embedder = watermark.Embedder(output_id)
+        marked = decode_rgb(encode_h264([embedder(f) for f in base],
                                         workdir / "marked.mp4", crf=18))
         truth = watermark.encode_codeword(output_id)
         for attack in ATTACKS:
@@ -194,8 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clips", type=int, default=20)
-    parser.add_argument("--frames", type=int, default=30)
+    parser.add_argument("--clips", type=int, default=12)
+    parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--unmarked-frames", type=int, default=1000)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
