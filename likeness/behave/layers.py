@@ -77,13 +77,19 @@ def in_tracks(animation: Animation, name: str) -> np.ndarray:
 
 
 def compose_emotion(weights: np.ndarray, emotion: np.ndarray, *, keep_mouth: bool) -> np.ndarray:
-    """Lay emotion weights over a take's weights, (n, 52) each, by the ownership rules above."""
+    """Lay emotion weights over a take's weights, (n, 52) each, by the ownership rules above.
+
+    Channels the emotion does not touch keep their exact values.
+    """
     emotion = emotion.copy()
     rounding = weights[:, ROUNDING].max(axis=1, keepdims=True)
     emotion[:, MOUTH_CORNERS] *= 1.0 - np.clip(rounding, 0.0, 1.0)
     if keep_mouth:
         emotion[:, SPEECH_CHANNELS] = 0.0
-    return (1.0 - (1.0 - weights) * (1.0 - emotion)).astype(np.float32)
+    out = np.array(weights, np.float32)
+    touched = emotion.any(axis=0)
+    out[:, touched] = 1.0 - (1.0 - weights[:, touched]) * (1.0 - emotion[:, touched])
+    return out
 
 
 class EmotionLayer:
