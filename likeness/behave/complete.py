@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -194,7 +195,7 @@ class CompletionModel:
         """Read a model written by :meth:`save`; InputError naming the file if it is not one."""
         p = existing_file(path, "completion model")
         try:
-            with np.load(p, allow_pickle=False) as data:
+            with np.load(io.BytesIO(p.read_bytes()), allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
                 arrays = {k: data[k] for k in data.files if k != "meta"}
             if meta.get("format") != "likeness.completion" or meta.get("version") != FORMAT_VERSION:
@@ -207,7 +208,7 @@ class CompletionModel:
                         arrays["person_mean"], meta["report"])
         except InputError:
             raise
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
             raise InputError(f"{p}: not a readable completion model (.npz): {e}") from e
         if model.kind not in KINDS or model.x_mean.shape != (2 * len(model.visible),):
             raise InputError(f"{p}: inconsistent completion model (kind {model.kind!r}, "

@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+
+from likeness.behave.complete import (
+    HIDDEN,
+    CompletionModel,
+    complete,
+    load_prior,
+    rmse_per_channel,
+    train,
+)
+from likeness.behave.synthetic import synthetic_take
+from likeness.blendshapes import INDEX, NAMES
+from likeness.cli import main
+from likeness.errors import InputError
+from likeness.formats import read_animation, write_animation
+
+UPPER = HIDDEN["upper"]
+
+
+@pytest.fixture(scope="module")
+def person_takes():
+    """Four one-minute takes of one synthetic person: three to train on, one held out."""
+    return [synthetic_take(60, person_seed=7, take_seed=k) for k in range(4)]
+
+
+@pytest.fixture(scope="module")
+def person_model(person_takes):
+    return train(person_takes[:3], seed=0)
+
+
+def test_completion_beats_zeros_and_person_mean_on_every_hidden_channel(person_takes, person_model):
+    held_out = person_takes[3]
+    actual = held_out.weights[:, UPPER]
+    model = rmse_per_channel(person_model.predict(held_out), actual)
+    zeros = rmse_per_channel(np.zeros_like(actual), actual)
+    mean = rmse_per_channel(np.broadcast_to(person_model.person_mean, actual.shape), actual)
+    for k, channel in enumerate(UPPER):
+        assert model[k] < zeros[k] and model[k] < mean[k], NAMES[channel]
+    assert np.mean(model) < 0.7 * np.mean(mean)
+
+
+def test_the_model_kind_is_chosen_by_held_out_error(person_model):
+    report = person_model.report
+    errors = {k: np.mean(np.square(report["validation_rmse"][k])) for k in ("gaussian", "ridge", "mlp")}
+    assert report["chosen"] == person_model.kind == min(errors, key=errors.get)
+    assert report["channels"] == [NAMES[i] for i in UPPER]
+
+
+def test_a_saved_model_predicts_the_same(tmp_path, person_takes, person_model):
+    path = tmp_path / "me.npz"
+    person_model.save(path)
+    loaded = CompletionModel.load(path)
+    np.testing.assert_array_equal(loaded.predict(person_takes[3]), person_model.predict(person_takes[3]))
+
+
+def test_completion_ignores_what_was_hidden_and_adds_blinks(person_takes, person_model):
+    take = person_takes[3]
+    hidden = take.select(slice(None))
+    hidden.weights = take.weights.copy()
+    hidden.weights[:, UPPER] = np.random.default_rng(0).random((len(take), len(UPPER)))
+    a = complete(hidden, person_model, add_blinks=False)
+    b = complete(take, person_model, add_blinks=False)
+    np.testing.assert_array_equal(a.weights, b.weights)
+    lower = [i for i in range(52) if i not in UPPER]
+    np.testing.assert_array_equal(a.weights[:, lower], take.weights[:, lower])
+    blinking = complete(take, person_model, seed=1)
+    assert len(blinking.tracks["blinks"]) > 5
+    assert blinking.weights[:, INDEX["eyeBlinkLeft"]].max() > 0.9
+
+
+def test_builtin_prior_generalises_to_a_new_person():
+    prior = load_prior()
+    assert prior.hidden == UPPER and prior.report["trained_on"].startswith("synthetic")
+    stranger = synthetic_take(60, person_seed=999, take_seed=0)
+    actual = stranger.weights[:, UPPER]
+    error = np.mean(rmse_per_channel(prior.predict(stranger), actual))
+    assert error < 0.75 * np.mean(rmse_per_channel(np.zeros_like(actual), actual))
+
+
+def test_train_and_complete_from_the_command_line(tmp_path, person_takes):
+    paths = []
+    for k, take in enumerate(person_takes):
+        paths.append(tmp_path / f"take{k}.csv")
+        write_animation(take, paths[-1])
+    model = tmp_path / "me.npz"
+    assert main(["complete", "--train", *map(str, paths[:3]), "-o", str(model)]) == 0
+    out = tmp_path / "full.json"
+    assert main(["complete", str(paths[3]), "-o", str(out), "--hidden", "upper", "--model", str(model)]) == 0
+    completed = read_animation(out)
+    assert completed.metadata["completion"]["channels"] == [NAMES[i] for i in UPPER]
+    actual = person_takes[3].weights[:, UPPER]
+    brows = [UPPER.index(INDEX[n]) for n in ("browInnerUp", "browOuterUpLeft", "browDownLeft")]
+    error = rmse_per_channel(completed.weights[:, UPPER], actual)[brows]
+    assert np.all(error < rmse_per_channel(np.zeros_like(actual), actual)[brows])
+    assert main(["complete", str(paths[3]), "-o", str(tmp_path / "prior.csv")]) == 0
+
+
+def test_bad_models_and_takes_are_refused(tmp_path, capsys):
+    corrupt = tmp_path / "bad.npz"
+    corrupt.write_bytes(b"PK\x03\x04 not really a zip")
+    take = tmp_path / "take.json"
+    write_animation(synthetic_take(3, person_seed=1, take_seed=1), take)
+    out = tmp_path / "out.json"
+    assert main(["complete", str(take), "-o", str(out), "--model", str(corrupt)]) == 2
+    assert "bad.npz" in capsys.readouterr().err
+    other = tmp_path / "other.npz"
+    np.savez(other, meta=np.array('{"format": "something else"}'))
+    with pytest.raises(InputError, match="not a likeness completion model"):
+        CompletionModel.load(other)
+    assert main(["complete", "--train", str(take), "-o", str(tmp_path / "m.npz")]) == 0
+    with pytest.raises(InputError, match="120 frames"):
+        train([synthetic_take(1, person_seed=1, take_seed=1)])
+    with pytest.raises(InputError, match="kinds"):
+        train([synthetic_take(3, person_seed=1, take_seed=1)], kinds=("forest",))
+    assert main(["complete", "-o", str(out)]) == 2
+    assert not out.exists()
