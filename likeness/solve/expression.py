@@ -14,10 +14,13 @@ import numpy as np
 from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.rig.gaze import LOOK_INDICES
 from likeness.rig.landmarks import N_FACE_POINTS
-from likeness.solve.bounded_lsq import solve_box_qp
+from likeness.solve.bounded_lsq import InverseCache, solve_box_qp
 
 UNOBSERVED = (index("tongueOut"),)
 """Channels face landmarks cannot see: MediaPipe's mesh has no point on the tongue."""
+
+REFIT_RIDGE = 0.01
+"""Ridge of the second pass, over the active channels only: just enough to stay well posed."""
 
 Z_WEIGHT = 0.5
 """MediaPipe's depth is inferred, not measured: it counts half as much as x and y in the fit."""
@@ -33,11 +36,19 @@ class ExpressionFit:
     ridge : float
         Tikhonov weight pulling each channel toward 0, as a fraction of its own field's squared
         norm (so small-motion channels such as eyeWide are held back no more than jawOpen):
-        keeps near-duplicate channels from trading landmark noise between them. A channel
-        alone at full weight comes out at ``1 / (1 + ridge)`` before the upper bound.
+        keeps near-duplicate channels from trading landmark noise between them. It only
+        chooses which channels are active; their values are then refitted with
+        :data:`REFIT_RIDGE`, so active channels are not shrunk.
+    sparsity_m : float
+        L1 cost of a channel when choosing the active ones, in metres of landmark motion (the
+        norm over all points) it must explain before it turns on; the cost of a weight is in
+        proportion to how far it moves the landmarks, so one channel that explains the motion
+        wins over several near-duplicates that explain it together (mouthPucker over
+        mouthFunnel + mouthPress), and tracker jitter below it turns nothing on.
     """
 
-    def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.15) -> None:
+    def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.01,
+                 sparsity_m: float = 1e-3) -> None:
         axes = np.array([1.0, 1.0, Z_WEIGHT])
         fields = np.asarray(deltas_m, np.float64)[:, :N_FACE_POINTS, :] * axes
         self.look = np.array(LOOK_INDICES, np.intp)
@@ -47,7 +58,9 @@ class ExpressionFit:
         gram = design @ design.T
         self._design = design
         self._look_fields = fields[self.look].reshape(len(self.look), -1)
-        self._gram = gram + ridge * np.diag(np.diag(gram))
+        self._gram = InverseCache(gram + ridge * np.diag(np.diag(gram)))
+        self._gram_refit = InverseCache(gram + REFIT_RIDGE * np.diag(np.diag(gram)))
+        self._sparsity = sparsity_m * np.sqrt(np.diag(gram))
         self._axes = axes
         self._upper = np.ones(len(self.solved))
 
@@ -68,8 +81,10 @@ class ExpressionFit:
         """
         observed = (offsets_m[:N_FACE_POINTS] * self._axes).ravel()
         observed = observed - weights[self.look] @ self._look_fields
-        solved = solve_box_qp(self._gram, self._design @ observed, self._upper,
-                              weights[self.solved].astype(np.float64))
+        rhs = self._design @ observed
+        support = solve_box_qp(self._gram, rhs - self._sparsity, self._upper,
+                               weights[self.solved].astype(np.float64))
+        solved = solve_box_qp(self._gram_refit, rhs, (support > 0).astype(np.float64), support)
         out = np.array(weights, np.float32)
         out[self.solved] = solved
         out[list(UNOBSERVED)] = 0.0

@@ -13,8 +13,6 @@ POSE_ANCHORS = np.array([
     109, 338, 67, 297, 103, 332, 54, 284,
     # Cheekbones, temples and the upper face contour.
     117, 346, 119, 348, 121, 350, 127, 356, 143, 372, 234, 454,
-    # Sides of the nose.
-    129, 358, 198, 420,
     # Eye corners: squints barely move them.
     33, 263, 133, 362,
 ], dtype=np.intp)

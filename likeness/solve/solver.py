@@ -11,6 +11,7 @@ from likeness.errors import InputError
 from likeness.frame import N_LANDMARKS, FaceFrame
 from likeness.rig import neutral_m as template_neutral_m
 from likeness.rig.gaze import look_weights_from_gaze
+from likeness.solve.blas import single_threaded_blas
 from likeness.solve.calibration import Calibration, calmest_neutral
 from likeness.solve.camera import PinholeCamera
 from likeness.solve.expression import ExpressionFit
@@ -30,16 +31,18 @@ class SolverOptions:
     """Without a calibration, measure the user's neutral from the calmest early frames."""
     calibration_window_s: float = 2.0
     """How much of the start of a take the automatic neutral is chosen from."""
-    ridge: float = 0.15
+    ridge: float = 0.01
     """Pull toward 0 for channels the landmarks barely support (see ExpressionFit)."""
+    sparsity_m: float = 1e-3
+    """Landmark motion (metres, norm over all points) a channel must explain to turn on."""
     closed_eye_hold: float = 0.6
     """Above this blink weight the iris is hidden by the lid: gaze keeps its last value."""
 
     def __post_init__(self) -> None:
         if self.calibration_window_s <= 0:
             raise InputError(f"calibration_window_s must be > 0, got {self.calibration_window_s}")
-        if self.ridge < 0:
-            raise InputError(f"ridge must be >= 0, got {self.ridge}")
+        if self.ridge < 0 or self.sparsity_m < 0:
+            raise InputError(f"ridge and sparsity must be >= 0, got {self.ridge}, {self.sparsity_m}")
         if not 0 < self.closed_eye_hold <= 1:
             raise InputError(f"closed_eye_hold must be in (0, 1], got {self.closed_eye_hold}")
 
@@ -71,7 +74,7 @@ class FaceSolver:
                  calibration: Calibration | None = None, deltas_m: np.ndarray | None = None) -> None:
         self.options = options or SolverOptions()
         self._fit = ExpressionFit(default_deltas_m() if deltas_m is None else deltas_m,
-                                  ridge=self.options.ridge)
+                                  ridge=self.options.ridge, sparsity_m=self.options.sparsity_m)
         self._given = calibration
         self.reset()
 
@@ -100,16 +103,17 @@ class FaceSolver:
         """
         if landmarks.shape != (N_LANDMARKS, 3):
             raise InputError(f"expected landmarks of shape ({N_LANDMARKS}, 3), got {landmarks.shape}")
-        points_px = image_points(landmarks, image_size)
-        pose = HeadPose(points_px, self._neutral, image_size, self.options.camera)
-        head_m = pose.to_head(points_px)
-        weights = self._weights.copy()
-        if (weights[BLINKS] < self.options.closed_eye_hold).all():
-            self._eyes = eyes_rad(head_m, self._neutral)
-        weights = self._fit(head_m - self._neutral, look_weights_from_gaze(self._eyes, weights))
-        self._weights = weights
-        if self.calibration is None and self.options.auto_calibrate:
-            self._collect(t_s, head_m, weights)
+        with single_threaded_blas():
+            points_px = image_points(landmarks, image_size)
+            pose = HeadPose(points_px, self._neutral, image_size, self.options.camera)
+            head_m = pose.to_head(points_px)
+            weights = self._weights.copy()
+            if (weights[BLINKS] < self.options.closed_eye_hold).all():
+                self._eyes = eyes_rad(head_m, self._neutral)
+            weights = self._fit(head_m - self._neutral, look_weights_from_gaze(self._eyes, weights))
+            self._weights = weights
+            if self.calibration is None and self.options.auto_calibrate:
+                self._collect(t_s, head_m, weights)
         return FaceFrame(
             t_s=t_s, weights=weights, head_rotation=pose.quaternion,
             head_translation_m=pose.translation_m, eyes_rad=self._eyes.copy(),
