@@ -1,0 +1,98 @@
+"""The avatar data type: triangle meshes in the head frame, each with 52 ARKit morph targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from likeness.blendshapes import N_BLENDSHAPES
+from likeness.errors import InputError
+
+MATERIALS = ("skin", "eye", "teeth", "tongue", "mouth")
+"""How the renderer shades a part: subsurface skin, an eyeball with iris and cornea, enamel, a
+wet tongue, the shadowed inside of the mouth."""
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One mesh of an avatar.
+
+    Attributes
+    ----------
+    name : str
+    material : str
+        One of :data:`MATERIALS`.
+    positions_m : ndarray, float32, shape (n, 3)
+        Rest positions in the head frame, metres (+x the subject's left, +y up, +z forward).
+    triangles : ndarray, uint32, shape (m, 3)
+        Counter-clockwise seen from outside.
+    deltas_m : ndarray, float32, shape (52, n, 3)
+        Morph target displacements at weight 1, in :data:`likeness.blendshapes.NAMES` order.
+    colors : ndarray, float32, shape (n, 3)
+        Linear RGB albedo in 0..1.
+    head_weight : ndarray, float32, shape (n,)
+        1 where the vertex turns with the head, 0 where it stays with the body (the neck's base).
+    eye : int
+        -1, or 0 / 1 for a part that turns with the left / right eye about ``Avatar.eye_centers_m``.
+    """
+
+    name: str
+    material: str
+    positions_m: np.ndarray
+    triangles: np.ndarray
+    deltas_m: np.ndarray
+    colors: np.ndarray
+    head_weight: np.ndarray
+    eye: int = -1
+
+    def __post_init__(self) -> None:
+        n = len(self.positions_m)
+        expected = {
+            "positions_m": (n, 3),
+            "deltas_m": (N_BLENDSHAPES, n, 3),
+            "colors": (n, 3),
+            "head_weight": (n,),
+        }
+        for field_name, shape in expected.items():
+            if getattr(self, field_name).shape != shape:
+                raise InputError(
+                    f"avatar part {self.name!r}: {field_name} should have shape {shape}, "
+                    f"got {getattr(self, field_name).shape}"
+                )
+        if self.material not in MATERIALS:
+            raise InputError(
+                f"avatar part {self.name!r}: material {self.material!r} not in {MATERIALS}"
+            )
+        if self.triangles.ndim != 2 or self.triangles.shape[1] != 3 or self.triangles.max() >= n:
+            raise InputError(f"avatar part {self.name!r}: triangles must index its {n} vertices")
+
+
+@dataclass(frozen=True, eq=False)
+class Avatar:
+    """A head that can be rendered and exported: parts plus the pivots pose and gaze turn about.
+
+    Attributes
+    ----------
+    parts : tuple of Part
+    eye_centers_m : ndarray, float32, shape (2, 3)
+        Centres of rotation of the (left, right) eyeballs, head frame, metres.
+    neck_pivot_m : ndarray, float32, shape (3,)
+        The point the head turns about (top of the neck), head frame, metres.
+    name : str
+    """
+
+    parts: tuple[Part, ...]
+    eye_centers_m: np.ndarray
+    neck_pivot_m: np.ndarray
+    name: str = "likeness"
+
+    @property
+    def n_vertices(self) -> int:
+        """Vertices over all parts."""
+        return sum(len(p.positions_m) for p in self.parts)
+
+    @property
+    def n_triangles(self) -> int:
+        """Triangles over all parts."""
+        return sum(len(p.triangles) for p in self.parts)

@@ -1,0 +1,233 @@
+"""Offscreen rendering of an avatar driven by face frames (moderngl through EGL).
+
+Morphing runs on the CPU as one weighted sum over the active targets per part, and normals are
+recomputed from the morphed triangles with one sparse product; both are small next to
+rasterisation on llvmpipe. Head pose and gaze are applied in the vertex shader.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.spatial.transform import Rotation
+
+from likeness.avatar.model import Avatar, Part
+from likeness.errors import InputError, SinkError
+from likeness.frame import FaceFrame
+from likeness.render.camera import Camera, Lighting
+from likeness.render.shaders import FRAGMENT, MATERIAL_CODES, MAX_LIGHTS, VERTEX
+
+log = logging.getLogger(__name__)
+
+_IDENTITY3 = np.eye(3, dtype=np.float32)
+
+
+@dataclass
+class _GpuPart:
+    """One part's buffers and the CPU state needed to morph it."""
+
+    part: Part
+    active_targets: np.ndarray
+    incidence: sparse.csr_matrix
+    positions: object
+    normals: object
+    vao: object
+    last_weights: np.ndarray | None = None
+
+
+class Renderer:
+    """Renders an avatar to RGB images, one face frame at a time.
+
+    Parameters
+    ----------
+    size : int
+        Width and height of the square image in pixels (16..4096).
+    avatar : Avatar, optional
+        Defaults to :func:`likeness.avatar.default_avatar`.
+    camera : Camera, optional
+    lighting : Lighting, optional
+    samples : int
+        MSAA samples per pixel (1 disables anti-aliasing).
+
+    Examples
+    --------
+    >>> with Renderer(size=256) as renderer:  # doctest: +SKIP
+    ...     rgb = renderer.render(FaceFrame.neutral())
+    """
+
+    def __init__(
+        self,
+        size: int = 512,
+        avatar: Avatar | None = None,
+        camera: Camera | None = None,
+        lighting: Lighting | None = None,
+        *,
+        samples: int = 4,
+    ) -> None:
+        import moderngl
+
+        if not 16 <= int(size) <= 4096:
+            raise InputError(f"render size must be 16..4096 pixels, got {size}")
+        if avatar is None:
+            from likeness.avatar import default_avatar
+
+            avatar = default_avatar()
+        self.size = int(size)
+        self.avatar = avatar
+        self.camera = camera or Camera()
+        self.lighting = lighting or Lighting()
+        try:
+            self._ctx = moderngl.create_standalone_context(backend="egl")
+        except Exception as e:  # moderngl raises bare Exception when EGL is missing
+            raise SinkError(
+                f"could not create an OpenGL context through EGL ({e}); install Mesa's EGL "
+                "(Debian: libegl1 libegl-mesa0 libgl1-mesa-dri)"
+            ) from e
+        samples = min(int(samples), self._ctx.max_samples) if samples > 1 else 0
+        shape = (self.size, self.size)
+        self._fbo = self._ctx.framebuffer(
+            color_attachments=[self._ctx.renderbuffer(shape, 4, samples=samples)],
+            depth_attachment=self._ctx.depth_renderbuffer(shape, samples=samples),
+        )
+        self._resolved = (
+            self._ctx.framebuffer(color_attachments=[self._ctx.renderbuffer(shape, 4)])
+            if samples
+            else self._fbo
+        )
+        self._program = self._ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
+        self._parts = [self._upload(part) for part in avatar.parts]
+        self._set_scene_uniforms()
+        log.debug(
+            "renderer ready: %s, %d px, %d samples",
+            self._ctx.info["GL_RENDERER"],
+            self.size,
+            samples,
+        )
+
+    def _upload(self, part: Part) -> _GpuPart:
+        ctx = self._ctx
+        moving = np.abs(part.deltas_m).reshape(len(part.deltas_m), -1).max(axis=1) > 0
+        triangles = part.triangles.astype(np.int64)
+        n_tri = len(triangles)
+        incidence = sparse.csr_matrix(
+            (np.ones(3 * n_tri), (triangles.ravel(), np.repeat(np.arange(n_tri), 3))),
+            shape=(len(part.positions_m), n_tri),
+        )
+        normals = _vertex_normals(part.positions_m, triangles, incidence)
+        positions_vbo = ctx.buffer(part.positions_m.astype("f4").tobytes(), dynamic=True)
+        normals_vbo = ctx.buffer(normals.astype("f4").tobytes(), dynamic=True)
+        colors_vbo = ctx.buffer(part.colors.astype("f4").tobytes())
+        weight_vbo = ctx.buffer(part.head_weight.astype("f4").tobytes())
+        ibo = ctx.buffer(part.triangles.astype("u4").tobytes())
+        vao = ctx.vertex_array(
+            self._program,
+            [
+                (positions_vbo, "3f", "in_position"),
+                (normals_vbo, "3f", "in_normal"),
+                (colors_vbo, "3f", "in_color"),
+                (weight_vbo, "1f", "in_head_weight"),
+            ],
+            index_buffer=ibo,
+            index_element_size=4,
+        )
+        return _GpuPart(part, np.flatnonzero(moving), incidence, positions_vbo, normals_vbo, vao)
+
+    def _set_scene_uniforms(self) -> None:
+        program, lights = self._program, self.lighting.lights
+        program["u_view_projection"].write(self.camera.view_projection(1.0).T.copy().tobytes())
+        program["u_camera"].value = tuple(float(x) for x in self.camera.eye_m())
+        program["u_n_lights"].value = len(lights)
+        directions = np.zeros((MAX_LIGHTS, 3), np.float32)
+        colors = np.zeros((MAX_LIGHTS, 3), np.float32)
+        for i, light in enumerate(lights):
+            directions[i] = np.asarray(light.direction) / np.linalg.norm(light.direction)
+            colors[i] = light.color
+        program["u_light_direction"].write(directions.tobytes())
+        program["u_light_color"].write(colors.tobytes())
+        program["u_sky"].value = self.lighting.sky
+        program["u_ground"].value = self.lighting.ground
+        program["u_pivot"].value = tuple(float(x) for x in self.avatar.neck_pivot_m)
+
+    def render(self, frame: FaceFrame) -> np.ndarray:
+        """Draw the avatar with ``frame``'s weights, head rotation and gaze.
+
+        Parameters
+        ----------
+        frame : FaceFrame
+            Weights 0..1 drive the morph targets; ``head_rotation`` turns the head about the
+            neck; ``eyes_rad`` turns the eyeballs. ``head_translation_m`` is ignored: the camera
+            keeps the head framed.
+
+        Returns
+        -------
+        ndarray, uint8, shape (size, size, 3)
+            RGB, top row first.
+        """
+        weights = np.asarray(frame.weights, np.float32)
+        rotation = Rotation.from_quat(np.asarray(frame.head_rotation, np.float64)).as_matrix()
+        program = self._program
+        program["u_head_rotation"].write(rotation.astype(np.float32).T.copy().tobytes())
+        self._fbo.use()
+        self._fbo.clear(*self.camera.background, 1.0)
+        # Back faces never show: the mouth's inside is its own inward-facing part.
+        self._ctx.enable(self._ctx.DEPTH_TEST | self._ctx.CULL_FACE)
+        for gpu in self._parts:
+            self._morph(gpu, weights)
+            part = gpu.part
+            program["u_material"].value = MATERIAL_CODES[part.material]
+            if part.eye >= 0:
+                yaw, pitch = (float(a) for a in frame.eyes_rad[part.eye])
+                eye = Rotation.from_euler("YX", [yaw, pitch]).as_matrix().astype(np.float32)
+                program["u_eye_center"].value = tuple(
+                    float(x) for x in self.avatar.eye_centers_m[part.eye]
+                )
+            else:
+                eye = _IDENTITY3
+                program["u_eye_center"].value = (0.0, 0.0, 0.0)
+            program["u_eye_rotation"].write(eye.T.copy().tobytes())
+            gpu.vao.render()
+        if self._resolved is not self._fbo:
+            self._ctx.copy_framebuffer(self._resolved, self._fbo)
+        data = self._resolved.read(components=3, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(self.size, self.size, 3)[::-1]
+
+    def _morph(self, gpu: _GpuPart, weights: np.ndarray) -> None:
+        """Upload morphed positions and normals when this part's active weights changed."""
+        if not len(gpu.active_targets):
+            return
+        active = weights[gpu.active_targets]
+        if gpu.last_weights is not None and np.array_equal(active, gpu.last_weights):
+            return
+        gpu.last_weights = active.copy()
+        used = np.abs(active) > 1e-5
+        part = gpu.part
+        positions = part.positions_m
+        if used.any():
+            targets = gpu.active_targets[used]
+            positions = positions + np.tensordot(active[used], part.deltas_m[targets], axes=1)
+        gpu.positions.write(positions.astype("f4").tobytes())
+        gpu.normals.write(_vertex_normals(positions, part.triangles, gpu.incidence).tobytes())
+
+    def close(self) -> None:
+        """Release the OpenGL context."""
+        if self._ctx is not None:
+            self._ctx.release()
+            self._ctx = None
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _vertex_normals(positions: np.ndarray, triangles: np.ndarray, incidence) -> np.ndarray:
+    """(n, 3) float32 unit normals: area-weighted sums of the adjacent faces' normals."""
+    corners = positions[triangles]
+    face = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    normals = incidence @ face
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return (normals / np.maximum(length, 1e-12)).astype(np.float32)

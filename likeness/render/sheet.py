@@ -1,0 +1,120 @@
+"""A contact sheet: the avatar's expressions in a labelled grid, to see a rig at a glance."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from likeness.avatar.model import Avatar
+from likeness.blendshapes import INDEX
+from likeness.fileio import atomic_output
+from likeness.frame import FaceFrame, quaternions_from_euler
+
+EXPRESSIONS: tuple[tuple[str, dict[str, float], tuple[float, float]], ...] = (
+    ("neutral", {}, (0.0, 0.0)),
+    ("jawOpen", {"jawOpen": 0.7}, (0.0, 0.0)),
+    (
+        "smile",
+        {
+            "mouthSmileLeft": 1.0,
+            "mouthSmileRight": 1.0,
+            "cheekSquintLeft": 0.5,
+            "cheekSquintRight": 0.5,
+        },
+        (0.0, 0.0),
+    ),
+    ("eyeBlinkLeft", {"eyeBlinkLeft": 1.0}, (0.0, 0.0)),
+    ("eyeBlinkRight", {"eyeBlinkRight": 1.0}, (0.0, 0.0)),
+    (
+        "browInnerUp",
+        {
+            "browInnerUp": 1.0,
+            "browOuterUpLeft": 0.5,
+            "browOuterUpRight": 0.5,
+            "eyeWideLeft": 0.6,
+            "eyeWideRight": 0.6,
+        },
+        (0.0, 0.0),
+    ),
+    (
+        "browDown",
+        {"browDownLeft": 1.0, "browDownRight": 1.0, "eyeSquintLeft": 0.6, "eyeSquintRight": 0.6},
+        (0.0, 0.0),
+    ),
+    ("mouthPucker", {"mouthPucker": 1.0}, (0.0, 0.0)),
+    ("mouthFunnel", {"mouthFunnel": 1.0, "jawOpen": 0.15}, (0.0, 0.0)),
+    ("frown", {"mouthFrownLeft": 1.0, "mouthFrownRight": 1.0, "mouthShrugLower": 0.5}, (0.0, 0.0)),
+    ("mouthSmileLeft", {"mouthSmileLeft": 1.0}, (0.0, 0.0)),
+    (
+        "sneer",
+        {
+            "noseSneerLeft": 1.0,
+            "noseSneerRight": 1.0,
+            "mouthUpperUpLeft": 0.6,
+            "mouthUpperUpRight": 0.6,
+        },
+        (0.0, 0.0),
+    ),
+    ("cheekPuff", {"cheekPuff": 1.0}, (0.0, 0.0)),
+    ("tongueOut", {"tongueOut": 1.0, "jawOpen": 0.35}, (0.0, 0.0)),
+    ("mouthLeft", {"mouthLeft": 1.0, "jawLeft": 0.5}, (0.0, 0.0)),
+    ("stretch", {"mouthStretchLeft": 1.0, "mouthStretchRight": 1.0, "jawOpen": 0.1}, (0.0, 0.0)),
+    ("look left/up", {}, (0.45, -0.3)),
+    ("head yaw", {"mouthSmileLeft": 0.4, "mouthSmileRight": 0.4}, (0.0, 0.0)),
+)
+"""(label, weights, (eye yaw, eye pitch) radians) per cell; "head yaw" also turns the head."""
+
+
+def contact_sheet(
+    path: str | os.PathLike[str],
+    *,
+    avatar: Avatar | None = None,
+    cell_px: int = 256,
+    n_columns: int = 6,
+) -> np.ndarray:
+    """Render :data:`EXPRESSIONS` into a labelled grid and write it as a PNG.
+
+    Parameters
+    ----------
+    path : path-like
+        Output .png, written atomically.
+    avatar : Avatar, optional
+        Defaults to the built-in avatar.
+    cell_px : int
+        Size of each square cell.
+    n_columns : int
+
+    Returns
+    -------
+    ndarray, uint8, shape (rows * cell_px, n_columns * cell_px, 3)
+    """
+    from PIL import Image, ImageDraw
+
+    from likeness.render.renderer import Renderer
+
+    cells = []
+    with Renderer(cell_px, avatar=avatar) as renderer:
+        for label, weights, (eye_yaw, eye_pitch) in EXPRESSIONS:
+            vector = np.zeros(52, np.float32)
+            for name, value in weights.items():
+                vector[INDEX[name]] = value
+            yaw = 0.45 if label == "head yaw" else 0.0
+            frame = FaceFrame(
+                0.0,
+                vector,
+                head_rotation=quaternions_from_euler(np.array([[yaw, 0.0, 0.0]]))[0],
+                eyes_rad=np.array([[eye_yaw, eye_pitch]] * 2, np.float32),
+            )
+            image = Image.fromarray(renderer.render(frame))
+            ImageDraw.Draw(image).text((6, 4), label, fill=(255, 255, 255))
+            cells.append(np.asarray(image))
+    n_rows = -(-len(cells) // n_columns)
+    blank = np.zeros_like(cells[0])
+    cells += [blank] * (n_rows * n_columns - len(cells))
+    grid = np.concatenate(
+        [np.concatenate(cells[r * n_columns : (r + 1) * n_columns], axis=1) for r in range(n_rows)]
+    )
+    with atomic_output(path, suffix=".png") as tmp:
+        Image.fromarray(grid).save(tmp, format="PNG")
+    return grid
