@@ -59,7 +59,7 @@ class VideoFile:
             raise InputError(f"{self.path}: not a video file FFmpeg can read ({e})") from e
         if not self._container.streams.video:
             self.close()
-            raise InputError(f"{self.path}: has no video stream")
+            raise InputError(f"{self.path}: has no video stream (or no frames in it)")
         stream = self._container.streams.video[0]
         stream.thread_type = "AUTO"
         self._stream = stream
