@@ -70,7 +70,7 @@ JAW_OPEN: Mapping[str, float] = MappingProxyType({
 # (lips, jaw) dominance: consonants made with the tongue leave the lips to their neighbours.
 _DOMINANCE: Mapping[str, tuple[float, float]] = MappingProxyType({
     "bilabial": (6.0, 2.0), "labiodental": (5.0, 1.5), "rounded": (2.0, 1.0),
-    "vowel": (1.2, 2.0), "lingual": (0.3, 0.7), "silence": (0.8, 0.8),
+    "vowel": (1.2, 2.0), "lingual": (0.3, 0.7), "silence": (2.0, 2.0),
 })
 _ROUNDED = frozenset({"W", "SH", "ZH", "CH", "JH", "R"})
 JAW = INDEX["jawOpen"]
@@ -91,9 +91,9 @@ class CoarticulationOptions:
     closure_share: share of lip dominance held by a bilabial at which the lips fully seal.
     """
 
-    anticipation_s: float = 0.09
-    carryover_s: float = 0.05
-    smoothing_s: float = 0.02
+    anticipation_s: float = 0.06
+    carryover_s: float = 0.04
+    smoothing_s: float = 0.04
     closure_share: float = 0.6
 
     def __post_init__(self) -> None:

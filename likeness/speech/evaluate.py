@@ -51,3 +51,29 @@ def closure_rate(truth: Sequence[Phone], weights: np.ndarray, t_s: np.ndarray) -
                     np.abs(t_s - (phone.start_s + phone.end_s) / 2))
             closed.append(bool(np.min(aperture[inside]) <= CLOSED_APERTURE))
     return float(np.mean(closed)) if closed else float("nan")
+
+
+def swing_times_s(curve: np.ndarray, t_s: np.ndarray, *, min_swing: float = 0.05) -> np.ndarray:
+    """Times of the peaks and troughs of ``curve`` between swings of at least ``min_swing``.
+
+    A peak counts once the curve has fallen ``min_swing`` below it, a trough once it has risen
+    that much above it, so ripples smaller than that are ignored. Flutter shows as turning
+    points close together.
+    """
+    turns: list[int] = []
+    low = high = 0
+    direction = 0  # +1 rising, -1 falling, 0 not yet known
+    for i in range(1, len(curve)):
+        if direction != -1 and curve[i] > curve[high]:
+            high = i
+        if direction != 1 and curve[i] < curve[low]:
+            low = i
+        if direction != -1 and curve[high] - curve[i] >= min_swing:
+            if direction == 1:
+                turns.append(high)
+            direction, low = -1, i
+        elif direction != 1 and curve[i] - curve[low] >= min_swing:
+            if direction == -1:
+                turns.append(low)
+            direction, high = 1, i
+    return np.asarray(t_s)[turns]

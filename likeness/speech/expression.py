@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.speech.phonemes import SILENCE, VOWELS, Phone
-from likeness.speech.prosody import Prosody
+from likeness.speech.prosody import HOP_S, Prosody
 
 PAUSE_S = 0.25
 """A silence at least this long ends a phrase."""
 LOUDNESS_RANGE_DB = 30.0
+ENVELOPE_S = 0.03
+"""Smoothing (Gaussian sigma) of the loudness that scales the jaw."""
 NOD_RAD = np.deg2rad(2.5)
 NOD_S = 0.3
 BROW_S = 0.45
@@ -113,7 +116,9 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
     n = len(t_s)
     weights = np.zeros((n, N_BLENDSHAPES), np.float32)
     pitch = np.zeros(n, np.float32)
-    level_db = np.interp(t_s, prosody.t_s, prosody.rms_db) if len(prosody.t_s) else np.full(n, -100.0)
+    # The jaw follows the loudness envelope, not each 10 ms burst and gap.
+    envelope_db = gaussian_filter1d(prosody.rms_db, ENVELOPE_S / HOP_S, mode="nearest") if len(prosody.t_s) > 1 else prosody.rms_db
+    level_db = np.interp(t_s, prosody.t_s, envelope_db) if len(prosody.t_s) else np.full(n, -100.0)
     loudness = np.clip(1.0 + (level_db - levels.peak_db) / LOUDNESS_RANGE_DB, 0.0, 1.0)
     semitones = _semitones(prosody.f0_hz, levels.median_f0_hz)
 

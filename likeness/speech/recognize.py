@@ -90,6 +90,9 @@ def _check(pcm: np.ndarray, sr: int) -> None:
 
 
 def _decode(decoder: Any, raw: bytes) -> None:
+    # Cepstral mean normalisation starts every take from the model's prior, so a result never
+    # depends on what the cached decoder heard before.
+    decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(raw, full_utt=True)
     decoder.end_utt()

@@ -83,6 +83,7 @@ class StreamingLipsync:
         """Forget the stream: time restarts at 0."""
         if getattr(self, "_in_utterance", False):
             self._decoder.end_utt()
+        self._decoder.reinit_feat()  # forget the last speaker's channel (cepstral mean)
         self._decoder.start_utt()
         self._in_utterance = True
         self._n_samples = 0
