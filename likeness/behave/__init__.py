@@ -18,8 +18,23 @@ from likeness.behave.layers import (
 )
 
 __all__ = [
-    "Blink", "BlinkOptions", "Gaze", "GazeOptions", "Idle", "IdleOptions", "EmotionLayer",
-    "EMOTIONS", "LAYERS", "analyze_text", "arousal_curve", "text_events", "au_weights",
-    "emotion_weights", "envelope", "apply_behaviour", "add_behave_arguments", "behave_from_args",
+    "Blink",
+    "BlinkOptions",
+    "Gaze",
+    "GazeOptions",
+    "Idle",
+    "IdleOptions",
+    "EmotionLayer",
+    "EMOTIONS",
+    "LAYERS",
+    "analyze_text",
+    "arousal_curve",
+    "text_events",
+    "au_weights",
+    "emotion_weights",
+    "envelope",
+    "apply_behaviour",
+    "add_behave_arguments",
+    "behave_from_args",
     "speech_activity",
 ]

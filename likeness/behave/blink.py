@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from likeness.blendshapes import INDEX
 from likeness.behave.headpose import facing_yaw_pitch
+from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
 
@@ -37,20 +37,20 @@ SACCADE_SPEED_DEG_S = 60.0
 class BlinkOptions:
     """How the blink model behaves; the defaults are human figures (module docstring)."""
 
-    rate_rest_per_min: float = 13.0        # at rest, before the blinks coupled to events
-    rate_speaking_per_min: float = 15.0    # while speaking, likewise
-    rate_attending_per_min: float = 8.0    # listening or watching closely
-    interval_cv: float = 0.7               # coefficient of variation of inter-blink intervals
-    min_interval_s: float = 0.3            # refractory time after a blink ends
-    double_probability: float = 0.08       # share of blinks followed at once by a second
-    incomplete_probability: float = 0.1    # share of blinks that do not close the lid fully
-    close_ms: tuple[float, float] = (70.0, 100.0)   # closing-phase duration, uniform range
-    open_ratio: tuple[float, float] = (1.6, 2.6)    # opening / closing duration, uniform range
-    max_blink_ms: float = 400.0            # no blink lasts longer than this
-    gaze_blink_min_deg: float = 15.0       # gaze shifts below this never trigger a blink
-    gaze_blink_full_deg: float = 45.0      # ... and from this size on almost always do
-    pause_blink_probability: float = 0.3   # chance of a blink when speech pauses
-    pause_min_s: float = 0.2               # silences shorter than this are not pauses
+    rate_rest_per_min: float = 13.0  # at rest, before the blinks coupled to events
+    rate_speaking_per_min: float = 15.0  # while speaking, likewise
+    rate_attending_per_min: float = 8.0  # listening or watching closely
+    interval_cv: float = 0.7  # coefficient of variation of inter-blink intervals
+    min_interval_s: float = 0.3  # refractory time after a blink ends
+    double_probability: float = 0.08  # share of blinks followed at once by a second
+    incomplete_probability: float = 0.1  # share of blinks that do not close the lid fully
+    close_ms: tuple[float, float] = (70.0, 100.0)  # closing-phase duration, uniform range
+    open_ratio: tuple[float, float] = (1.6, 2.6)  # opening / closing duration, uniform range
+    max_blink_ms: float = 400.0  # no blink lasts longer than this
+    gaze_blink_min_deg: float = 15.0  # gaze shifts below this never trigger a blink
+    gaze_blink_full_deg: float = 45.0  # ... and from this size on almost always do
+    pause_blink_probability: float = 0.3  # chance of a blink when speech pauses
+    pause_min_s: float = 0.2  # silences shorter than this are not pauses
 
     def __post_init__(self) -> None:
         rates = (self.rate_rest_per_min, self.rate_speaking_per_min, self.rate_attending_per_min)
@@ -61,8 +61,14 @@ class BlinkOptions:
         for name in ("double_probability", "incomplete_probability", "pause_blink_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise InputError(f"{name} must be a probability in 0..1, got {getattr(self, name)}")
-        if not 0 < self.close_ms[0] <= self.close_ms[1] or not 1 <= self.open_ratio[0] <= self.open_ratio[1]:
-            raise InputError(f"need 0 < close_ms and 1 <= open_ratio ranges, got {self.close_ms}, {self.open_ratio}")
+        if (
+            not 0 < self.close_ms[0] <= self.close_ms[1]
+            or not 1 <= self.open_ratio[0] <= self.open_ratio[1]
+        ):
+            raise InputError(
+                "need 0 < close_ms and 1 <= open_ratio ranges, "
+                f"got {self.close_ms}, {self.open_ratio}"
+            )
         if self.gaze_blink_full_deg <= self.gaze_blink_min_deg:
             raise InputError("gaze_blink_full_deg must exceed gaze_blink_min_deg")
 
@@ -123,8 +129,9 @@ class Blink:
         self._clock = 0.0
         self._interval = self._draw_interval() * self.rng.uniform(0.1, 1.0)
 
-    def __call__(self, frame: FaceFrame, *, speaking: bool = False,
-                 attending: bool = False) -> FaceFrame:
+    def __call__(
+        self, frame: FaceFrame, *, speaking: bool = False, attending: bool = False
+    ) -> FaceFrame:
         """``frame`` with its blink weights raised where a blink is under way.
 
         ``speaking`` and ``attending`` say what the face is doing at this frame; speaking wins
@@ -137,8 +144,14 @@ class Blink:
         weights[[BLINK_LEFT, BLINK_RIGHT]] = np.maximum(weights[[BLINK_LEFT, BLINK_RIGHT]], lid)
         return frame.replace(weights=weights)
 
-    def step(self, t_s: float, *, gaze: tuple[float, float] | None = None,
-             speaking: bool = False, attending: bool = False) -> float:
+    def step(
+        self,
+        t_s: float,
+        *,
+        gaze: tuple[float, float] | None = None,
+        speaking: bool = False,
+        attending: bool = False,
+    ) -> float:
         """Advance to ``t_s`` and return the lid closure 0..1 there.
 
         ``gaze`` is the (yaw, pitch) of the line of sight in camera space, radians, when known.
@@ -148,8 +161,13 @@ class Blink:
         if dt < 0:
             raise InputError(f"frames must come in time order, got t_s={t_s} after {self._last_t}")
         self._last_t = t_s
-        rate = (o.rate_speaking_per_min if speaking
-                else o.rate_attending_per_min if attending else o.rate_rest_per_min)
+        rate = (
+            o.rate_speaking_per_min
+            if speaking
+            else o.rate_attending_per_min
+            if attending
+            else o.rate_rest_per_min
+        )
         self._clock += dt * rate / o.rate_rest_per_min
 
         cause = None
@@ -184,8 +202,11 @@ class Blink:
         o = self.options
         close_s = self.rng.uniform(*o.close_ms) / 1e3
         open_s = min(close_s * self.rng.uniform(*o.open_ratio), o.max_blink_ms / 1e3 - close_s)
-        amplitude = (self.rng.uniform(0.5, 0.8) if self.rng.random() < o.incomplete_probability
-                     else self.rng.uniform(0.92, 1.0))
+        amplitude = (
+            self.rng.uniform(0.5, 0.8)
+            if self.rng.random() < o.incomplete_probability
+            else self.rng.uniform(0.92, 1.0)
+        )
         event = BlinkEvent(t_s, close_s, open_s, amplitude, cause)
         self.events.append(event)
         self._clock = 0.0

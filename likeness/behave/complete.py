@@ -21,9 +21,10 @@ import json
 import logging
 import os
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,10 +36,14 @@ from likeness.frame import Animation
 log = logging.getLogger(__name__)
 
 HIDDEN: dict[str, tuple[int, ...]] = {
-    "upper": tuple(sorted(
-        REGIONS["brows"] + REGIONS["eyelids"] + REGIONS["nose"]
-        + (INDEX["cheekSquintLeft"], INDEX["cheekSquintRight"])
-    )),
+    "upper": tuple(
+        sorted(
+            REGIONS["brows"]
+            + REGIONS["eyelids"]
+            + REGIONS["nose"]
+            + (INDEX["cheekSquintLeft"], INDEX["cheekSquintRight"])
+        )
+    ),
 }
 """Channel sets a headset can hide. ``upper``: brows, blink/squint/wide, cheek squint, nose;
 gaze (eyeLook) stays visible, as headsets track the eyes."""
@@ -87,8 +92,9 @@ def fit_gaussian(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     # Optimal shrinkage intensity toward the diagonal (Schaefer & Strimmer 2005, target D): the
     # summed variance of the off-diagonal entries over their summed squares.
     row_sq = np.sum(zc * zc, axis=1)
-    var_off = (np.mean(row_sq**2) - np.sum(np.mean(zc**4, axis=0))
-               - (np.sum(cov**2) - np.sum(diag**2))) / n
+    var_off = (
+        np.mean(row_sq**2) - np.sum(np.mean(zc**4, axis=0)) - (np.sum(cov**2) - np.sum(diag**2))
+    ) / n
     shrink = float(np.clip(var_off / max(np.sum(cov**2) - np.sum(diag**2), 1e-12), 0.0, 1.0))
     sigma = (1 - shrink) * cov + shrink * np.diag(diag)
     k = x.shape[1]
@@ -104,9 +110,16 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, penalty: float) -> dict[str, np.ndar
     return {"coef": coef, "bias": ym - xm @ coef}
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, *, n_epochs: int, seed: int, n_hidden: int = 48,
-            x_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-            ) -> tuple[dict[str, np.ndarray], int]:
+def fit_mlp(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_epochs: int,
+    seed: int,
+    n_hidden: int = 48,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+) -> tuple[dict[str, np.ndarray], int]:
     """One-hidden-layer tanh network, Adam, mean squared error.
 
     With validation data, returns the parameters of the epoch with the lowest validation error
@@ -127,8 +140,12 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, *, n_epochs: int, seed: int, n_hidden:
             h = np.tanh(x[rows] @ params["w1"] + params["b1"])
             err = (h @ params["w2"] + params["b2"] - y[rows]) * (2.0 / len(rows))
             dh = (err @ params["w2"].T) * (1 - h * h)
-            grads = {"w2": h.T @ err + 1e-4 * params["w2"], "b2": err.sum(0),
-                     "w1": x[rows].T @ dh + 1e-4 * params["w1"], "b1": dh.sum(0)}
+            grads = {
+                "w2": h.T @ err + 1e-4 * params["w2"],
+                "b2": err.sum(0),
+                "w1": x[rows].T @ dh + 1e-4 * params["w1"],
+                "b1": dh.sum(0),
+            }
             step += 1
             for k, g in grads.items():
                 m, v = moments[k]
@@ -181,17 +198,30 @@ class CompletionModel:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model as ``.npz`` (atomically)."""
         arrays = {f"param_{k}": v for k, v in self.params.items()}
-        meta = {"format": "likeness.completion", "version": FORMAT_VERSION, "kind": self.kind,
-                "hidden": [NAMES[i] for i in self.hidden], "smooth_s": SMOOTH_S, "report": self.report}
+        meta = {
+            "format": "likeness.completion",
+            "version": FORMAT_VERSION,
+            "kind": self.kind,
+            "hidden": [NAMES[i] for i in self.hidden],
+            "smooth_s": SMOOTH_S,
+            "report": self.report,
+        }
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, meta=np.array(json.dumps(meta)), x_mean=self.x_mean,
-                            x_scale=self.x_scale, y_mean=self.y_mean, y_scale=self.y_scale,
-                            person_mean=self.person_mean, **arrays)
+        np.savez_compressed(
+            buffer,
+            meta=np.array(json.dumps(meta)),
+            x_mean=self.x_mean,
+            x_scale=self.x_scale,
+            y_mean=self.y_mean,
+            y_scale=self.y_scale,
+            person_mean=self.person_mean,
+            **arrays,
+        )
         with atomic_output(path, suffix=".npz") as tmp:
             tmp.write_bytes(buffer.getvalue())
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "CompletionModel":
+    def load(cls, path: str | os.PathLike[str]) -> CompletionModel:
         """Read a model written by :meth:`save`; InputError naming the file if it is not one."""
         p = existing_file(path, "completion model")
         try:
@@ -199,20 +229,31 @@ class CompletionModel:
                 meta = json.loads(str(data["meta"]))
                 arrays = {k: data[k] for k in data.files if k != "meta"}
             if meta.get("format") != "likeness.completion" or meta.get("version") != FORMAT_VERSION:
-                raise InputError(f"{p}: not a likeness completion model (format {meta.get('format')!r}, "
-                                 f"version {meta.get('version')!r}), expected version {FORMAT_VERSION}")
+                raise InputError(
+                    f"{p}: not a likeness completion model (format {meta.get('format')!r}, "
+                    f"version {meta.get('version')!r}), expected version {FORMAT_VERSION}"
+                )
             hidden = tuple(INDEX[name] for name in meta["hidden"])
-            model = cls(meta["kind"], hidden,
-                        {k[len("param_"):]: v for k, v in arrays.items() if k.startswith("param_")},
-                        arrays["x_mean"], arrays["x_scale"], arrays["y_mean"], arrays["y_scale"],
-                        arrays["person_mean"], meta["report"])
+            model = cls(
+                meta["kind"],
+                hidden,
+                {k[len("param_") :]: v for k, v in arrays.items() if k.startswith("param_")},
+                arrays["x_mean"],
+                arrays["x_scale"],
+                arrays["y_mean"],
+                arrays["y_scale"],
+                arrays["person_mean"],
+                meta["report"],
+            )
         except InputError:
             raise
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
             raise InputError(f"{p}: not a readable completion model (.npz): {e}") from e
         if model.kind not in KINDS or model.x_mean.shape != (2 * len(model.visible),):
-            raise InputError(f"{p}: inconsistent completion model (kind {model.kind!r}, "
-                             f"{model.x_mean.shape} feature means for {len(model.visible)} visible channels)")
+            raise InputError(
+                f"{p}: inconsistent completion model (kind {model.kind!r}, "
+                f"{model.x_mean.shape} feature means for {len(model.visible)} visible channels)"
+            )
         return model
 
 
@@ -221,8 +262,14 @@ def rmse_per_channel(predicted: np.ndarray, actual: np.ndarray) -> np.ndarray:
     return np.sqrt(np.mean((predicted - actual) ** 2, axis=0))
 
 
-def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[str] = KINDS,
-          seed: int = 0, n_epochs: int = 40) -> CompletionModel:
+def train(
+    takes: Sequence[Animation],
+    *,
+    hidden: str = "upper",
+    kinds: Sequence[str] = KINDS,
+    seed: int = 0,
+    n_epochs: int = 40,
+) -> CompletionModel:
     """Fit every model kind, keep the best on held-out data, refit it on all takes.
 
     Parameters
@@ -249,7 +296,10 @@ def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[
         raise InputError(f"model kinds must be among {', '.join(KINDS)}, got {list(kinds)}")
     takes = [t for t in takes if len(t)]
     if not takes or sum(len(t) for t in takes) < 120:
-        raise InputError(f"training needs at least 120 frames of full-face takes, got {sum(len(t) for t in takes)}")
+        raise InputError(
+            "training needs at least 120 frames of full-face takes, "
+            f"got {sum(len(t) for t in takes)}"
+        )
     hidden_idx = hidden_channels(hidden)
     visible = visible_channels(hidden_idx)
     blocks = [(features(t, visible), t.weights[:, hidden_idx].astype(np.float64)) for t in takes]
@@ -259,12 +309,16 @@ def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[
         cut = int(0.75 * len(blocks[0][0]))
         fit_blocks = [(blocks[0][0][:cut], blocks[0][1][:cut])]
         val_blocks = [(blocks[0][0][cut:], blocks[0][1][cut:])]
-    x_fit, y_fit = (np.vstack(b) for b in zip(*fit_blocks))
-    x_val, y_val = (np.vstack(b) for b in zip(*val_blocks))
+    x_fit, y_fit = (np.vstack(b) for b in zip(*fit_blocks, strict=True))
+    x_val, y_val = (np.vstack(b) for b in zip(*val_blocks, strict=True))
     candidates = {}
     scores = {}
     stats = _standardiser(x_fit, y_fit)
-    xs, ys, xv = _scale(x_fit, stats[0], stats[1]), _scale(y_fit, stats[2], stats[3]), _scale(x_val, stats[0], stats[1])
+    xs, ys, xv = (
+        _scale(x_fit, stats[0], stats[1]),
+        _scale(y_fit, stats[2], stats[3]),
+        _scale(x_val, stats[0], stats[1]),
+    )
     yv = _scale(y_val, stats[2], stats[3])
     for kind in kinds:
         if kind == "gaussian":
@@ -280,11 +334,15 @@ def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[
         candidates[kind] = setting
         scores[kind] = rmse_per_channel(predicted, y_val)
     scores["zeros"] = rmse_per_channel(np.zeros_like(y_val), y_val)
-    scores["person_mean"] = rmse_per_channel(np.broadcast_to(y_fit.mean(axis=0), y_val.shape), y_val)
+    scores["person_mean"] = rmse_per_channel(
+        np.broadcast_to(y_fit.mean(axis=0), y_val.shape), y_val
+    )
     best = min(kinds, key=lambda k: float(np.mean(scores[k] ** 2)))
-    log.info("completion: %s", {k: round(float(np.sqrt(np.mean(v**2))), 4) for k, v in scores.items()})
+    log.info(
+        "completion: %s", {k: round(float(np.sqrt(np.mean(v**2))), 4) for k, v in scores.items()}
+    )
 
-    x_all, y_all = (np.vstack(b) for b in zip(*blocks))
+    x_all, y_all = (np.vstack(b) for b in zip(*blocks, strict=True))
     stats = _standardiser(x_all, y_all)
     xs, ys = _scale(x_all, stats[0], stats[1]), _scale(y_all, stats[2], stats[3])
     if best == "gaussian":
@@ -292,7 +350,7 @@ def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[
     elif best == "ridge":
         params = fit_ridge(xs, ys, candidates["ridge"]["penalty"])
     else:
-        params, _ = fit_mlp(xs, ys, n_epochs=max(1, candidates["mlp"]["epochs"]), seed=seed)
+        params, _ = fit_mlp(xs, ys, n_epochs=max(1, int(candidates["mlp"]["epochs"])), seed=seed)
     report = {
         "chosen": best,
         "settings": candidates,
@@ -301,11 +359,16 @@ def train(takes: Sequence[Animation], *, hidden: str = "upper", kinds: Sequence[
         "n_frames": int(len(x_all)),
         "n_takes": len(takes),
     }
-    return CompletionModel(best, hidden_idx, params, *stats, person_mean=y_all.mean(axis=0), report=report)
+    return CompletionModel(
+        best, hidden_idx, params, *stats, person_mean=y_all.mean(axis=0), report=report
+    )
 
 
-def _standardiser(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _standardiser(
+    x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Means and scales of features and targets (constant columns get scale 1)."""
+
     def scale(a: np.ndarray) -> np.ndarray:
         s = a.std(axis=0)
         return np.where(s > 1e-6, s, 1.0)
@@ -321,15 +384,22 @@ def _scale(a: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
 
 
 def load_prior() -> CompletionModel:
-    """The built-in model, trained on synthetic people (``python -m likeness.behave.make_prior``)."""
+    """The built-in model, trained on synthetic people (see :mod:`likeness.behave.make_prior`)."""
     if not PRIOR_PATH.exists():
-        raise InputError(f"{PRIOR_PATH}: the built-in completion prior is missing; "
-                         "run python -m likeness.behave.make_prior")
+        raise InputError(
+            f"{PRIOR_PATH}: the built-in completion prior is missing; "
+            "run python -m likeness.behave.make_prior"
+        )
     return CompletionModel.load(PRIOR_PATH)
 
 
-def complete(animation: Animation, model: CompletionModel | None = None, *, add_blinks: bool = True,
-             seed: int = 0) -> Animation:
+def complete(
+    animation: Animation,
+    model: CompletionModel | None = None,
+    *,
+    add_blinks: bool = True,
+    seed: int = 0,
+) -> Animation:
     """``animation`` with its hidden channels inferred from the visible ones.
 
     Parameters
@@ -352,13 +422,22 @@ def complete(animation: Animation, model: CompletionModel | None = None, *, add_
     model = model or load_prior()
     weights = animation.weights.copy()
     weights[:, model.hidden] = model.predict(animation)
-    out = Animation(fps=animation.fps, t_s=animation.t_s, weights=weights,
-                    head_rotation=animation.head_rotation,
-                    head_translation_m=animation.head_translation_m, eyes_rad=animation.eyes_rad,
-                    confidence=animation.confidence, found=animation.found,
-                    landmarks=animation.landmarks, tracks=dict(animation.tracks),
-                    metadata={**animation.metadata, "completion": {
-                        "kind": model.kind, "channels": [NAMES[i] for i in model.hidden]}})
+    out = Animation(
+        fps=animation.fps,
+        t_s=animation.t_s,
+        weights=weights,
+        head_rotation=animation.head_rotation,
+        head_translation_m=animation.head_translation_m,
+        eyes_rad=animation.eyes_rad,
+        confidence=animation.confidence,
+        found=animation.found,
+        landmarks=animation.landmarks,
+        tracks=dict(animation.tracks),
+        metadata={
+            **animation.metadata,
+            "completion": {"kind": model.kind, "channels": [NAMES[i] for i in model.hidden]},
+        },
+    )
     if add_blinks and set(BLINKS) <= set(model.hidden) and len(out):
         from likeness.behave.layers import apply_behaviour
 

@@ -12,47 +12,174 @@ arousal (Juslin & Laukka 2003; Scherer 2003), over a sliding window.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 from scipy.ndimage import binary_closing
 
-from likeness.blendshapes import N_BLENDSHAPES
 from likeness.behave.facs import EMOTIONS, au_weights, emotion_weights, envelope
+from likeness.blendshapes import N_BLENDSHAPES
 from likeness.errors import InputError
 
-LEXICON: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "joy": ("happy", "glad", "wonderful", "great", "love", "lovely", "delighted", "excited",
-            "fantastic", "amazing", "awesome", "yay", "congratulations", "thrilled", "joy",
-            "pleased", "excellent", "beautiful", "celebrate", "fun", "laugh", "brilliant",
-            "perfect", "good news", "enjoy", "proud", "hooray", "best"),
-    "sadness": ("sorry", "sad", "unfortunately", "miss", "lost", "loss", "died", "passed away",
-                "grief", "cry", "tears", "heartbroken", "lonely", "disappointed", "regret",
-                "unhappy", "depressed", "tragic", "sorrow", "condolences", "terrible news",
-                "bad news", "hurts"),
-    "anger": ("angry", "furious", "hate", "outrageous", "unacceptable", "annoyed", "mad",
-              "rage", "ridiculous", "fed up", "sick of", "how dare", "irritated", "livid"),
-    "fear": ("afraid", "scared", "fear", "terrified", "worried", "anxious", "nervous", "panic",
-             "frightened", "danger", "dangerous", "threat", "dread", "alarming", "help me"),
-    "surprise": ("wow", "whoa", "unbelievable", "incredible", "shocked", "surprised",
-                 "unexpected", "suddenly", "can't believe", "cannot believe", "no way",
-                 "oh my", "can't be true", "guess what", "really?", "what?"),
-    "disgust": ("disgusting", "gross", "yuck", "revolting", "nasty", "vile", "sickening",
-                "ew", "eww", "repulsive"),
-    "calm": ("calm", "relax", "breathe", "peaceful", "gently", "no worries", "take your time",
-             "it's alright", "it's okay", "don't worry", "no rush", "easy"),
-})
+LEXICON: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "joy": (
+            "happy",
+            "glad",
+            "wonderful",
+            "great",
+            "love",
+            "lovely",
+            "delighted",
+            "excited",
+            "fantastic",
+            "amazing",
+            "awesome",
+            "yay",
+            "congratulations",
+            "thrilled",
+            "joy",
+            "pleased",
+            "excellent",
+            "beautiful",
+            "celebrate",
+            "fun",
+            "laugh",
+            "brilliant",
+            "perfect",
+            "good news",
+            "enjoy",
+            "proud",
+            "hooray",
+            "best",
+        ),
+        "sadness": (
+            "sorry",
+            "sad",
+            "unfortunately",
+            "miss",
+            "lost",
+            "loss",
+            "died",
+            "passed away",
+            "grief",
+            "cry",
+            "tears",
+            "heartbroken",
+            "lonely",
+            "disappointed",
+            "regret",
+            "unhappy",
+            "depressed",
+            "tragic",
+            "sorrow",
+            "condolences",
+            "terrible news",
+            "bad news",
+            "hurts",
+        ),
+        "anger": (
+            "angry",
+            "furious",
+            "hate",
+            "outrageous",
+            "unacceptable",
+            "annoyed",
+            "mad",
+            "rage",
+            "ridiculous",
+            "fed up",
+            "sick of",
+            "how dare",
+            "irritated",
+            "livid",
+        ),
+        "fear": (
+            "afraid",
+            "scared",
+            "fear",
+            "terrified",
+            "worried",
+            "anxious",
+            "nervous",
+            "panic",
+            "frightened",
+            "danger",
+            "dangerous",
+            "threat",
+            "dread",
+            "alarming",
+            "help me",
+        ),
+        "surprise": (
+            "wow",
+            "whoa",
+            "unbelievable",
+            "incredible",
+            "shocked",
+            "surprised",
+            "unexpected",
+            "suddenly",
+            "can't believe",
+            "cannot believe",
+            "no way",
+            "oh my",
+            "can't be true",
+            "guess what",
+            "really?",
+            "what?",
+        ),
+        "disgust": (
+            "disgusting",
+            "gross",
+            "yuck",
+            "revolting",
+            "nasty",
+            "vile",
+            "sickening",
+            "ew",
+            "eww",
+            "repulsive",
+        ),
+        "calm": (
+            "calm",
+            "relax",
+            "breathe",
+            "peaceful",
+            "gently",
+            "no worries",
+            "take your time",
+            "it's alright",
+            "it's okay",
+            "don't worry",
+            "no rush",
+            "easy",
+        ),
+    }
+)
 """The project's emotion lexicon: words and phrases (lower case) per emotion."""
 
-NEGATIONS = frozenset({"not", "never", "no", "isn't", "wasn't", "don't", "didn't", "can't", "won't"})
+NEGATIONS = frozenset(
+    {"not", "never", "no", "isn't", "wasn't", "don't", "didn't", "can't", "won't"}
+)
 
-AROUSAL: Mapping[str, float] = MappingProxyType({
-    "neutral": 0.3, "joy": 0.65, "sadness": 0.25, "anger": 0.85, "surprise": 0.85, "fear": 0.8,
-    "disgust": 0.5, "calm": 0.1, "contempt": 0.4,
-})
+AROUSAL: Mapping[str, float] = MappingProxyType(
+    {
+        "neutral": 0.3,
+        "joy": 0.65,
+        "sadness": 0.25,
+        "anger": 0.85,
+        "surprise": 0.85,
+        "fear": 0.8,
+        "disgust": 0.5,
+        "calm": 0.1,
+        "contempt": 0.4,
+    }
+)
 """Arousal of each emotion, 0..1, after Russell's circumplex (Russell 1980)."""
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
@@ -64,9 +191,9 @@ class SentenceEmotion:
     """The emotion read from one sentence."""
 
     text: str
-    emotion: str                  # one of facs.EMOTIONS
-    intensity: float              # 0..1
-    valence: float                # VADER compound, -1..1
+    emotion: str  # one of facs.EMOTIONS
+    intensity: float  # 0..1
+    valence: float  # VADER compound, -1..1
     scores: dict[str, float] = field(default_factory=dict)
 
 
@@ -96,8 +223,9 @@ def analyze_sentence(sentence: str) -> SentenceEmotion:
             for i, word in enumerate(words):
                 if word != entry:
                     continue
-                negated = any(w in NEGATIONS for w in words[max(0, i - 3):i])
-                # "not happy" reads as sad, "not worried" as calm; a negated word never counts for itself.
+                negated = any(w in NEGATIONS for w in words[max(0, i - 3) : i])
+                # "not happy" reads as sad, "not worried" as calm; a negated word never
+                # counts for its own emotion.
                 if negated and emotion == "joy":
                     scores["sadness"] += 0.6
                 elif negated and emotion in ("sadness", "anger", "fear"):
@@ -111,8 +239,15 @@ def analyze_sentence(sentence: str) -> SentenceEmotion:
     for e in negative:
         share = scores[e] / found if found else (1.0 if e == "sadness" else 0.0)
         scores[e] += 1.5 * max(-valence, 0.0) * share
-    if "?!" in sentence or "!?" in sentence or (words and words[0] in ("what", "wow", "whoa", "oh")
-                                                and sentence.rstrip().endswith(("?", "!"))):
+    if (
+        "?!" in sentence
+        or "!?" in sentence
+        or (
+            words
+            and words[0] in ("what", "wow", "whoa", "oh")
+            and sentence.rstrip().endswith(("?", "!"))
+        )
+    ):
         scores["surprise"] += 1.0
     emotion = max(scores, key=scores.__getitem__)
     best = scores[emotion]
@@ -128,7 +263,9 @@ def analyze_text(text: str) -> list[SentenceEmotion]:
     return [analyze_sentence(s) for s in split_sentences(text)]
 
 
-def text_events(text: str, start_s: float, end_s: float, *, lead_s: float = 0.3) -> list[dict[str, Any]]:
+def text_events(
+    text: str, start_s: float, end_s: float, *, lead_s: float = 0.3
+) -> list[dict[str, Any]]:
     """Emotion events for ``text`` spoken from ``start_s`` to ``end_s``.
 
     Sentences share the span in proportion to their length in characters; each event starts
@@ -144,16 +281,25 @@ def text_events(text: str, start_s: float, end_s: float, *, lead_s: float = 0.3)
     if end_s < start_s:
         raise InputError(f"speech span must have start_s <= end_s, got {start_s}..{end_s}")
     n_chars = np.array([len(s.text) for s in sentences], np.float64)
-    bounds = start_s + (end_s - start_s) * np.concatenate([[0.0], np.cumsum(n_chars)]) / max(n_chars.sum(), 1.0)
+    bounds = start_s + (end_s - start_s) * np.concatenate([[0.0], np.cumsum(n_chars)]) / max(
+        n_chars.sum(), 1.0
+    )
     return [
-        {"start_s": max(start_s, float(a) - lead_s), "end_s": float(b), "emotion": s.emotion,
-         "intensity": s.intensity, "text": s.text}
-        for s, a, b in zip(sentences, bounds[:-1], bounds[1:]) if s.emotion != "neutral"
+        {
+            "start_s": max(start_s, float(a) - lead_s),
+            "end_s": float(b),
+            "emotion": s.emotion,
+            "intensity": s.intensity,
+            "text": s.text,
+        }
+        for s, a, b in zip(sentences, bounds[:-1], bounds[1:], strict=True)
+        if s.emotion != "neutral"
     ]
 
 
-def events_weights(t_s: np.ndarray, events: list[dict[str, Any]],
-                   arousal: np.ndarray | None = None) -> np.ndarray:
+def events_weights(
+    t_s: np.ndarray, events: list[dict[str, Any]], arousal: np.ndarray | None = None
+) -> np.ndarray:
     """(n, 52) ARKit weights of emotion ``events`` at times ``t_s``, each with its envelope.
 
     ``arousal`` (n,) in 0..1, when given, scales intensity between 0.7x (flat voice) and 1.3x
@@ -164,7 +310,9 @@ def events_weights(t_s: np.ndarray, events: list[dict[str, Any]],
     gain = np.ones(len(t)) if arousal is None else 0.7 + 0.6 * np.clip(arousal, 0.0, 1.0)
     for event in events:
         if event["emotion"] not in EMOTIONS:
-            raise InputError(f"unknown emotion {event['emotion']!r}, expected one of {', '.join(EMOTIONS)}")
+            raise InputError(
+                f"unknown emotion {event['emotion']!r}, expected one of {', '.join(EMOTIONS)}"
+            )
         curve = envelope(t, event["start_s"], event["end_s"]) * float(event["intensity"]) * gain
         rest *= 1.0 - np.clip(curve, 0.0, 1.0)[:, None] * emotion_weights(event["emotion"])[None]
     if arousal is not None:
@@ -188,7 +336,9 @@ def check_audio(audio: np.ndarray, sr: int, what: str = "audio") -> np.ndarray:
     if not isinstance(sr, (int, np.integer)) or not 8000 <= sr <= 192000:
         raise InputError(f"{what} sample rate must be an integer in 8000..192000 Hz, got {sr!r}")
     if len(samples) < int(FRAME_S * sr):
-        raise InputError(f"{what} is too short: {len(samples)} samples, need at least {FRAME_S * 1e3:.0f} ms")
+        raise InputError(
+            f"{what} is too short: {len(samples)} samples, need at least {FRAME_S * 1e3:.0f} ms"
+        )
     samples = samples.astype(np.float64)
     if not np.all(np.isfinite(samples)):
         raise InputError(f"{what} contains NaN or infinite samples")
@@ -220,7 +370,9 @@ def prosody(audio: np.ndarray, sr: int) -> dict[str, np.ndarray]:
     return {"t_s": (np.arange(n) * n_hop + n_frame / 2) / sr, "level_db": level_db, "f0_hz": f0}
 
 
-def arousal_curve(audio: np.ndarray, sr: int, t_s: np.ndarray, *, window_s: float = 1.5) -> np.ndarray:
+def arousal_curve(
+    audio: np.ndarray, sr: int, t_s: np.ndarray, *, window_s: float = 1.5
+) -> np.ndarray:
     """Vocal arousal 0..1 at times ``t_s``, from loudness and pitch spread over ``window_s``.
 
     Loudness of voiced frames is scored against -26 dBFS (a typical speech level) and the pitch
@@ -246,8 +398,9 @@ def arousal_curve(audio: np.ndarray, sr: int, t_s: np.ndarray, *, window_s: floa
     return np.interp(np.asarray(t_s, np.float64), p["t_s"], score)
 
 
-def speech_activity_from_audio(audio: np.ndarray, sr: int, t_s: np.ndarray, *,
-                               hangover_s: float = 0.15) -> np.ndarray:
+def speech_activity_from_audio(
+    audio: np.ndarray, sr: int, t_s: np.ndarray, *, hangover_s: float = 0.15
+) -> np.ndarray:
     """(n,) bool: whether someone is speaking at each of ``t_s``, from the audio's energy.
 
     A hop counts as speech when within 35 dB of the loudest hop and above -60 dBFS; gaps
@@ -260,4 +413,3 @@ def speech_activity_from_audio(audio: np.ndarray, sr: int, t_s: np.ndarray, *,
         active = binary_closing(active, np.ones(2 * n_bridge + 1, bool), border_value=0) | active
     hop = np.clip(np.searchsorted(p["t_s"], np.asarray(t_s, np.float64)), 0, len(active) - 1)
     return active[hop]
-

@@ -10,8 +10,8 @@ produced on both sides of the face.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 
@@ -20,32 +20,41 @@ from likeness.errors import InputError
 
 ACTION_UNITS: Mapping[int, tuple[tuple[str, float], ...]] = MappingProxyType(
     {
-        1: (("browInnerUp", 1.0),),                                         # inner brow raiser
-        2: (("browOuterUpLeft", 1.0), ("browOuterUpRight", 1.0)),           # outer brow raiser
-        4: (("browDownLeft", 1.0), ("browDownRight", 1.0)),                 # brow lowerer
-        5: (("eyeWideLeft", 1.0), ("eyeWideRight", 1.0)),                   # upper lid raiser
-        6: (("cheekSquintLeft", 1.0), ("cheekSquintRight", 1.0),            # cheek raiser: also
-            ("eyeSquintLeft", 0.5), ("eyeSquintRight", 0.5)),               # narrows the eyes
-        7: (("eyeSquintLeft", 1.0), ("eyeSquintRight", 1.0)),               # lid tightener
-        9: (("noseSneerLeft", 1.0), ("noseSneerRight", 1.0)),               # nose wrinkler
-        10: (("mouthUpperUpLeft", 1.0), ("mouthUpperUpRight", 1.0)),        # upper lip raiser
-        12: (("mouthSmileLeft", 1.0), ("mouthSmileRight", 1.0)),            # lip corner puller
-        14: (("mouthDimpleLeft", 1.0), ("mouthDimpleRight", 1.0)),          # dimpler
-        15: (("mouthFrownLeft", 1.0), ("mouthFrownRight", 1.0)),            # lip corner depressor
-        17: (("mouthShrugLower", 1.0),),                                    # chin raiser
-        20: (("mouthStretchLeft", 1.0), ("mouthStretchRight", 1.0)),        # lip stretcher
-        23: (("mouthPressLeft", 0.6), ("mouthPressRight", 0.6)),            # lip tightener
-        24: (("mouthPressLeft", 1.0), ("mouthPressRight", 1.0)),            # lip pressor
-        26: (("jawOpen", 1.0),),                                            # jaw drop
-        43: (("eyeBlinkLeft", 1.0), ("eyeBlinkRight", 1.0)),                # eyes closed
+        1: (("browInnerUp", 1.0),),  # inner brow raiser
+        2: (("browOuterUpLeft", 1.0), ("browOuterUpRight", 1.0)),  # outer brow raiser
+        4: (("browDownLeft", 1.0), ("browDownRight", 1.0)),  # brow lowerer
+        5: (("eyeWideLeft", 1.0), ("eyeWideRight", 1.0)),  # upper lid raiser
+        # cheek raiser; it narrows the eyes too
+        6: (("cheekSquintLeft", 1.0), ("cheekSquintRight", 1.0),
+            ("eyeSquintLeft", 0.5), ("eyeSquintRight", 0.5)),
+        7: (("eyeSquintLeft", 1.0), ("eyeSquintRight", 1.0)),  # lid tightener
+        9: (("noseSneerLeft", 1.0), ("noseSneerRight", 1.0)),  # nose wrinkler
+        10: (("mouthUpperUpLeft", 1.0), ("mouthUpperUpRight", 1.0)),  # upper lip raiser
+        12: (("mouthSmileLeft", 1.0), ("mouthSmileRight", 1.0)),  # lip corner puller
+        14: (("mouthDimpleLeft", 1.0), ("mouthDimpleRight", 1.0)),  # dimpler
+        15: (("mouthFrownLeft", 1.0), ("mouthFrownRight", 1.0)),  # lip corner depressor
+        17: (("mouthShrugLower", 1.0),),  # chin raiser
+        20: (("mouthStretchLeft", 1.0), ("mouthStretchRight", 1.0)),  # lip stretcher
+        23: (("mouthPressLeft", 0.6), ("mouthPressRight", 0.6)),  # lip tightener
+        24: (("mouthPressLeft", 1.0), ("mouthPressRight", 1.0)),  # lip pressor
+        26: (("jawOpen", 1.0),),  # jaw drop
+        43: (("eyeBlinkLeft", 1.0), ("eyeBlinkRight", 1.0)),  # eyes closed
     }
 )
-"""Action unit number -> (ARKit name, gain) pairs; a unit at intensity 1 sets each name to its gain."""
+"""Action unit -> (ARKit name, gain) pairs; a unit at intensity 1 sets each name to its gain."""
 
 LEFT_SUFFIX, RIGHT_SUFFIX = "Left", "Right"
 
 EMOTIONS: tuple[str, ...] = (
-    "neutral", "joy", "sadness", "anger", "surprise", "fear", "disgust", "calm", "contempt",
+    "neutral",
+    "joy",
+    "sadness",
+    "anger",
+    "surprise",
+    "fear",
+    "disgust",
+    "calm",
+    "contempt",
 )
 """The emotions likeness can show; ``calm`` is a relaxed, attentive face, not a basic emotion."""
 
@@ -55,16 +64,28 @@ PROTOTYPES: Mapping[str, tuple[tuple[int, float, str], ...]] = MappingProxyType(
         "joy": ((6, 0.6, "both"), (12, 0.8, "both")),
         "sadness": ((1, 0.8, "both"), (4, 0.45, "both"), (15, 0.6, "both"), (43, 0.15, "both")),
         "surprise": ((1, 0.7, "both"), (2, 0.8, "both"), (5, 0.7, "both"), (26, 0.25, "both")),
-        "fear": ((1, 0.7, "both"), (2, 0.4, "both"), (4, 0.35, "both"), (5, 0.8, "both"),
-                 (7, 0.3, "both"), (20, 0.5, "both"), (26, 0.15, "both")),
+        "fear": (
+            (1, 0.7, "both"),
+            (2, 0.4, "both"),
+            (4, 0.35, "both"),
+            (5, 0.8, "both"),
+            (7, 0.3, "both"),
+            (20, 0.5, "both"),
+            (26, 0.15, "both"),
+        ),
         "anger": ((4, 0.85, "both"), (5, 0.35, "both"), (7, 0.6, "both"), (23, 0.5, "both")),
-        "disgust": ((9, 0.7, "both"), (10, 0.4, "both"), (15, 0.35, "both"), (17, 0.4, "both"),
-                    (4, 0.3, "both")),
+        "disgust": (
+            (9, 0.7, "both"),
+            (10, 0.4, "both"),
+            (15, 0.35, "both"),
+            (17, 0.4, "both"),
+            (4, 0.3, "both"),
+        ),
         "calm": ((43, 0.12, "both"), (12, 0.12, "both")),
         "contempt": ((12, 0.45, "left"), (14, 0.55, "left")),
     }
 )
-"""Emotion -> (action unit, intensity at full emotion, side) triples; side is both, left or right."""
+"""Emotion -> (action unit, intensity at full emotion, side); side is both, left or right."""
 
 
 def au_weights(units: Mapping[int, float] | Mapping[int, tuple[float, str]]) -> np.ndarray:
@@ -85,7 +106,9 @@ def au_weights(units: Mapping[int, float] | Mapping[int, tuple[float, str]]) -> 
     for unit, value in units.items():
         intensity, side = value if isinstance(value, tuple) else (value, "both")
         if unit not in ACTION_UNITS:
-            raise InputError(f"unknown FACS action unit {unit}, expected one of {sorted(ACTION_UNITS)}")
+            raise InputError(
+                f"unknown FACS action unit {unit}, expected one of {sorted(ACTION_UNITS)}"
+            )
         if side not in ("both", "left", "right"):
             raise InputError(f"action unit side must be both, left or right, got {side!r}")
         for name, gain in ACTION_UNITS[unit]:
@@ -106,8 +129,9 @@ def emotion_weights(emotion: str, intensity: float = 1.0) -> np.ndarray:
     return au_weights({unit: (gain * intensity, side) for unit, gain, side in PROTOTYPES[emotion]})
 
 
-def envelope(t_s: np.ndarray, start_s: float, end_s: float, *, onset_s: float = 0.4,
-             offset_s: float = 0.7) -> np.ndarray:
+def envelope(
+    t_s: np.ndarray, start_s: float, end_s: float, *, onset_s: float = 0.4, offset_s: float = 0.7
+) -> np.ndarray:
     """Onset-apex-offset curve of one expression, 0..1 at times ``t_s``.
 
     The expression rises over ``onset_s`` from ``start_s``, holds its apex, and decays over

@@ -22,14 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from likeness.blendshapes import INDEX
 from likeness.behave.headpose import direction_in_head, offset_head
+from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
 
 LOOK = {
     (side, direction): INDEX[f"eyeLook{direction}{side}"]
-    for side in ("Left", "Right") for direction in ("Up", "Down", "In", "Out")
+    for side in ("Left", "Right")
+    for direction in ("Up", "Down", "In", "Out")
 }
 BLINK_LEFT, BLINK_RIGHT = INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]
 
@@ -43,34 +44,40 @@ class GazeOptions:
     """How the gaze model behaves; the defaults are human figures (module docstring)."""
 
     look_at: str | tuple[float, float, float] = "camera"  # "camera", "ahead" or a point, m
-    slope_ms_per_deg: float = 2.2          # main sequence: duration = slope * A + intercept
+    slope_ms_per_deg: float = 2.2  # main sequence: duration = slope * A + intercept
     intercept_ms: float = 21.0
-    duration_jitter: float = 0.06          # relative spread of durations about the main sequence
+    duration_jitter: float = 0.06  # relative spread of durations about the main sequence
     fixation_median_talking_s: float = 0.55
     fixation_median_listening_s: float = 0.75
-    fixation_sigma: float = 0.5            # shape of the log-normal fixation durations
+    fixation_sigma: float = 0.5  # shape of the log-normal fixation durations
     fixation_range_s: tuple[float, float] = (0.12, 2.5)
-    on_face_talking: float = 0.41          # share of fixations on the target while talking
-    on_face_listening: float = 0.75        # ... and while listening
-    aversion_median_deg: float = 10.0      # size of looks away from the target
+    on_face_talking: float = 0.41  # share of fixations on the target while talking
+    on_face_listening: float = 0.75  # ... and while listening
+    aversion_median_deg: float = 10.0  # size of looks away from the target
     aversion_max_deg: float = 28.0
-    head_threshold_deg: float = 12.0       # the head joins in beyond this gaze offset
-    head_share: float = 0.6                # share of the offset beyond the threshold the head takes
-    eye_range_deg: float = 35.0            # eyes never turn further than this in the head
-    eye_look_full_deg: float = 30.0        # eye angle at which an eyeLook weight reaches 1
-    lid_follow: float = 0.3                # upper lid lowering per unit of eyeLookDown
+    head_threshold_deg: float = 12.0  # the head joins in beyond this gaze offset
+    head_share: float = 0.6  # share of the offset beyond the threshold the head takes
+    eye_range_deg: float = 35.0  # eyes never turn further than this in the head
+    eye_look_full_deg: float = 30.0  # eye angle at which an eyeLook weight reaches 1
+    lid_follow: float = 0.3  # upper lid lowering per unit of eyeLookDown
 
     def __post_init__(self) -> None:
         if isinstance(self.look_at, str):
             if self.look_at not in ("camera", "ahead"):
-                raise InputError(f"look_at must be 'camera', 'ahead' or an (x, y, z) point, got {self.look_at!r}")
+                raise InputError(
+                    f"look_at must be 'camera', 'ahead' or an (x, y, z) point, got {self.look_at!r}"
+                )
         elif len(self.look_at) != 3 or not all(math.isfinite(v) for v in self.look_at):
-            raise InputError(f"look_at point must be 3 finite numbers in metres, got {self.look_at!r}")
+            raise InputError(
+                f"look_at point must be 3 finite numbers in metres, got {self.look_at!r}"
+            )
         if self.slope_ms_per_deg <= 0 or self.intercept_ms <= 0:
             raise InputError("main-sequence slope and intercept must be positive")
         lo, hi = self.fixation_range_s
         if not 0 < lo < hi:
-            raise InputError(f"fixation_range_s must be 0 < low < high, got {self.fixation_range_s}")
+            raise InputError(
+                f"fixation_range_s must be 0 < low < high, got {self.fixation_range_s}"
+            )
         for name in ("on_face_talking", "on_face_listening", "head_share", "lid_follow"):
             if not 0 <= getattr(self, name) <= 1:
                 raise InputError(f"{name} must be in 0..1, got {getattr(self, name)}")
@@ -101,7 +108,7 @@ class Saccade:
 
 
 def minimum_jerk(x: float) -> float:
-    """Minimum-jerk position profile, 0..1 over x in 0..1 (zero velocity and acceleration at ends)."""
+    """Minimum-jerk position, 0..1 over x in 0..1 (no velocity or acceleration at either end)."""
     x = min(1.0, max(0.0, x))
     return x * x * x * (10.0 - 15.0 * x + 6.0 * x * x)
 
@@ -160,11 +167,14 @@ class Gaze:
         return frame.replace(
             weights=weights,
             eyes_rad=np.array([[eye_yaw, eye_pitch], [eye_yaw, eye_pitch]], np.float32),
-            head_rotation=offset_head(frame.head_rotation, math.radians(head_deg[0]),
-                                      math.radians(head_deg[1]), 0.0),
+            head_rotation=offset_head(
+                frame.head_rotation, math.radians(head_deg[0]), math.radians(head_deg[1]), 0.0
+            ),
         )
 
-    def step(self, t_s: float, *, speaking: bool = False) -> tuple[tuple[float, float], tuple[float, float]]:
+    def step(
+        self, t_s: float, *, speaking: bool = False
+    ) -> tuple[tuple[float, float], tuple[float, float]]:
         """Advance to ``t_s``; returns (gaze offset, head offset), each (yaw, pitch) in degrees."""
         if self._last_t is not None and t_s < self._last_t:
             raise InputError(f"frames must come in time order, got t_s={t_s} after {self._last_t}")
@@ -185,7 +195,9 @@ class Gaze:
         """A log-normal fixation duration for the current mode, seconds, truncated to the range."""
         o = self.options
         median = o.fixation_median_talking_s if speaking else o.fixation_median_listening_s
-        return float(np.clip(self.rng.lognormal(math.log(median), o.fixation_sigma), *o.fixation_range_s))
+        return float(
+            np.clip(self.rng.lognormal(math.log(median), o.fixation_sigma), *o.fixation_range_s)
+        )
 
     def _start_shift(self, t_s: float, speaking: bool) -> None:
         o = self.options
@@ -198,15 +210,22 @@ class Gaze:
             point = FACE_POINTS_DEG[self.rng.integers(len(FACE_POINTS_DEG))]
             target = point + self.rng.normal(0.0, 0.4, 2)
         else:
-            amplitude = min(o.aversion_max_deg, self.rng.lognormal(math.log(o.aversion_median_deg), 0.45))
+            amplitude = min(
+                o.aversion_max_deg, self.rng.lognormal(math.log(o.aversion_median_deg), 0.45)
+            )
             angle = self.rng.uniform(0.0, 2.0 * math.pi)
             # Looks away are mostly sideways; vertical excursions are smaller (the eyes' range is).
             target = amplitude * np.array([math.cos(angle), 0.6 * math.sin(angle)])
         start = self._current_gaze(t_s)
         head_now = self._current_head(t_s)
         to = (float(target[0]), float(target[1]))
-        saccade = Saccade(t_s, self._duration_s(math.hypot(to[0] - start[0], to[1] - start[1])),
-                          start, to, self._on_face)
+        saccade = Saccade(
+            t_s,
+            self._duration_s(math.hypot(to[0] - start[0], to[1] - start[1])),
+            start,
+            to,
+            self._on_face,
+        )
         if saccade.amplitude_deg > 0.3:
             self.saccades.append(saccade)
         size = math.hypot(*to)
@@ -228,11 +247,11 @@ class Gaze:
 
     def _current_gaze(self, t_s: float) -> tuple[float, float]:
         s = minimum_jerk((t_s - self._move_start_s) / self._saccade_s)
-        return tuple(a + s * (b - a) for a, b in zip(self._gaze_from, self._gaze_to))  # type: ignore[return-value]
+        return _lerp(self._gaze_from, self._gaze_to, s)
 
     def _current_head(self, t_s: float) -> tuple[float, float]:
         h = minimum_jerk((t_s - self._move_start_s) / self._head_s)
-        return tuple(a + h * (b - a) for a, b in zip(self._head_from, self._head_to))  # type: ignore[return-value]
+        return _lerp(self._head_from, self._head_to, h)
 
     def _target_rad(self, frame: FaceFrame) -> tuple[float, float]:
         """(yaw, pitch) of the look-at target relative to the frame's head, radians."""
@@ -241,3 +260,8 @@ class Gaze:
             return 0.0, 0.0
         point = np.zeros(3) if look_at == "camera" else np.asarray(look_at, np.float64)
         return direction_in_head(frame.head_rotation, frame.head_translation_m, point) or (0.0, 0.0)
+
+
+def _lerp(a: tuple[float, float], b: tuple[float, float], s: float) -> tuple[float, float]:
+    """The point a fraction ``s`` of the way from ``a`` to ``b``."""
+    return a[0] + s * (b[0] - a[0]), a[1] + s * (b[1] - a[1])

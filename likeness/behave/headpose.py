@@ -26,18 +26,24 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamilton product ``a * b`` of (x, y, z, w) quaternions: rotate by ``b``, then by ``a``."""
     ax, ay, az, aw = a
     bx, by, bz, bw = b
-    return np.array([
-        aw * bx + ax * bw + ay * bz - az * by,
-        aw * by - ax * bz + ay * bw + az * bx,
-        aw * bz + ax * by - ay * bx + az * bw,
-        aw * bw - ax * bx - ay * by - az * bz,
-    ])
+    return np.array(
+        [
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        ]
+    )
 
 
-def offset_head(rotation: np.ndarray, yaw_rad: float, pitch_rad: float, roll_rad: float) -> np.ndarray:
+def offset_head(
+    rotation: np.ndarray, yaw_rad: float, pitch_rad: float, roll_rad: float
+) -> np.ndarray:
     """``rotation`` turned further by (yaw, pitch, roll) about the head's own axes, float32 (4,)."""
-    return multiply(np.asarray(rotation, np.float64),
-                    quaternion_from_yaw_pitch_roll(yaw_rad, pitch_rad, roll_rad)).astype(np.float32)
+    return multiply(
+        np.asarray(rotation, np.float64),
+        quaternion_from_yaw_pitch_roll(yaw_rad, pitch_rad, roll_rad),
+    ).astype(np.float32)
 
 
 def facing_yaw_pitch(rotation: np.ndarray) -> tuple[float, float]:
@@ -47,8 +53,9 @@ def facing_yaw_pitch(rotation: np.ndarray) -> tuple[float, float]:
     return math.atan2(fx, fz), math.asin(max(-1.0, min(1.0, -fy)))
 
 
-def direction_in_head(rotation: np.ndarray, translation_m: np.ndarray,
-                      point_m: np.ndarray) -> tuple[float, float] | None:
+def direction_in_head(
+    rotation: np.ndarray, translation_m: np.ndarray, point_m: np.ndarray
+) -> tuple[float, float] | None:
     """(yaw, pitch) in radians, relative to the head, of the line from the head to ``point_m``.
 
     ``point_m`` is in camera space. None when the point coincides with the head origin.

@@ -23,13 +23,13 @@ from likeness.frame import FaceFrame
 class IdleOptions:
     """Sizes and speeds of idle motion."""
 
-    breaths_per_min: float = 14.0          # mean breathing rate
-    breath_rate_spread: float = 0.15       # slow relative wander of the rate
-    breath_lift_m: float = 0.0012          # head rise at full inhale
-    breath_pitch_deg: float = 0.4          # head tip back at full inhale
+    breaths_per_min: float = 14.0  # mean breathing rate
+    breath_rate_spread: float = 0.15  # slow relative wander of the rate
+    breath_lift_m: float = 0.0012  # head rise at full inhale
+    breath_pitch_deg: float = 0.4  # head tip back at full inhale
     sway_deg: tuple[float, float, float] = (1.2, 0.8, 0.6)  # yaw, pitch, roll standard deviations
-    sway_time_s: tuple[float, float] = (1.5, 0.6)           # time constants of the two stages
-    speaking_gain: float = 1.6             # sway grows by this factor while speaking
+    sway_time_s: tuple[float, float] = (1.5, 0.6)  # time constants of the two stages
+    speaking_gain: float = 1.6  # sway grows by this factor while speaking
 
     def __post_init__(self) -> None:
         if not 4 <= self.breaths_per_min <= 40:
@@ -68,8 +68,12 @@ class Idle:
         translation = frame.head_translation_m.copy()
         translation[1] += lift_m
         return frame.replace(
-            head_rotation=offset_head(frame.head_rotation, math.radians(yaw_deg),
-                                      math.radians(pitch_deg), math.radians(roll_deg)),
+            head_rotation=offset_head(
+                frame.head_rotation,
+                math.radians(yaw_deg),
+                math.radians(pitch_deg),
+                math.radians(roll_deg),
+            ),
             head_translation_m=translation,
         )
 
@@ -82,14 +86,24 @@ class Idle:
         self._last_t = t_s
         tau_fast, tau_slow = o.sway_time_s
         # Scale the first stage so the second has the requested spread: var = s^2 t1 / (t1 + t2).
-        spread = np.array([*o.sway_deg, o.breath_rate_spread]) * math.sqrt((tau_fast + tau_slow) / tau_fast)
+        spread = np.array([*o.sway_deg, o.breath_rate_spread]) * math.sqrt(
+            (tau_fast + tau_slow) / tau_fast
+        )
         decay = math.exp(-dt / tau_fast)
-        self._fast = self._fast * decay + spread * math.sqrt(1.0 - decay * decay) * self.rng.standard_normal(4)
+        self._fast = self._fast * decay + spread * math.sqrt(
+            1.0 - decay * decay
+        ) * self.rng.standard_normal(4)
         self._slow += (self._fast - self._slow) * (1.0 - math.exp(-dt / tau_slow))
         # Ease the speaking gain in and out rather than jump the head.
-        self._gain += ((o.speaking_gain if speaking else 1.0) - self._gain) * (1.0 - math.exp(-dt / 0.8))
+        self._gain += ((o.speaking_gain if speaking else 1.0) - self._gain) * (
+            1.0 - math.exp(-dt / 0.8)
+        )
         self._phase += dt * 2.0 * math.pi * o.breaths_per_min / 60.0 * (1.0 + self._slow[3])
         inhale = 0.5 * (1.0 - math.cos(self._phase))
         yaw, pitch, roll = self._slow[:3] * self._gain
-        return (float(yaw), float(pitch - o.breath_pitch_deg * inhale), float(roll),
-                o.breath_lift_m * inhale)
+        return (
+            float(yaw),
+            float(pitch - o.breath_pitch_deg * inhale),
+            float(roll),
+            o.breath_lift_m * inhale,
+        )

@@ -10,16 +10,22 @@ Mouth corners give way to lip rounding: a smile cannot stretch lips that are mak
 from __future__ import annotations
 
 import argparse
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from likeness.blendshapes import INDEX, NAMES
 from likeness.behave.blink import Blink
-from likeness.behave.emotion import arousal_curve, events_weights, speech_activity_from_audio, text_events
+from likeness.behave.emotion import (
+    arousal_curve,
+    events_weights,
+    speech_activity_from_audio,
+    text_events,
+)
 from likeness.behave.facs import EMOTIONS
 from likeness.behave.gaze import Gaze, GazeOptions
 from likeness.behave.idle import Idle
+from likeness.blendshapes import INDEX, NAMES
 from likeness.errors import InputError
 from likeness.frame import Animation, FaceFrame
 
@@ -27,17 +33,31 @@ LAYERS = ("blink", "gaze", "idle", "emotion")
 """Behaviour layers, in the order they are applied."""
 
 SPEECH_CHANNELS: tuple[int, ...] = tuple(
-    i for i, name in enumerate(NAMES)
-    if name.startswith(("jaw", "mouthClose", "mouthFunnel", "mouthPucker", "mouthRoll",
-                        "mouthPress", "mouthLowerDown", "mouthUpperUp", "mouthShrugUpper",
-                        "tongue", "cheekPuff"))
+    i
+    for i, name in enumerate(NAMES)
+    if name.startswith(
+        (
+            "jaw",
+            "mouthClose",
+            "mouthFunnel",
+            "mouthPucker",
+            "mouthRoll",
+            "mouthPress",
+            "mouthLowerDown",
+            "mouthUpperUp",
+            "mouthShrugUpper",
+            "tongue",
+            "cheekPuff",
+        )
+    )
     or name in ("mouthLeft", "mouthRight")
 )
 """Channels lip-sync owns: emotion leaves them alone whenever the take carries speech."""
 
 MOUTH_CORNERS: tuple[int, ...] = tuple(
-    i for i, name in enumerate(NAMES) if name.startswith(("mouthSmile", "mouthFrown", "mouthDimple",
-                                                           "mouthStretch"))
+    i
+    for i, name in enumerate(NAMES)
+    if name.startswith(("mouthSmile", "mouthFrown", "mouthDimple", "mouthStretch"))
 )
 ROUNDING = (INDEX["mouthPucker"], INDEX["mouthFunnel"])
 
@@ -45,8 +65,9 @@ SILENCE_LABELS = frozenset({"", "sil", "sp", "spn", "pau", "_", "<sil>", "silenc
 """Phoneme labels that mark silence rather than speech."""
 
 
-def speech_activity(animation: Animation, *, audio: np.ndarray | None = None,
-                    sr: int | None = None) -> np.ndarray:
+def speech_activity(
+    animation: Animation, *, audio: np.ndarray | None = None, sr: int | None = None
+) -> np.ndarray:
     """(n,) bool: whether the face is speaking at each frame.
 
     From the ``phonemes`` track when the take has one (labels under ``phoneme``, ``label`` or
@@ -113,8 +134,14 @@ class EmotionLayer:
         return frame.replace(weights=weights)
 
 
-def emotion_events(animation: Animation, emotion: str, *, text: str | None,
-                   speaking: np.ndarray, intensity: float = 0.6) -> list[dict[str, Any]]:
+def emotion_events(
+    animation: Animation,
+    emotion: str,
+    *,
+    text: str | None,
+    speaking: np.ndarray,
+    intensity: float = 0.6,
+) -> list[dict[str, Any]]:
     """Emotion events for a take: read from ``text`` (``auto``) or one emotion held throughout.
 
     A fixed emotion spans the speech when there is any, else the whole take.
@@ -131,10 +158,18 @@ def emotion_events(animation: Animation, emotion: str, *, text: str | None,
     return [{"start_s": start_s, "end_s": end_s, "emotion": emotion, "intensity": intensity}]
 
 
-def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, text: str | None = None,
-                    audio: np.ndarray | None = None, sr: int | None = None, emotion: str = "auto",
-                    look_at: str | tuple[float, float, float] = "camera", seed: int = 0,
-                    events: list[dict[str, Any]] | None = None) -> Animation:
+def apply_behaviour(
+    animation: Animation,
+    layers: Iterable[str] = LAYERS,
+    *,
+    text: str | None = None,
+    audio: np.ndarray | None = None,
+    sr: int | None = None,
+    emotion: str = "auto",
+    look_at: str | tuple[float, float, float] = "camera",
+    seed: int = 0,
+    events: list[dict[str, Any]] | None = None,
+) -> Animation:
     """Add behaviour layers to a whole take.
 
     Parameters
@@ -168,7 +203,9 @@ def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, tex
     chosen = tuple(layers)
     unknown = [name for name in chosen if name not in LAYERS]
     if unknown:
-        raise InputError(f"unknown behaviour layer(s) {unknown}, expected any of {', '.join(LAYERS)}")
+        raise InputError(
+            f"unknown behaviour layer(s) {unknown}, expected any of {', '.join(LAYERS)}"
+        )
     speaking = speech_activity(animation, audio=audio, sr=sr)
     attending = in_tracks(animation, "listening") & ~speaking
     tracks = dict(animation.tracks)
@@ -178,14 +215,23 @@ def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, tex
             events = emotion_events(animation, emotion, text=text, speaking=speaking)
         arousal = arousal_curve(audio, sr, animation.t_s) if audio is not None and sr else None
         keep_mouth = bool(speaking.any())
-        weights = compose_emotion(weights, events_weights(animation.t_s, events, arousal),
-                                  keep_mouth=keep_mouth)
+        weights = compose_emotion(
+            weights, events_weights(animation.t_s, events, arousal), keep_mouth=keep_mouth
+        )
         tracks["emotions"] = events
-    base = Animation(fps=animation.fps, t_s=animation.t_s, weights=weights,
-                     head_rotation=animation.head_rotation,
-                     head_translation_m=animation.head_translation_m, eyes_rad=animation.eyes_rad,
-                     confidence=animation.confidence, found=animation.found,
-                     landmarks=animation.landmarks, tracks=tracks, metadata=dict(animation.metadata))
+    base = Animation(
+        fps=animation.fps,
+        t_s=animation.t_s,
+        weights=weights,
+        head_rotation=animation.head_rotation,
+        head_translation_m=animation.head_translation_m,
+        eyes_rad=animation.eyes_rad,
+        confidence=animation.confidence,
+        found=animation.found,
+        landmarks=animation.landmarks,
+        tracks=tracks,
+        metadata=dict(animation.metadata),
+    )
     gaze = Gaze(GazeOptions(look_at=look_at), seed=seed) if "gaze" in chosen else None
     idle = Idle(seed=seed + 1) if "idle" in chosen else None
     blink = Blink(seed=seed + 2) if "blink" in chosen else None
@@ -201,28 +247,47 @@ def apply_behaviour(animation: Animation, layers: Iterable[str] = LAYERS, *, tex
     out = Animation.from_frames(frames, animation.fps, tracks=tracks, metadata=base.metadata)
     if gaze is not None:
         tracks["saccades"] = [
-            {"start_s": s.start_s, "end_s": s.end_s, "amplitude_deg": round(s.amplitude_deg, 3),
-             "peak_velocity_deg_s": round(s.peak_velocity_deg_s, 1), "on_face": s.on_face}
+            {
+                "start_s": s.start_s,
+                "end_s": s.end_s,
+                "amplitude_deg": round(s.amplitude_deg, 3),
+                "peak_velocity_deg_s": round(s.peak_velocity_deg_s, 1),
+                "on_face": s.on_face,
+            }
             for s in gaze.saccades
         ]
     if blink is not None:
         tracks["blinks"] = [
-            {"start_s": b.start_s, "end_s": b.end_s, "closing_ms": round(b.close_s * 1e3, 1),
-             "opening_ms": round(b.open_s * 1e3, 1), "amplitude": round(b.amplitude, 3),
-             "cause": b.cause}
+            {
+                "start_s": b.start_s,
+                "end_s": b.end_s,
+                "closing_ms": round(b.close_s * 1e3, 1),
+                "opening_ms": round(b.open_s * 1e3, 1),
+                "amplitude": round(b.amplitude, 3),
+                "cause": b.cause,
+            }
             for b in blink.events
         ]
-    out.metadata["behaviour"] = {"layers": [n for n in LAYERS if n in chosen], "emotion": emotion,
-                                 "seed": seed}
+    out.metadata["behaviour"] = {
+        "layers": [n for n in LAYERS if n in chosen],
+        "emotion": emotion,
+        "seed": seed,
+    }
     return out
 
 
 def parse_layers(value: str) -> tuple[str, ...]:
     """``"blink,gaze"`` -> ``("blink", "gaze")``, for argparse; ``all`` means every layer."""
-    names = LAYERS if value.strip() == "all" else tuple(v.strip() for v in value.split(",") if v.strip())
+    names = (
+        LAYERS
+        if value.strip() == "all"
+        else tuple(v.strip() for v in value.split(",") if v.strip())
+    )
     unknown = [n for n in names if n not in LAYERS]
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown behaviour layer(s) {unknown}; choose from {', '.join(LAYERS)} or all")
+        raise argparse.ArgumentTypeError(
+            f"unknown behaviour layer(s) {unknown}; choose from {', '.join(LAYERS)} or all"
+        )
     return names
 
 
@@ -232,13 +297,26 @@ def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
     Pair with :func:`behave_from_args` in the command's ``run``.
     """
     group = parser.add_argument_group("behaviour", "layers that make a face feel alive")
-    group.add_argument("--behave", type=parse_layers, default=(), metavar="LAYERS",
-                       help=f"comma-separated layers to add: {', '.join(LAYERS)} (or all)")
-    group.add_argument("--emotion", default="auto", choices=("auto",) + EMOTIONS,
-                       help="emotion to show; auto reads it from the text and the voice")
-    group.add_argument("--look-at", default="camera", metavar="camera|ahead|X,Y,Z",
-                       type=parse_look_at, help="gaze target: the camera, straight ahead, or a "
-                       "point in camera space in metres")
+    group.add_argument(
+        "--behave",
+        type=parse_layers,
+        default=(),
+        metavar="LAYERS",
+        help=f"comma-separated layers to add: {', '.join(LAYERS)} (or all)",
+    )
+    group.add_argument(
+        "--emotion",
+        default="auto",
+        choices=("auto",) + EMOTIONS,
+        help="emotion to show; auto reads it from the text and the voice",
+    )
+    group.add_argument(
+        "--look-at",
+        default="camera",
+        metavar="camera|ahead|X,Y,Z",
+        type=parse_look_at,
+        help="gaze target: the camera, straight ahead, or a point in camera space in metres",
+    )
     group.add_argument("--seed", type=int, default=0, help="seed of the random behaviour")
 
 
@@ -249,15 +327,30 @@ def parse_look_at(value: str) -> str | tuple[float, float, float]:
     try:
         x, y, z = (float(v) for v in value.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected camera, ahead or X,Y,Z in metres, got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected camera, ahead or X,Y,Z in metres, got {value!r}"
+        ) from None
     return x, y, z
 
 
-def behave_from_args(animation: Animation, args: argparse.Namespace, *, text: str | None = None,
-                     audio: np.ndarray | None = None, sr: int | None = None) -> Animation:
+def behave_from_args(
+    animation: Animation,
+    args: argparse.Namespace,
+    *,
+    text: str | None = None,
+    audio: np.ndarray | None = None,
+    sr: int | None = None,
+) -> Animation:
     """Apply the layers a command line asked for (unchanged when ``--behave`` was not given)."""
     if not args.behave:
         return animation
-    return apply_behaviour(animation, args.behave, text=text, audio=audio, sr=sr,
-                           emotion=args.emotion, look_at=args.look_at, seed=args.seed)
-
+    return apply_behaviour(
+        animation,
+        args.behave,
+        text=text,
+        audio=audio,
+        sr=sr,
+        emotion=args.emotion,
+        look_at=args.look_at,
+        seed=args.seed,
+    )

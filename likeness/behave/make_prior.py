@@ -1,4 +1,6 @@
-"""Build the built-in completion prior from synthetic people: ``python -m likeness.behave.make_prior``.
+"""Build the built-in completion prior from synthetic people.
+
+Run ``python -m likeness.behave.make_prior``.
 
 Trains on two one-minute takes each of eight synthetic people (:mod:`likeness.behave.synthetic`,
 person seeds 100-107) and writes ``likeness/behave/data/completion_prior.npz``. The data are
@@ -21,11 +23,16 @@ TAKE_S = 60.0
 
 def build(path: Path = PRIOR_PATH, *, seed: int = 0) -> None:
     """Train the prior and write it to ``path``."""
-    takes = [synthetic_take(TAKE_S, person_seed=p, take_seed=k)
-             for k in range(TAKES_PER_PERSON) for p in PEOPLE]
+    takes = [
+        synthetic_take(TAKE_S, person_seed=p, take_seed=k)
+        for k in range(TAKES_PER_PERSON)
+        for p in PEOPLE
+    ]
     model = train(takes, seed=seed)
-    model.report["trained_on"] = (f"synthetic: persons {PEOPLE.start}-{PEOPLE.stop - 1}, "
-                                  f"{TAKES_PER_PERSON} x {TAKE_S:.0f} s each")
+    model.report["trained_on"] = (
+        f"synthetic: persons {PEOPLE.start}-{PEOPLE.stop - 1}, "
+        f"{TAKES_PER_PERSON} x {TAKE_S:.0f} s each"
+    )
     model.save(path)
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -34,8 +35,11 @@ TURN_GAP_S = 0.3
 REPLY_WORDS_PER_S = 175 / 60
 
 _THANKS = re.compile(r"\b(thanks?|thank you|appreciate|grateful)\b", re.I)
-_NEWS = re.compile(r"\b(guess what|you won't believe|i just found out|i got|we got|i'm pregnant|"
-                   r"i'm getting married|i quit|i won)\b", re.I)
+_NEWS = re.compile(
+    r"\b(guess what|you won't believe|i just found out|i got|we got|i'm pregnant|"
+    r"i'm getting married|i quit|i won)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,15 @@ class Reaction:
     reason: str = ""
 
     def __post_init__(self) -> None:
-        for name, emotion in (("listening", self.listening_emotion), ("speaking", self.speaking_emotion)):
+        for name, emotion in (
+            ("listening", self.listening_emotion),
+            ("speaking", self.speaking_emotion),
+        ):
             allowed = EMOTIONS + (("auto",) if name == "speaking" else ())
             if emotion not in allowed:
-                raise InputError(f"{name} emotion must be one of {', '.join(allowed)}, got {emotion!r}")
+                raise InputError(
+                    f"{name} emotion must be one of {', '.join(allowed)}, got {emotion!r}"
+                )
         for value in (self.listening_intensity, self.speaking_intensity):
             if not 0.0 <= value <= 1.0:
                 raise InputError(f"reaction intensities must be in 0..1, got {value}")
@@ -80,16 +89,24 @@ class RuleBrain:
         if not sentences:
             return Reaction("neutral", 0.0, reason="nothing was said")
         strongest = max(sentences, key=lambda s: s.intensity)
-        shouting = sum(w.isupper() and len(w) > 2 for w in user.split()) >= 2 or user.count("!") >= 3
+        shouting = (
+            sum(w.isupper() and len(w) > 2 for w in user.split()) >= 2 or user.count("!") >= 3
+        )
         if _THANKS.search(user):
             return Reaction("joy", 0.45, "auto", reason="thanks: warmth")
         if strongest.emotion in ("anger", "fear", "disgust") or shouting:
-            return Reaction("calm", 0.7, "calm", 0.6, reason=f"user is tense ({strongest.emotion}): calm")
+            return Reaction(
+                "calm", 0.7, "calm", 0.6, reason=f"user is tense ({strongest.emotion}): calm"
+            )
         if strongest.emotion == "surprise" or _NEWS.search(user):
             return Reaction("surprise", 0.8, "auto", reason="unexpected news: surprise")
         if strongest.emotion != "neutral":
-            return Reaction(strongest.emotion, 0.6 * strongest.intensity, "auto",
-                            reason=f"mirroring the user's {strongest.emotion}")
+            return Reaction(
+                strongest.emotion,
+                0.6 * strongest.intensity,
+                "auto",
+                reason=f"mirroring the user's {strongest.emotion}",
+            )
         return Reaction("neutral", 0.0, "auto", reason="no emotion in the user's words")
 
 
@@ -131,8 +148,10 @@ class ChatBrain:
         body = {
             "model": self.model,
             "temperature": 0,
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT},
-                         {"role": "user", "content": json.dumps({"user": user, "reply": reply})}],
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": json.dumps({"user": user, "reply": reply})},
+            ],
         }
         url = self.base_url.rstrip("/") + "/chat/completions"
         try:
@@ -153,12 +172,16 @@ def parse_reaction(content: str, source: str) -> Reaction:
     try:
         data = json.loads(match.group(0) if match else content)
         return Reaction(
-            str(data["listening"]["emotion"]), float(data["listening"]["intensity"]),
-            str(data["speaking"]["emotion"]), float(data["speaking"].get("intensity", 0.5)),
+            str(data["listening"]["emotion"]),
+            float(data["listening"]["intensity"]),
+            str(data["speaking"]["emotion"]),
+            float(data["speaking"].get("intensity", 0.5)),
             str(data.get("reason", "")),
         )
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise SourceError(f"brain at {source} answered {content[:200]!r}, expected the reaction JSON: {e}") from e
+        raise SourceError(
+            f"brain at {source} answered {content[:200]!r}, expected the reaction JSON: {e}"
+        ) from e
 
 
 def brain_from_settings(url: str | None = None, model: str | None = None) -> Brain:
@@ -194,8 +217,15 @@ def default_speaker(text: str, fps: float) -> tuple[Animation, np.ndarray | None
     return animation, speech.pcm, speech.sample_rate_hz
 
 
-def respond(user: str, reply: str, *, brain: Brain | None = None, speaker: Speaker | None = None,
-            fps: float = 60.0, seed: int = 0) -> Response:
+def respond(
+    user: str,
+    reply: str,
+    *,
+    brain: Brain | None = None,
+    speaker: Speaker | None = None,
+    fps: float = 60.0,
+    seed: int = 0,
+) -> Response:
     """The agent's face while it hears ``user`` and speaks ``reply``.
 
     Parameters
@@ -231,30 +261,51 @@ def respond(user: str, reply: str, *, brain: Brain | None = None, speaker: Speak
     animation.head_rotation[n_lead:] = spoken.head_rotation
     animation.eyes_rad[n_lead:] = spoken.eyes_rad
     offset_s = n_lead / fps - (float(spoken.t_s[0]) if len(spoken) else 0.0)
-    phonemes = [{**p, "start_s": p["start_s"] + offset_s, "end_s": p["end_s"] + offset_s}
-                for p in spoken.tracks.get("phonemes", [])]
+    phonemes = [
+        {**p, "start_s": p["start_s"] + offset_s, "end_s": p["end_s"] + offset_s}
+        for p in spoken.tracks.get("phonemes", [])
+    ]
     animation.tracks.update(phonemes=phonemes, listening=[{"start_s": 0.0, "end_s": reply_start_s}])
     animation.metadata.update(spoken.metadata)
-    animation.metadata.update(user=user, reply=reply, reply_start_s=n_lead / fps,
-                              reaction={"listening": reaction.listening_emotion,
-                                        "speaking": reaction.speaking_emotion,
-                                        "reason": reaction.reason})
+    animation.metadata.update(
+        user=user,
+        reply=reply,
+        reply_start_s=n_lead / fps,
+        reaction={
+            "listening": reaction.listening_emotion,
+            "speaking": reaction.speaking_emotion,
+            "reason": reaction.reason,
+        },
+    )
     speech_spans = [p for p in phonemes if p["phoneme"].upper() != "SIL"]
     speech_start = speech_spans[0]["start_s"] if speech_spans else reply_start_s
     speech_end = speech_spans[-1]["end_s"] if speech_spans else float(animation.t_s[-1])
     events: list[dict[str, Any]] = []
     if reaction.listening_emotion != "neutral" and reaction.listening_intensity > 0:
-        events.append({"start_s": 0.4 * listen_s, "end_s": speech_start + 1.0,
-                       "emotion": reaction.listening_emotion,
-                       "intensity": reaction.listening_intensity})
+        events.append(
+            {
+                "start_s": 0.4 * listen_s,
+                "end_s": speech_start + 1.0,
+                "emotion": reaction.listening_emotion,
+                "intensity": reaction.listening_intensity,
+            }
+        )
     if reaction.speaking_emotion == "auto":
         reply_events = text_events(reply, speech_start, speech_end)
         # The reaction holds the face until the reply's own emotion has risen.
-        events += [{**e, "start_s": max(e["start_s"], speech_start + 0.6)} for e in reply_events
-                   if e["end_s"] > speech_start + 0.6]
+        events += [
+            {**e, "start_s": max(e["start_s"], speech_start + 0.6)}
+            for e in reply_events
+            if e["end_s"] > speech_start + 0.6
+        ]
     elif reaction.speaking_emotion != "neutral":
-        events.append({"start_s": speech_start, "end_s": speech_end,
-                       "emotion": reaction.speaking_emotion,
-                       "intensity": reaction.speaking_intensity})
+        events.append(
+            {
+                "start_s": speech_start,
+                "end_s": speech_end,
+                "emotion": reaction.speaking_emotion,
+                "intensity": reaction.speaking_intensity,
+            }
+        )
     out = apply_behaviour(animation, seed=seed, events=events)
     return Response(out, audio, sr, reaction)

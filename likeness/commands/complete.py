@@ -21,20 +21,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input", nargs="?", metavar="IN", help="take to complete (.csv or .json)")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="completed take (.csv or .json), or the model .npz with --train")
-    parser.add_argument("--hidden", default="upper", choices=("upper",),
-                        help="which channels the headset hides (default: upper)")
-    parser.add_argument("--model", metavar="FILE", help="a model from --train (default: built-in prior)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="completed take (.csv or .json), or the model .npz with --train",
+    )
+    parser.add_argument(
+        "--hidden",
+        default="upper",
+        choices=("upper",),
+        help="which channels the headset hides (default: upper)",
+    )
+    parser.add_argument(
+        "--model", metavar="FILE", help="a model from --train (default: built-in prior)"
+    )
     parser.add_argument("--train", nargs="+", metavar="TAKES", help="full-face takes to learn from")
-    parser.add_argument("--no-blinks", action="store_true",
-                        help="do not add stochastic blinks when the blink channels are hidden")
+    parser.add_argument(
+        "--no-blinks",
+        action="store_true",
+        help="do not add stochastic blinks when the blink channels are hidden",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of added blinks and of training")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.behave.complete import CompletionModel, complete, hidden_channels, load_prior, train
+    from likeness.behave.complete import (
+        CompletionModel,
+        complete,
+        hidden_channels,
+        load_prior,
+        train,
+    )
     from likeness.errors import InputError
     from likeness.formats import read_animation, write_animation
 
@@ -47,14 +67,21 @@ def run(args: argparse.Namespace) -> int:
         model = train(takes, hidden=args.hidden, seed=args.seed)
         model.save(args.output)
         rmse = model.report["validation_rmse"]
-        print(f"chose {model.kind}: held-out mean RMSE " + ", ".join(
-            f"{k} {sum(v) / len(v):.4f}" for k, v in rmse.items()), file=sys.stderr)
+        print(
+            f"chose {model.kind}: held-out mean RMSE "
+            + ", ".join(f"{k} {sum(v) / len(v):.4f}" for k, v in rmse.items()),
+            file=sys.stderr,
+        )
         return 0
     if not args.input:
         raise InputError("give a take to complete (IN) or --train TAKES")
     model = CompletionModel.load(args.model) if args.model else load_prior()
     if model.hidden != hidden_channels(args.hidden):
-        raise InputError(f"{args.model}: the model fills other channels than --hidden {args.hidden}")
+        raise InputError(
+            f"{args.model}: the model fills other channels than --hidden {args.hidden}"
+        )
     take = read_animation(args.input)
-    write_animation(complete(take, model, add_blinks=not args.no_blinks, seed=args.seed), args.output)
+    write_animation(
+        complete(take, model, add_blinks=not args.no_blinks, seed=args.seed), args.output
+    )
     return 0

@@ -29,8 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--user", required=True, help="what the other side said")
     parser.add_argument("--reply", required=True, help="what the agent answers")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="animation .json or Live Link Face .csv; .mp4 renders video")
+    parser.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="animation .json or Live Link Face .csv; .mp4 renders video",
+    )
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and idle motion")
     parser.add_argument("--brain-url", help="OpenAI-compatible API root, e.g. http://host:8000/v1")
@@ -45,36 +50,45 @@ def run(args: argparse.Namespace) -> int:
 
     suffix = Path(args.output).suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
-        raise InputError(f"{args.output}: unknown output type {suffix!r}, expected {', '.join(OUTPUT_SUFFIXES)}")
-    render_video = None
+        raise InputError(
+            f"{args.output}: unknown output type {suffix!r}, expected {', '.join(OUTPUT_SUFFIXES)}"
+        )
     if suffix == ".mp4":
         try:
-            from likeness.render.video import render_video
+            from likeness.render import video
         except ImportError as e:
-            raise InputError(f"{args.output}: video needs likeness.render.video, which is not "
-                             "installed in this build; write .json or .csv instead") from e
-    response = respond(args.user, args.reply, brain=brain_from_settings(args.brain_url, args.brain_model),
-                       fps=args.fps, seed=args.seed)
+            raise InputError(
+                f"{args.output}: video needs likeness.render.video, which is not "
+                "installed in this build; write .json or .csv instead"
+            ) from e
+    response = respond(
+        args.user,
+        args.reply,
+        brain=brain_from_settings(args.brain_url, args.brain_model),
+        fps=args.fps,
+        seed=args.seed,
+    )
     print(f"reaction: {response.reaction.reason}", file=sys.stderr)
-    if render_video is None:
+    if suffix != ".mp4":
         write_animation(response.animation, args.output)
+        return 0
+    if response.audio is None or not response.sr:
+        video.render_video(response.animation, args.output)
         return 0
     import tempfile
 
     import numpy as np
 
-    if response.audio is None or not response.sr:
-        render_video(response.animation, args.output)
-        return 0
-    lead = np.zeros(int(round(response.animation.metadata["reply_start_s"] * response.sr)), np.float32)
+    lead_s = response.animation.metadata["reply_start_s"]
+    lead = np.zeros(int(round(lead_s * response.sr)), np.float32)
     with tempfile.TemporaryDirectory() as folder:
         wav = Path(folder) / "reply.wav"
         _write_wav(wav, np.concatenate([lead, response.audio]), int(response.sr))
-        render_video(response.animation, args.output, audio_path=wav)
+        video.render_video(response.animation, args.output, audio_path=wav)
     return 0
 
 
-def _write_wav(path: Path, audio: "np.ndarray", sr: int) -> None:
+def _write_wav(path: Path, audio: np.ndarray, sr: int) -> None:
     """16-bit mono WAV."""
     import wave
 

@@ -37,4 +37,7 @@ def neutral_take(duration_s: float, fps: float = 60.0) -> Animation:
 def speech_spans(speaking: np.ndarray, fps: float) -> list[dict]:
     """A phonemes track marking where ``speaking`` is true."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], speaking.astype(int), [0]])))
-    return [{"start_s": a / fps, "end_s": b / fps, "phoneme": "AH"} for a, b in zip(edges[::2], edges[1::2])]
+    return [
+        {"start_s": a / fps, "end_s": b / fps, "phoneme": "AH"}
+        for a, b in zip(edges[::2], edges[1::2], strict=True)
+    ]

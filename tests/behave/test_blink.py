@@ -5,7 +5,6 @@ from likeness.behave import Blink, BlinkOptions, apply_behaviour
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-
 from tests.behave.conftest import neutral_take, speech_spans
 
 BLINK = INDEX["eyeBlinkLeft"]
@@ -26,7 +25,7 @@ def test_five_minutes_of_say_have_human_blink_statistics(five_minutes):
     # The lid channel itself shows the blinks the track lists: closed at each blink's apex.
     for b in behaved.tracks["blinks"][:40]:
         i = int(round((b["start_s"] + b["closing_ms"] / 1e3) * behaved.fps))
-        window = behaved.weights[max(0, i - 2):i + 3, BLINK]
+        window = behaved.weights[max(0, i - 2) : i + 3, BLINK]
         assert window.max() > 0.45
     durations_ms = np.array([b["closing_ms"] + b["opening_ms"] for b in behaved.tracks["blinks"]])
     assert durations_ms.min() >= 100 and durations_ms.max() <= 400
@@ -81,8 +80,12 @@ def test_pauses_in_speech_bring_blinks():
     take = neutral_take(120)
     speaking = (take.t_s % 3.0) < 2.2  # 2.2 s phrases, 0.8 s pauses
     take.tracks["phonemes"] = speech_spans(speaking, take.fps)
-    options = BlinkOptions(rate_rest_per_min=0.01, rate_speaking_per_min=0.01,
-                           rate_attending_per_min=0.01, double_probability=0)
+    options = BlinkOptions(
+        rate_rest_per_min=0.01,
+        rate_speaking_per_min=0.01,
+        rate_attending_per_min=0.01,
+        double_probability=0,
+    )
     blink = Blink(options, seed=3)
     for i, frame in enumerate(take):
         blink(frame, speaking=bool(speaking[i]))

@@ -42,7 +42,9 @@ def test_completion_beats_zeros_and_person_mean_on_every_hidden_channel(person_t
 
 def test_the_model_kind_is_chosen_by_held_out_error(person_model):
     report = person_model.report
-    errors = {k: np.mean(np.square(report["validation_rmse"][k])) for k in ("gaussian", "ridge", "mlp")}
+    errors = {
+        k: np.mean(np.square(report["validation_rmse"][k])) for k in ("gaussian", "ridge", "mlp")
+    }
     assert report["chosen"] == person_model.kind == min(errors, key=errors.get)
     assert report["channels"] == [NAMES[i] for i in UPPER]
 
@@ -51,7 +53,9 @@ def test_a_saved_model_predicts_the_same(tmp_path, person_takes, person_model):
     path = tmp_path / "me.npz"
     person_model.save(path)
     loaded = CompletionModel.load(path)
-    np.testing.assert_array_equal(loaded.predict(person_takes[3]), person_model.predict(person_takes[3]))
+    np.testing.assert_array_equal(
+        loaded.predict(person_takes[3]), person_model.predict(person_takes[3])
+    )
 
 
 def test_completion_ignores_what_was_hidden_and_adds_blinks(person_takes, person_model):
@@ -86,7 +90,12 @@ def test_train_and_complete_from_the_command_line(tmp_path, person_takes):
     model = tmp_path / "me.npz"
     assert main(["complete", "--train", *map(str, paths[:3]), "-o", str(model)]) == 0
     out = tmp_path / "full.json"
-    assert main(["complete", str(paths[3]), "-o", str(out), "--hidden", "upper", "--model", str(model)]) == 0
+    assert (
+        main(
+            ["complete", str(paths[3]), "-o", str(out), "--hidden", "upper", "--model", str(model)]
+        )
+        == 0
+    )
     completed = read_animation(out)
     assert completed.metadata["completion"]["channels"] == [NAMES[i] for i in UPPER]
     actual = person_takes[3].weights[:, UPPER]

@@ -20,8 +20,10 @@ def three_sentences():
     out = {}
     for text in (HAPPY, SORRY, SURPRISED):
         spoken, speech = say(text)
-        out[text] = spoken, apply_behaviour(spoken, text=text, audio=speech.pcm,
-                                            sr=speech.sample_rate_hz, seed=1)
+        out[text] = (
+            spoken,
+            apply_behaviour(spoken, text=text, audio=speech.pcm, sr=speech.sample_rate_hz, seed=1),
+        )
     return out
 
 
@@ -30,16 +32,24 @@ def mean_of(animation, *names: str) -> float:
 
 
 def test_each_sentence_shows_its_own_emotion_most(three_sentences):
-    smile = {t: mean_of(b, "mouthSmileLeft", "mouthSmileRight") for t, (_, b) in three_sentences.items()}
-    sad = {t: mean_of(b, "mouthFrownLeft", "mouthFrownRight", "browInnerUp")
-           for t, (_, b) in three_sentences.items()}
-    raised = {t: mean_of(b, "browOuterUpLeft", "browOuterUpRight", "eyeWideLeft", "eyeWideRight")
-              for t, (_, b) in three_sentences.items()}
+    smile = {
+        t: mean_of(b, "mouthSmileLeft", "mouthSmileRight") for t, (_, b) in three_sentences.items()
+    }
+    sad = {
+        t: mean_of(b, "mouthFrownLeft", "mouthFrownRight", "browInnerUp")
+        for t, (_, b) in three_sentences.items()
+    }
+    raised = {
+        t: mean_of(b, "browOuterUpLeft", "browOuterUpRight", "eyeWideLeft", "eyeWideRight")
+        for t, (_, b) in three_sentences.items()
+    }
     assert max(smile, key=smile.get) == HAPPY
     assert max(sad, key=sad.get) == SORRY
     assert max(raised, key=raised.get) == SURPRISED
     assert smile[HAPPY] > 3 * max(smile[SORRY], smile[SURPRISED])
-    assert mean_of(three_sentences[SORRY][1], "mouthFrownLeft") > 3 * mean_of(three_sentences[HAPPY][1], "mouthFrownLeft")
+    assert mean_of(three_sentences[SORRY][1], "mouthFrownLeft") > 3 * mean_of(
+        three_sentences[HAPPY][1], "mouthFrownLeft"
+    )
 
 
 def test_lip_sync_keeps_the_mouth_and_bilabials_stay_closed(three_sentences):
@@ -47,7 +57,9 @@ def test_lip_sync_keeps_the_mouth_and_bilabials_stay_closed(three_sentences):
 
     n_closures = 0
     for spoken, behaved in three_sentences.values():
-        np.testing.assert_array_equal(behaved.weights[:, SPEECH_CHANNELS], spoken.weights[:, SPEECH_CHANNELS])
+        np.testing.assert_array_equal(
+            behaved.weights[:, SPEECH_CHANNELS], spoken.weights[:, SPEECH_CHANNELS]
+        )
         for phone in spoken.tracks["phonemes"]:
             if phone["phoneme"] in ("P", "B", "M"):
                 i = int(round((phone["start_s"] + phone["end_s"]) / 2 * spoken.fps))
@@ -69,17 +81,20 @@ def test_only_contempt_is_asymmetric():
         assert symmetric == (emotion != "contempt"), emotion
 
 
-@pytest.mark.parametrize("text, expected", [
-    (HAPPY, ["joy"]),
-    (SORRY, ["sadness"]),
-    (SURPRISED, ["surprise", "surprise"]),
-    ("I am not happy about this.", ["sadness"]),
-    ("This is disgusting, eww.", ["disgust"]),
-    ("I am furious, this is unacceptable!", ["anger"]),
-    ("I'm scared and worried about tomorrow.", ["fear"]),
-    ("Don't worry, take your time.", ["calm"]),
-    ("The meeting is at four.", ["neutral"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (HAPPY, ["joy"]),
+        (SORRY, ["sadness"]),
+        (SURPRISED, ["surprise", "surprise"]),
+        ("I am not happy about this.", ["sadness"]),
+        ("This is disgusting, eww.", ["disgust"]),
+        ("I am furious, this is unacceptable!", ["anger"]),
+        ("I'm scared and worried about tomorrow.", ["fear"]),
+        ("Don't worry, take your time.", ["calm"]),
+        ("The meeting is at four.", ["neutral"]),
+    ],
+)
 def test_text_emotion_sentence_by_sentence(text, expected):
     assert [s.emotion for s in analyze_text(text)] == expected
 
@@ -117,12 +132,15 @@ def test_silence_has_no_arousal_and_no_speech():
     assert not speech_activity_from_audio(silence, sr, np.linspace(0, 2, 10)).any()
 
 
-@pytest.mark.parametrize("audio, sr, message", [
-    (np.zeros((100, 2)), 16000, "mono"),
-    (np.zeros(16000), 1000, "sample rate"),
-    (np.zeros(10), 16000, "too short"),
-    (np.full(16000, np.nan), 16000, "NaN"),
-])
+@pytest.mark.parametrize(
+    "audio, sr, message",
+    [
+        (np.zeros((100, 2)), 16000, "mono"),
+        (np.zeros(16000), 1000, "sample rate"),
+        (np.zeros(10), 16000, "too short"),
+        (np.full(16000, np.nan), 16000, "NaN"),
+    ],
+)
 def test_bad_audio_is_refused(audio, sr, message):
     with pytest.raises(InputError, match=message):
         arousal_curve(audio, sr, np.zeros(1))

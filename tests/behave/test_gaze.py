@@ -8,7 +8,6 @@ from likeness.behave.gaze import minimum_jerk
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-
 from tests.behave.conftest import neutral_take, speech_spans
 
 
@@ -38,7 +37,7 @@ def detect_saccades(gaze_deg: np.ndarray, fps: float) -> list[tuple[float, float
         while b + 1 < len(speed) and speed[b + 1] > 0.5:
             b += 1
         amplitude = float(np.linalg.norm(gaze_deg[b + 1] - gaze_deg[a]))
-        found.append((amplitude, (b + 1 - a) / fps * 1e3, float(speed[a:b + 1].max())))
+        found.append((amplitude, (b + 1 - a) / fps * 1e3, float(speed[a : b + 1].max())))
         i = b + 1
     return found
 
@@ -52,22 +51,29 @@ def fine_gaze():
 
 
 def test_saccades_measured_from_the_output_follow_the_main_sequence(fine_gaze):
-    saccades = [s for s in detect_saccades(line_of_sight_deg(fine_gaze), fine_gaze.fps) if s[0] >= 1.0]
+    saccades = [
+        s for s in detect_saccades(line_of_sight_deg(fine_gaze), fine_gaze.fps) if s[0] >= 1.0
+    ]
     assert len(saccades) > 50
-    amplitude, duration_ms, peak = (np.array(v) for v in zip(*saccades))
+    amplitude, duration_ms, peak = (np.array(v) for v in zip(*saccades, strict=True))
     slope, intercept = np.polyfit(amplitude, duration_ms, 1)
     # Published fits: about 2.2-2.7 ms/deg and 20-30 ms (Carpenter 1988; Baloh et al. 1975).
     assert 2.0 <= slope <= 3.0
     assert 18.0 <= intercept <= 32.0
     # Peak velocity saturates: velocity per degree falls as saccades grow.
-    small, large = peak[amplitude < 5] / amplitude[amplitude < 5], peak[amplitude > 15] / amplitude[amplitude > 15]
+    small, large = (
+        peak[amplitude < 5] / amplitude[amplitude < 5],
+        peak[amplitude > 15] / amplitude[amplitude > 15],
+    )
     assert np.median(large) < 0.6 * np.median(small)
     assert peak.max() < 1000.0
 
 
 def test_the_track_lists_what_the_output_shows(fine_gaze):
     listed = [s for s in fine_gaze.tracks["saccades"] if s["amplitude_deg"] >= 1.0]
-    measured = [s for s in detect_saccades(line_of_sight_deg(fine_gaze), fine_gaze.fps) if s[0] >= 1.0]
+    measured = [
+        s for s in detect_saccades(line_of_sight_deg(fine_gaze), fine_gaze.fps) if s[0] >= 1.0
+    ]
     assert abs(len(listed) - len(measured)) <= 0.05 * len(listed)
 
 
@@ -105,7 +111,7 @@ def test_head_takes_part_in_large_shifts_only():
     for t in np.arange(0, 600, 0.01):
         samples[round(float(t), 2)] = gaze.step(float(t), speaking=True)
     checked = 0
-    for saccade, following in zip(gaze.saccades, gaze.saccades[1:]):
+    for saccade, following in zip(gaze.saccades, gaze.saccades[1:], strict=False):
         settle = round(saccade.end_s + 0.6, 2)
         if settle >= following.start_s or settle not in samples:
             continue  # the next shift began before the head settled
@@ -125,8 +131,10 @@ def test_eyes_stay_in_their_range(fine_gaze):
 
 def test_eyes_look_at_a_point_and_weights_follow_the_eyes():
     gaze = Gaze(GazeOptions(look_at="camera"), seed=3)
-    frames = [gaze(FaceFrame.neutral(t, head_translation_m=np.array([0.3, 0.0, -0.6], np.float32)))
-              for t in np.arange(0, 60, 1 / 30)]
+    frames = [
+        gaze(FaceFrame.neutral(t, head_translation_m=np.array([0.3, 0.0, -0.6], np.float32)))
+        for t in np.arange(0, 60, 1 / 30)
+    ]
     yaw_deg = np.degrees([f.eyes_rad[0, 0] for f in frames])
     assert abs(np.median(yaw_deg) - math.degrees(math.atan2(-0.3, 0.6))) < 4.0
     weights = np.array([f.weights for f in frames])

@@ -7,9 +7,14 @@ from likeness.errors import InputError
 from likeness.frame import FaceFrame, euler_from_quaternions
 
 
-def run_idle(options: IdleOptions, duration_s: float = 120.0, fps: float = 30.0, *, speaking: bool = False):
+def run_idle(
+    options: IdleOptions, duration_s: float = 120.0, fps: float = 30.0, *, speaking: bool = False
+):
     idle = Idle(options, seed=8)
-    frames = [idle(FaceFrame.neutral(float(t)), speaking=speaking) for t in np.arange(0, duration_s, 1 / fps)]
+    frames = [
+        idle(FaceFrame.neutral(float(t)), speaking=speaking)
+        for t in np.arange(0, duration_s, 1 / fps)
+    ]
     euler = np.degrees(euler_from_quaternions(np.array([f.head_rotation for f in frames])))
     lift = np.array([f.head_translation_m[1] for f in frames])
     return euler, lift
@@ -36,19 +41,26 @@ def test_sway_is_smooth_sized_and_grows_while_speaking():
 
 
 def test_idle_offsets_add_to_the_frames_pose():
-    turned = FaceFrame.neutral(0.0, head_rotation=np.array([0, np.sin(0.25), 0, np.cos(0.25)], np.float32))
+    turned = FaceFrame.neutral(
+        0.0, head_rotation=np.array([0, np.sin(0.25), 0, np.cos(0.25)], np.float32)
+    )
     out = Idle(IdleOptions(sway_deg=(0.0, 0.0, 0.0)), seed=0)(turned)
     assert np.degrees(out.head_euler_rad()[0]) == pytest.approx(np.degrees(0.5), abs=0.01)
 
 
 def test_action_units_map_to_arkit_and_combine():
     w = au_weights({12: 1.0, 6: 0.5})
-    assert w[INDEX["mouthSmileLeft"]] == pytest.approx(1.0) and w[INDEX["cheekSquintRight"]] == pytest.approx(0.5)
+    assert w[INDEX["mouthSmileLeft"]] == pytest.approx(1.0) and w[
+        INDEX["cheekSquintRight"]
+    ] == pytest.approx(0.5)
     assert w[INDEX["eyeSquintLeft"]] == pytest.approx(0.25)
     both = au_weights({6: 1.0, 7: 1.0})[INDEX["eyeSquintLeft"]]
     assert both == pytest.approx(1 - (1 - 0.5) * (1 - 1.0))
     one_side = au_weights({12: (0.6, "left")})
-    assert one_side[INDEX["mouthSmileLeft"]] == pytest.approx(0.6) and one_side[INDEX["mouthSmileRight"]] == 0
+    assert (
+        one_side[INDEX["mouthSmileLeft"]] == pytest.approx(0.6)
+        and one_side[INDEX["mouthSmileRight"]] == 0
+    )
     assert not emotion_weights("neutral").any()
     with pytest.raises(InputError):
         au_weights({99: 1.0})

@@ -3,12 +3,17 @@ import argparse
 import numpy as np
 import pytest
 
-from likeness.behave import EmotionLayer, add_behave_arguments, apply_behaviour, behave_from_args, speech_activity
+from likeness.behave import (
+    EmotionLayer,
+    add_behave_arguments,
+    apply_behaviour,
+    behave_from_args,
+    speech_activity,
+)
 from likeness.behave.layers import MOUTH_CORNERS, compose_emotion
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-
 from tests.behave.conftest import neutral_take, speech_spans
 
 
@@ -26,9 +31,11 @@ def test_every_layer_is_reproducible_and_changes_a_still_face():
 
 def test_speech_activity_from_phonemes_and_from_audio():
     take = neutral_take(2, fps=100)
-    take.tracks["phonemes"] = [{"start_s": 0.0, "end_s": 0.5, "phoneme": "SIL"},
-                               {"start_s": 0.5, "end_s": 1.2, "phoneme": "AA"},
-                               {"start_s": 1.2, "end_s": 2.0, "phoneme": "sil"}]
+    take.tracks["phonemes"] = [
+        {"start_s": 0.0, "end_s": 0.5, "phoneme": "SIL"},
+        {"start_s": 0.5, "end_s": 1.2, "phoneme": "AA"},
+        {"start_s": 1.2, "end_s": 2.0, "phoneme": "sil"},
+    ]
     active = speech_activity(take)
     assert not active[:50].any() and active[50:120].all() and not active[120:].any()
     sr = 16000

@@ -1,7 +1,6 @@
 import json
 
 import httpx
-import numpy as np
 import pytest
 
 from likeness.behave.respond import ChatBrain, Reaction, RuleBrain, brain_from_settings, respond
@@ -10,14 +9,17 @@ from likeness.cli import main
 from likeness.errors import InputError, SourceError
 
 
-@pytest.mark.parametrize("user, listening, speaking", [
-    ("Guess what, I got the job!", "surprise", "auto"),
-    ("This is RIDICULOUS, I am so ANGRY!", "calm", "calm"),
-    ("I'm scared, the doctor called about my results.", "calm", "calm"),
-    ("Thank you so much for your help.", "joy", "auto"),
-    ("My dog died yesterday.", "sadness", "auto"),
-    ("The train leaves at nine.", "neutral", "auto"),
-])
+@pytest.mark.parametrize(
+    "user, listening, speaking",
+    [
+        ("Guess what, I got the job!", "surprise", "auto"),
+        ("This is RIDICULOUS, I am so ANGRY!", "calm", "calm"),
+        ("I'm scared, the doctor called about my results.", "calm", "calm"),
+        ("Thank you so much for your help.", "joy", "auto"),
+        ("My dog died yesterday.", "sadness", "auto"),
+        ("The train leaves at nine.", "neutral", "auto"),
+    ],
+)
 def test_rule_brain(user, listening, speaking):
     reaction = RuleBrain().react(user, "I see.")
     assert (reaction.listening_emotion, reaction.speaking_emotion) == (listening, speaking)
@@ -27,7 +29,10 @@ def test_rule_brain(user, listening, speaking):
 def responses():
     exchanges = {
         "news": ("Guess what, I got the job!", "That is wonderful news, congratulations!"),
-        "tense": ("This is RIDICULOUS, I am so ANGRY!", "I understand. Let us sort it out together."),
+        "tense": (
+            "This is RIDICULOUS, I am so ANGRY!",
+            "I understand. Let us sort it out together.",
+        ),
         "thanks": ("Thank you so much for your help.", "You are very welcome."),
     }
     return {k: respond(user, reply, seed=2) for k, (user, reply) in exchanges.items()}
@@ -62,15 +67,22 @@ def test_the_reply_is_spoken_after_the_listening_turn(responses):
 def chat_transport(content: str, seen: list):
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"choices": [{"message": {"role": "assistant", "content": content}}]})
+        return httpx.Response(
+            200, json={"choices": [{"message": {"role": "assistant", "content": content}}]}
+        )
 
     return httpx.MockTransport(handler)
 
 
 def test_chat_brain_sends_the_exchange_and_reads_the_reaction():
     seen: list = []
-    answer = '```json\n{"listening": {"emotion": "fear", "intensity": 0.4}, "speaking": {"emotion": "calm", "intensity": 0.3}, "reason": "worried"}\n```'
-    brain = ChatBrain("http://brain.test/v1/", "tiny", api_key="k", transport=chat_transport(answer, seen))
+    answer = (
+        '```json\n{"listening": {"emotion": "fear", "intensity": 0.4}, '
+        '"speaking": {"emotion": "calm", "intensity": 0.3}, "reason": "worried"}\n```'
+    )
+    brain = ChatBrain(
+        "http://brain.test/v1/", "tiny", api_key="k", transport=chat_transport(answer, seen)
+    )
     reaction = brain.react("Is it safe?", "Yes.")
     assert reaction == Reaction("fear", 0.4, "calm", 0.3, "worried")
     request = seen[0]
@@ -81,7 +93,13 @@ def test_chat_brain_sends_the_exchange_and_reads_the_reaction():
     assert json.loads(body["messages"][1]["content"]) == {"user": "Is it safe?", "reply": "Yes."}
 
 
-@pytest.mark.parametrize("content", ["I think surprise", '{"listening": {"emotion": "smug", "intensity": 1}, "speaking": {"emotion": "auto"}}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "I think surprise",
+        '{"listening": {"emotion": "smug", "intensity": 1}, "speaking": {"emotion": "auto"}}',
+    ],
+)
 def test_chat_brain_rejects_answers_that_are_not_reactions(content):
     brain = ChatBrain("http://brain.test/v1", "m", transport=chat_transport(content, []))
     with pytest.raises((SourceError, InputError)):
@@ -109,9 +127,14 @@ def test_respond_command_writes_json_and_csv(tmp_path, monkeypatch):
 
     for suffix in (".json", ".csv"):
         out = tmp_path / f"reply{suffix}"
-        assert main(["respond", "--user", "Thanks a lot!", "--reply", "Any time.", "-o", str(out)]) == 0
+        assert (
+            main(["respond", "--user", "Thanks a lot!", "--reply", "Any time.", "-o", str(out)])
+            == 0
+        )
         animation = read_animation(out)
-        assert animation.duration_s > 2 and animation.weights[:, INDEX["mouthSmileLeft"]].max() > 0.2
+        assert (
+            animation.duration_s > 2 and animation.weights[:, INDEX["mouthSmileLeft"]].max() > 0.2
+        )
 
 
 def test_respond_command_refuses_bad_requests(tmp_path, capsys):
@@ -130,5 +153,7 @@ def test_respond_to_video_needs_the_renderer(tmp_path, capsys):
         assert not list(tmp_path.iterdir())
         return
     out = tmp_path / "a.mp4"
-    assert main(["respond", "--user", "Thanks!", "--reply", "You are welcome.", "-o", str(out)]) == 0
+    assert (
+        main(["respond", "--user", "Thanks!", "--reply", "You are welcome.", "-o", str(out)]) == 0
+    )
     assert out.stat().st_size > 1000
