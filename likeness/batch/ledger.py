@@ -69,13 +69,14 @@ def record_path(outdir: Path, key: str) -> Path:
     return outdir / LEDGER_DIR / f"{key}.json"
 
 
-def write_record(outdir: Path, key: str, item: BatchItem, output: Path, seconds: float) -> None:
-    """Record ``output`` as finished (atomically), with its hash so a later edit is noticed."""
+def write_record(outdir: Path, key: str, item: BatchItem, files: list[Path],
+                 seconds: float) -> None:
+    """Record ``files`` (the output first) as finished, atomically, with hashes so a later edit
+    is noticed."""
     record = {
         "key": key,
         "input": str(item.path) if item.path else None,
-        "output": output.relative_to(outdir).as_posix(),
-        "output_sha256": file_sha256(output),
+        "files": {f.relative_to(outdir).as_posix(): file_sha256(f) for f in files},
         "seconds": round(seconds, 4),
     }
     path = record_path(outdir, key)
@@ -85,10 +86,10 @@ def write_record(outdir: Path, key: str, item: BatchItem, output: Path, seconds:
 
 
 def is_finished(outdir: Path, key: str, output: Path) -> bool:
-    """True when ``output`` exists and is, byte for byte, what the record for ``key`` says."""
+    """True when ``output`` and the files written with it are, byte for byte, as recorded."""
     try:
-        record = json.loads(record_path(outdir, key).read_text(encoding="utf-8"))
-        return (record["output"] == output.relative_to(outdir).as_posix()
-                and record["output_sha256"] == file_sha256(output))
-    except (OSError, ValueError, KeyError, TypeError):
+        files = json.loads(record_path(outdir, key).read_text(encoding="utf-8"))["files"]
+        return (next(iter(files)) == output.relative_to(outdir).as_posix()
+                and all(file_sha256(outdir / name) == sha for name, sha in files.items()))
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
         return False

@@ -38,9 +38,9 @@ def process_item(task: Task) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         task.output.parent.mkdir(parents=True, exist_ok=True)
-        JOBS[task.job].process(task.item, task.output, task.options)
+        files = JOBS[task.job].process(task.item, task.output, task.options)
         seconds = time.perf_counter() - start
-        ledger.write_record(task.outdir, task.key, task.item, task.output, seconds)
+        ledger.write_record(task.outdir, task.key, task.item, files, seconds)
     # The batch boundary: whatever one input does (a corrupt file may trip a codec's own error
     # type), it becomes that input's recorded failure and the other inputs go on.
     except Exception as error:  # noqa: BLE001

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 from typing import Callable, Iterator
 
-import numpy as np
 import pytest
 
 PHRASES = (
@@ -21,26 +19,18 @@ PHRASES = (
 )
 
 
-def write_wav(path: Path, pcm: np.ndarray, sr: int) -> None:
-    """16-bit mono PCM WAV, as a recording tool would write it."""
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(sr)
-        handle.writeframes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
-
-
 def _make_lines(folder: Path, n_lines: int) -> list[tuple[Path, str]]:
     """``n_lines`` short spoken lines (``line_0000.wav`` ...) and their transcripts."""
+    from likeness.sources.audio import write_wav
     from likeness.speech.tts import synthesize
 
     folder.mkdir(parents=True, exist_ok=True)
     lines = []
     for i in range(n_lines):
         text = PHRASES[i % len(PHRASES)] if i % 3 else f"Line {i}."
-        pcm, sr, _ = synthesize(text, rate_wpm=260)
+        speech = synthesize(text, rate_wpm=260)
         path = folder / f"line_{i:04d}.wav"
-        write_wav(path, pcm, sr)
+        write_wav(path, speech.pcm, speech.sample_rate_hz)
         lines.append((path, text))
     return lines
 
