@@ -72,9 +72,8 @@ def run(args: argparse.Namespace) -> int:
     live = str(args.input).startswith("camera:")
     track = _track_camera if live else _track_file
     takes = track(args, options, calibration)
-    if not takes or not any(t.animation.found.any() for t in takes):
-        n_frames = len(takes[0].animation) if takes else "any"
-        raise InputError(f"{args.input}: no face found in {n_frames} frames; nothing written")
+    if not takes:
+        raise InputError(f"{args.input}: no face found in any frame; nothing written")
     _write(args, takes, calibration)
     return 0
 
