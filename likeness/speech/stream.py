@@ -23,6 +23,7 @@ from likeness.speech.phonemes import SILENCE, Phone
 from likeness.speech.prosody import HOP_S, WINDOW_S, MIN_F0_HZ, Prosody, analyze
 from likeness.speech.recognize import FRAME_S, new_allphone_decoder, phones_from_segments, to_pcm16
 
+DEFAULT_PEAK_DB = -12.0
 _YIN_SPAN_S = WINDOW_S + 1.0 / MIN_F0_HZ  # audio one pitch frame reads
 
 
@@ -144,7 +145,8 @@ class StreamingLipsync:
     def flush(self) -> list[FaceFrame]:
         """End of audio: emit every remaining frame (not counted in the latency figures)."""
         self._update_pitch(final=True)
-        return self._emit(self._n_samples / self.sr)
+        # As offline: frames strictly before the end of the audio.
+        return self._emit(self._n_samples / self.sr - 1e-9)
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -172,8 +174,12 @@ class StreamingLipsync:
         self._n_pitch = n_ready
 
     def _levels(self) -> Levels:
+        """The speaker's levels so far; until 0.5 s of speech is heard, those of speech recorded
+        a little below full scale, so a loud first word does not gape."""
+        enough = len(self._db_history) >= 50
         f0 = float(np.median(self._f0_history)) if len(self._f0_history) >= 20 else 120.0
-        db = float(np.percentile(self._db_history, 95)) if len(self._db_history) >= 20 else -20.0
+        db = float(np.percentile(self._db_history, 95)) if enough else max(
+            DEFAULT_PEAK_DB, max(self._db_history, default=-100.0))
         return Levels(f0, db)
 
     def _utterance_phones(self) -> list[Phone]:
@@ -197,7 +203,7 @@ class StreamingLipsync:
 
     def _emit(self, until_s: float) -> list[FaceFrame]:
         fps = self.options.fps
-        last = int(np.floor(until_s * fps + 1e-9))
+        last = int(np.floor(until_s * fps + 1e-12))
         if last < self._next_frame:
             return []
         now_s = self._n_samples / self.sr
