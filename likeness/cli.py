@@ -18,6 +18,8 @@ from likeness.errors import ConsentError, InputError, LikenessError
 COMMAND_MODULES = (
     "likeness.commands.bench",
     "likeness.commands.track",
+    "likeness.commands.avatar",
+    "likeness.commands.render",
     "likeness.commands.relay",
     "likeness.commands.batch",
     "likeness.commands.lipsync",

@@ -42,6 +42,7 @@ TONGUE = (0.72, 0.32, 0.35)
 MOUTH = (0.30, 0.09, 0.09)
 
 EYEBALL_RADIUS_M = 12 * _MM
+EYE_CENTER_BEHIND_IRIS_M = 10.5 * _MM
 IRIS_HALF_ANGLE_RAD = 0.52
 """Iris radius ~6 mm on a 12 mm eyeball."""
 PUPIL_HALF_ANGLE_RAD = 0.20
@@ -85,6 +86,18 @@ def default_avatar() -> Avatar:
     )
     pivot = np.array([0.0, mouth_y - 20 * _MM, _NECK_CENTER_M[2]])
     return Avatar(parts, eye_centers.astype(np.float32), pivot.astype(np.float32), "likeness")
+
+
+def _eye_centers_m(points: np.ndarray) -> np.ndarray:
+    """(2, 3) centres of the (left, right) eyeballs: behind the iris centres by the iris depth."""
+    irises = points[[lm.LEFT_IRIS_CENTER, lm.RIGHT_IRIS_CENTER]]
+    return irises - [0.0, 0.0, EYE_CENTER_BEHIND_IRIS_M]
+
+
+def bridge_from_eye_centers_m() -> np.ndarray:
+    """(3,) the head frame's origin (bridge of the nose) seen from the midpoint of the eyeball
+    centres, in this anatomy; places the origin in imported avatars that have eye bones."""
+    return -_eye_centers_m(neutral_m().astype(np.float64)).mean(axis=0)
 
 
 def _skin(points: np.ndarray) -> Part:

@@ -163,3 +163,25 @@ def loop_subdivision(n_points: int, triangles: np.ndarray) -> tuple[sparse.csr_m
         ab, bc, ca = (edge_ids[(min(x, y), max(x, y))] for x, y in ((a, b), (b, c), (c, a)))
         fine += [(a, ab, ca), (ab, b, bc), (ca, bc, c), (ab, bc, ca)]
     return matrix, np.array(fine, dtype=np.int32)
+
+
+def vertex_face_incidence(n_points: int, triangles: np.ndarray) -> sparse.csr_matrix:
+    """(n_points, n_triangles) 0/1 matrix: which triangles each vertex belongs to."""
+    n_tri = len(triangles)
+    return sparse.csr_matrix(
+        (np.ones(3 * n_tri), (np.asarray(triangles).ravel(), np.repeat(np.arange(n_tri), 3))),
+        shape=(n_points, n_tri),
+    )
+
+
+def vertex_normals(
+    positions: np.ndarray, triangles: np.ndarray, incidence: sparse.csr_matrix | None = None
+) -> np.ndarray:
+    """(n, 3) float32 unit normals: area-weighted sums of the adjacent faces' normals."""
+    if incidence is None:
+        incidence = vertex_face_incidence(len(positions), triangles)
+    corners = positions[triangles]
+    face = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    normals = incidence @ face
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return (normals / np.maximum(length, 1e-12)).astype(np.float32)

@@ -15,6 +15,7 @@ from scipy import sparse
 from scipy.spatial.transform import Rotation
 
 from likeness.avatar.model import Avatar, Part
+from likeness.avatar.topology import vertex_face_incidence, vertex_normals
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
 from likeness.render.camera import Camera, Lighting
@@ -111,12 +112,8 @@ class Renderer:
         ctx = self._ctx
         moving = np.abs(part.deltas_m).reshape(len(part.deltas_m), -1).max(axis=1) > 0
         triangles = part.triangles.astype(np.int64)
-        n_tri = len(triangles)
-        incidence = sparse.csr_matrix(
-            (np.ones(3 * n_tri), (triangles.ravel(), np.repeat(np.arange(n_tri), 3))),
-            shape=(len(part.positions_m), n_tri),
-        )
-        normals = _vertex_normals(part.positions_m, triangles, incidence)
+        incidence = vertex_face_incidence(len(part.positions_m), triangles)
+        normals = vertex_normals(part.positions_m, triangles, incidence)
         positions_vbo = ctx.buffer(part.positions_m.astype("f4").tobytes(), dynamic=True)
         normals_vbo = ctx.buffer(normals.astype("f4").tobytes(), dynamic=True)
         colors_vbo = ctx.buffer(part.colors.astype("f4").tobytes())
@@ -209,7 +206,7 @@ class Renderer:
             targets = gpu.active_targets[used]
             positions = positions + np.tensordot(active[used], part.deltas_m[targets], axes=1)
         gpu.positions.write(positions.astype("f4").tobytes())
-        gpu.normals.write(_vertex_normals(positions, part.triangles, gpu.incidence).tobytes())
+        gpu.normals.write(vertex_normals(positions, part.triangles, gpu.incidence).tobytes())
 
     def close(self) -> None:
         """Release the OpenGL context."""
@@ -222,12 +219,3 @@ class Renderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _vertex_normals(positions: np.ndarray, triangles: np.ndarray, incidence) -> np.ndarray:
-    """(n, 3) float32 unit normals: area-weighted sums of the adjacent faces' normals."""
-    corners = positions[triangles]
-    face = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-    normals = incidence @ face
-    length = np.linalg.norm(normals, axis=1, keepdims=True)
-    return (normals / np.maximum(length, 1e-12)).astype(np.float32)
