@@ -41,10 +41,13 @@ def test_streaming_matches_offline_recognition(streamed, corpus):
     fidelity_live = np.corrcoef(live[:n, JAW], aligned[:n])[0, 1]
     fidelity_offline = np.corrcoef(offline.weights[:n, JAW], aligned[:n])[0, 1]
     assert fidelity_live > fidelity_offline - 0.1
-    # Lip closures land in the same places.
+    # Lip closures land in the same places (within 50 ms).
     closed_live = live[:, INDEX["mouthPressLeft"]] > 0.3
     closed_offline = offline.weights[:, INDEX["mouthPressLeft"]] > 0.3
-    assert np.mean(closed_live == closed_offline) > 0.85
+    onsets = np.flatnonzero(closed_offline[1:] & ~closed_offline[:-1]) + 1
+    assert len(onsets) >= 5
+    found = [closed_live[max(0, i - 3):i + 4].any() for i in onsets]
+    assert np.mean(found) >= 0.8
 
 
 def test_latency_is_bounded_and_measured(streamed):
