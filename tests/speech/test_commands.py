@@ -1,0 +1,85 @@
+"""``likeness say`` and ``likeness lipsync`` end to end, in-process."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from likeness.blendshapes import INDEX
+from likeness.cli import main
+from likeness.formats import read_animation
+from likeness.sources.audio import read_audio
+
+
+def test_say_writes_animation_and_speech(tmp_path):
+    out = tmp_path / "hello.json"
+    assert main(["say", "Hello! Is this the real voice of the brown fox?", "-o", str(out),
+                 "--rate", "160"]) == 0
+    animation = read_animation(out)
+    speech = read_audio(tmp_path / "hello.wav")
+    assert animation.duration_s == pytest.approx(len(speech) / 16000, abs=0.02)
+    assert animation.tracks["phonemes"][1]["phoneme"] == "HH"
+    assert animation.tracks["questions"] and animation.tracks["exclamations"]
+    assert animation.metadata["speech"]["phones_from"] == "synthesizer"
+
+
+def test_say_to_csv_with_chosen_audio_path(tmp_path):
+    out, wav = tmp_path / "take.csv", tmp_path / "voice.wav"
+    assert main(["say", "Good morning", "-o", str(out), "--audio-out", str(wav)]) == 0
+    assert len(read_animation(out)) > 30 and wav.stat().st_size > 10000
+
+
+def test_say_refuses_what_it_cannot_write(tmp_path, capsys):
+    assert main(["say", "hi", "-o", str(tmp_path / "x.txt")]) == 2
+    assert main(["say", "hi", "-o", str(tmp_path / "x.csv"), "--rate", "9"]) == 2
+    assert main(["say", "hi", "-o", str(tmp_path / "x.csv"), "--audio-out",
+                 str(tmp_path / "x.mp3")]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_say_mp4_needs_the_renderer(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "likeness.render.video", None)
+    assert main(["say", "hi", "-o", str(tmp_path / "x.mp4")]) == 2
+    assert "renderer" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lipsync_with_transcript_file(tmp_path, speech_wav, utterance):
+    transcript = tmp_path / "words.txt"
+    transcript.write_text(utterance.text, encoding="utf-8")
+    out = tmp_path / "take.json"
+    assert main(["lipsync", str(speech_wav), "--text-file", str(transcript), "-o", str(out)]) == 0
+    animation = read_animation(out)
+    assert animation.metadata["speech"]["phones_from"] == "alignment"
+    assert [p["word"] for p in animation.tracks["phonemes"] if p["word"]][0] == "bob"
+
+
+def test_lipsync_stream_runs_the_file_as_if_it_were_the_microphone(tmp_path, speech_wav, capsys):
+    live, offline = tmp_path / "live.json", tmp_path / "offline.json"
+    assert main(["lipsync", str(speech_wav), "--stream", "-o", str(live)]) == 0
+    assert main(["lipsync", str(speech_wav), "-o", str(offline)]) == 0
+    assert "latency" in capsys.readouterr().err
+    a, b = read_animation(live), read_animation(offline)
+    assert len(a) == len(b)
+    assert a.metadata["speech"]["latency_p95_ms"] <= 150
+    jaw = INDEX["jawOpen"]
+    assert np.corrcoef(a.weights[:, jaw], b.weights[:, jaw])[0, 1] > 0.5
+
+
+def test_lipsync_bad_input_gives_a_clear_error_and_no_output(tmp_path, capsys):
+    empty = tmp_path / "empty.wav"
+    empty.touch()
+    out = tmp_path / "out.csv"
+    assert main(["lipsync", str(empty), "-o", str(out)]) == 2
+    assert "empty" in capsys.readouterr().err
+    (tmp_path / "junk.ogg").write_bytes(b"OggS" + bytes(4000))
+    assert main(["lipsync", str(tmp_path / "junk.ogg"), "-o", str(out)]) == 2
+    assert main(["lipsync", "-o", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_lipsync_mic_without_sounddevice(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "sounddevice", None)
+    assert main(["lipsync", "--mic", "-o", str(tmp_path / "m.json")]) == 1
+    assert "pip install sounddevice" in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()
