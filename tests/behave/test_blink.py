@@ -5,7 +5,8 @@ from likeness.behave import Blink, BlinkOptions, apply_behaviour
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-from tests.behave.conftest import neutral_take, speech_spans
+
+from .conftest import neutral_take, speech_spans
 
 BLINK = INDEX["eyeBlinkLeft"]
 

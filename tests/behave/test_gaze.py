@@ -8,7 +8,8 @@ from likeness.behave.gaze import minimum_jerk
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-from tests.behave.conftest import neutral_take, speech_spans
+
+from .conftest import neutral_take, speech_spans
 
 
 def line_of_sight_deg(animation) -> np.ndarray:

@@ -14,7 +14,8 @@ from likeness.behave.layers import MOUTH_CORNERS, compose_emotion
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-from tests.behave.conftest import neutral_take, speech_spans
+
+from .conftest import neutral_take, speech_spans
 
 
 def test_every_layer_is_reproducible_and_changes_a_still_face():
