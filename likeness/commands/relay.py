@@ -80,27 +80,29 @@ def relay(receiver: "UdpReceiver", sinks: "FanOut", *, duration_s: float | None 
     """Forward frames from an open ``receiver`` to ``sinks`` until the duration or count is reached.
 
     Ctrl-C ends the relay like the end of the duration does, so that a take is still recorded.
-    The clock starts at the first frame, so time waiting for a sender does not count.
+    ``elapsed_s`` runs from the first frame, so that time waiting for a sender does not lower
+    the frame rate reported.
     """
     result = RelayResult()
-    t_start: float | None = None
+    t_end = None if duration_s is None else time.perf_counter() + duration_s
+    t_first: float | None = None
     try:
         while n_frames is None or result.n_frames < n_frames:
-            now = time.perf_counter()
-            if duration_s is not None and t_start is not None and now - t_start >= duration_s:
+            remaining_s = POLL_S if t_end is None else min(POLL_S, t_end - time.perf_counter())
+            if remaining_s <= 0:
                 break
-            frame = receiver.read(POLL_S)
+            frame = receiver.read(remaining_s)
             if frame is None:
                 continue
-            if t_start is None:
-                t_start = time.perf_counter()
+            if t_first is None:
+                t_first = time.perf_counter()
             sinks.send(frame)
             result.n_frames += 1
             if record:
                 result.frames.append(frame)
     except KeyboardInterrupt:
         pass
-    result.elapsed_s = 0.0 if t_start is None else time.perf_counter() - t_start
+    result.elapsed_s = 0.0 if t_first is None else time.perf_counter() - t_first
     return result
 
 
