@@ -7,5 +7,6 @@ command merges their results under the module's short name into one JSON object.
 BENCH_MODULES: tuple[str, ...] = (
     "likeness.bench.batch",
     "likeness.bench.behave",
+    "likeness.bench.speech",
     "likeness.bench.tracking",
 )

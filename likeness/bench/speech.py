@@ -1,0 +1,102 @@
+"""Speech: alignment and recognition real-time factors, offline lip-sync speed, streaming latency.
+
+The speech is espeak-ng's, so the same run also reports accuracy against the synthesizer's own
+phoneme timings. The baseline beside offline lip-sync is pocketsphinx alone (recognition with
+no animation), the floor any pocketsphinx-based lip-sync sits on; the issue's target is 50x
+real time (real-time factor <= 0.02) on one core. Streaming is measured end to end: audio in
+20 ms chunks, latency from a frame's time to its emission plus the compute of that feed.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from likeness.bench.timing import BenchOptions, summarize_ms
+
+SENTENCES = (
+    "Bob made big maps of pale blue mountains by the sea.",
+    "Maybe we should buy more bread before the shop closes tonight.",
+    "My mother bought a box of apples, plums and lemons.",
+    "Five very fine violins played for the vivid fans.",
+    "Please call Stella and ask her to bring these things with her from the store.",
+    "Is it far away? What a wonderful surprise!",
+)
+CHUNK = 320
+
+
+def _rtf(fn, audio_s: float, n_repeats: int) -> dict[str, float]:
+    """Real-time factor (compute seconds per second of audio) of ``fn``, best of n_repeats."""
+    fn()  # warm: decoders and dictionaries load once per process
+    samples = []
+    for _ in range(n_repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    best = min(samples)
+    return {"rtf": round(best / audio_s, 5), "x_real_time": round(audio_s / best, 1)}
+
+
+def run(options: BenchOptions) -> dict[str, Any]:
+    from likeness.speech import recognize, tts
+    from likeness.speech.evaluate import boundary_errors_s, closure_rate
+    from likeness.speech.lipsync import animate, lipsync, resample
+    from likeness.speech.stream import StreamingLipsync
+
+    sentences = SENTENCES[:2] if options.quick else SENTENCES
+    n_repeats = 1 if options.quick else 3
+    takes = []
+    for text in sentences:
+        speech = tts.synthesize(text)
+        duration_s = len(speech.pcm) / speech.sample_rate_hz
+        takes.append((text, resample(speech.pcm, speech.sample_rate_hz),
+                      tts.phones_from_events(speech.phonemes, duration_s)))
+    audio = np.concatenate([pcm for _, pcm, _ in takes])
+    audio_s = len(audio) / 16000
+
+    def align_all() -> None:
+        for text, pcm, _ in takes:
+            recognize.align(pcm, 16000, text)
+
+    def lipsync_aligned() -> None:
+        for text, pcm, _ in takes:
+            lipsync(pcm, 16000, text=text)
+
+    truth_phones = [truth for _, _, truth in takes]
+    report: dict[str, Any] = {
+        "speech_s": round(audio_s, 2),
+        "baseline_pocketsphinx_recognition": _rtf(lambda: recognize.recognize(audio, 16000), audio_s, n_repeats),
+        "alignment": _rtf(align_all, audio_s, n_repeats),
+        "lipsync_offline_recognition": _rtf(lambda: lipsync(audio, 16000), audio_s, n_repeats),
+        "lipsync_offline_aligned": _rtf(lipsync_aligned, audio_s, n_repeats),
+        "animation_from_known_phones": _rtf(
+            lambda: [animate(truth, pcm, 16000) for (_, pcm, _), truth in zip(takes, truth_phones)],
+            audio_s, n_repeats),
+    }
+
+    align_errors, recog_errors, closures = [], [], []
+    for text, pcm, truth in takes:
+        align_errors += list(boundary_errors_s(truth, recognize.align(pcm, 16000, text).phones))
+        recog_errors += list(boundary_errors_s(truth, recognize.recognize(pcm, 16000)))
+        animation = lipsync(pcm, 16000, text=text)
+        closures.append(closure_rate(truth, animation.weights, animation.t_s))
+    report["accuracy"] = {
+        "alignment_boundary_error_median_ms": round(1e3 * float(np.median(align_errors)), 1),
+        "recognition_boundary_error_median_ms": round(1e3 * float(np.median(recog_errors)), 1),
+        "bilabial_closure_rate_aligned": round(float(np.nanmean(closures)), 3),
+    }
+
+    stream = StreamingLipsync()
+    for i in range(0, len(audio), CHUNK):
+        stream.feed(audio[i:i + CHUNK])
+    stream.flush()
+    report["streaming"] = {
+        **stream.latency_report(),
+        "feed_compute": summarize_ms(stream.compute_s),
+        "chunk_ms": 1e3 * CHUNK / 16000,
+        "lookahead_ms": 1e3 * stream.options.lookahead_s,
+        "target_p95_ms": 150,
+    }
+    return report
