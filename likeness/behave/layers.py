@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from likeness.behave.blink import Blink
+from likeness.behave.blink import Blink, BlinkEvent
 from likeness.behave.emotion import (
     arousal_curve,
     events_weights,
@@ -23,14 +23,15 @@ from likeness.behave.emotion import (
     text_events,
 )
 from likeness.behave.facs import EMOTIONS
-from likeness.behave.gaze import Gaze, GazeOptions
+from likeness.behave.gaze import Gaze, GazeOptions, Saccade
 from likeness.behave.idle import Idle
 from likeness.blendshapes import INDEX, NAMES
 from likeness.errors import InputError
 from likeness.frame import Animation, FaceFrame
 
 LAYERS = ("blink", "gaze", "idle", "emotion")
-"""Behaviour layers, in the order they are applied."""
+"""Behaviour layers. Whatever order they are named in, emotion is laid first, then gaze, idle
+motion and blinks last, so that blinks can follow the gaze shifts."""
 
 SPEECH_CHANNELS: tuple[int, ...] = tuple(
     i
@@ -179,7 +180,7 @@ def apply_behaviour(
         says when the face speaks; a ``listening`` track marks spans where it attends to
         someone else.
     layers : iterable of str
-        Any of ``blink``, ``gaze``, ``idle``, ``emotion``; applied in the order of :data:`LAYERS`.
+        Any of ``blink``, ``gaze``, ``idle``, ``emotion`` (see :data:`LAYERS` for the order).
     text : str, optional
         What is said, for ``emotion="auto"``.
     audio : ndarray, shape (n_samples,), optional
@@ -244,36 +245,26 @@ def apply_behaviour(
         if blink is not None:
             frame = blink(frame, speaking=bool(speaking[i]), attending=bool(attending[i]))
         frames.append(frame)
-    out = Animation.from_frames(frames, animation.fps, tracks=tracks, metadata=base.metadata)
     if gaze is not None:
-        tracks["saccades"] = [
-            {
-                "start_s": s.start_s,
-                "end_s": s.end_s,
-                "amplitude_deg": round(s.amplitude_deg, 3),
-                "peak_velocity_deg_s": round(s.peak_velocity_deg_s, 1),
-                "on_face": s.on_face,
-            }
-            for s in gaze.saccades
-        ]
+        tracks["saccades"] = [saccade_record(s) for s in gaze.saccades]
     if blink is not None:
-        tracks["blinks"] = [
-            {
-                "start_s": b.start_s,
-                "end_s": b.end_s,
-                "closing_ms": round(b.close_s * 1e3, 1),
-                "opening_ms": round(b.open_s * 1e3, 1),
-                "amplitude": round(b.amplitude, 3),
-                "cause": b.cause,
-            }
-            for b in blink.events
-        ]
-    out.metadata["behaviour"] = {
-        "layers": [n for n in LAYERS if n in chosen],
-        "emotion": emotion,
-        "seed": seed,
-    }
-    return out
+        tracks["blinks"] = [blink_record(b) for b in blink.events]
+    metadata = {**base.metadata, "behaviour": {"layers": [n for n in LAYERS if n in chosen],
+                                               "emotion": emotion, "seed": seed}}
+    return Animation.from_frames(frames, animation.fps, tracks=tracks, metadata=metadata)
+
+
+def saccade_record(s: Saccade) -> dict[str, Any]:
+    """A saccade as an entry of the ``saccades`` track."""
+    return {"start_s": s.start_s, "end_s": s.end_s, "amplitude_deg": round(s.amplitude_deg, 3),
+            "peak_velocity_deg_s": round(s.peak_velocity_deg_s, 1), "on_face": s.on_face}
+
+
+def blink_record(b: BlinkEvent) -> dict[str, Any]:
+    """A blink as an entry of the ``blinks`` track."""
+    return {"start_s": b.start_s, "end_s": b.end_s, "closing_ms": round(b.close_s * 1e3, 1),
+            "opening_ms": round(b.open_s * 1e3, 1), "amplitude": round(b.amplitude, 3),
+            "cause": b.cause}
 
 
 def parse_layers(value: str) -> tuple[str, ...]:
@@ -292,7 +283,7 @@ def parse_layers(value: str) -> tuple[str, ...]:
 
 
 def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--behave``, ``--emotion``, ``--look-at`` and ``--seed`` to a command's parser.
+    """Add ``--behave``, ``--emotion``, ``--look-at`` and ``--behave-seed`` to a parser.
 
     Pair with :func:`behave_from_args` in the command's ``run``.
     """
@@ -317,7 +308,9 @@ def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_look_at,
         help="gaze target: the camera, straight ahead, or a point in camera space in metres",
     )
-    group.add_argument("--seed", type=int, default=0, help="seed of the random behaviour")
+    group.add_argument(
+        "--behave-seed", type=int, default=0, help="seed of blinks, gaze and idle motion"
+    )
 
 
 def parse_look_at(value: str) -> str | tuple[float, float, float]:
@@ -352,5 +345,5 @@ def behave_from_args(
         sr=sr,
         emotion=args.emotion,
         look_at=args.look_at,
-        seed=args.seed,
+        seed=args.behave_seed,
     )

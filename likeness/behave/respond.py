@@ -24,7 +24,7 @@ import numpy as np
 
 from likeness.behave.emotion import analyze_text, text_events
 from likeness.behave.facs import EMOTIONS
-from likeness.behave.layers import apply_behaviour
+from likeness.behave.layers import apply_behaviour, speech_activity
 from likeness.errors import InputError, SourceError
 from likeness.frame import Animation
 
@@ -253,59 +253,73 @@ def respond(
     if spoken.fps != fps:
         spoken = spoken.resample(fps)
     listen_s = max(1.5, len(user.split()) / USER_WORDS_PER_S)
-    reply_start_s = listen_s + TURN_GAP_S
-    n_lead = int(round(reply_start_s * fps))
-    n = n_lead + len(spoken)
-    animation = Animation.neutral(n, fps)
+    n_lead = int(round((listen_s + TURN_GAP_S) * fps))
+    reply_start_s = n_lead / fps
+    animation = Animation.neutral(n_lead + len(spoken), fps)
     animation.weights[n_lead:] = spoken.weights
     animation.head_rotation[n_lead:] = spoken.head_rotation
     animation.eyes_rad[n_lead:] = spoken.eyes_rad
-    offset_s = n_lead / fps - (float(spoken.t_s[0]) if len(spoken) else 0.0)
-    phonemes = [
-        {**p, "start_s": p["start_s"] + offset_s, "end_s": p["end_s"] + offset_s}
-        for p in spoken.tracks.get("phonemes", [])
-    ]
-    animation.tracks.update(phonemes=phonemes, listening=[{"start_s": 0.0, "end_s": reply_start_s}])
+    offset_s = reply_start_s - (float(spoken.t_s[0]) if len(spoken) else 0.0)
+    animation.tracks = {
+        name: [
+            {**e, "start_s": e["start_s"] + offset_s, "end_s": e["end_s"] + offset_s}
+            for e in entries
+        ]
+        for name, entries in spoken.tracks.items()
+    }
+    animation.tracks["listening"] = [{"start_s": 0.0, "end_s": reply_start_s}]
     animation.metadata.update(spoken.metadata)
     animation.metadata.update(
         user=user,
         reply=reply,
-        reply_start_s=n_lead / fps,
+        reply_start_s=reply_start_s,
         reaction={
             "listening": reaction.listening_emotion,
             "speaking": reaction.speaking_emotion,
             "reason": reaction.reason,
         },
     )
-    speech_spans = [p for p in phonemes if p["phoneme"].upper() != "SIL"]
-    speech_start = speech_spans[0]["start_s"] if speech_spans else reply_start_s
-    speech_end = speech_spans[-1]["end_s"] if speech_spans else float(animation.t_s[-1])
+    speech_t = animation.t_s[speech_activity(animation)]
+    speech_span = (
+        (float(speech_t[0]), float(speech_t[-1]))
+        if len(speech_t)
+        else (reply_start_s, float(animation.t_s[-1]))
+    )
+    events = reaction_events(reaction, reply, listen_s, *speech_span)
+    out = apply_behaviour(animation, seed=seed, events=events)
+    return Response(out, audio, sr, reaction)
+
+
+def reaction_events(
+    reaction: Reaction, reply: str, listen_s: float, speech_start_s: float, speech_end_s: float
+) -> list[dict[str, Any]]:
+    """Emotion events of a response: the reaction from the middle of the user's turn into the
+    first second of the reply, then the reply's own emotion."""
     events: list[dict[str, Any]] = []
     if reaction.listening_emotion != "neutral" and reaction.listening_intensity > 0:
         events.append(
             {
                 "start_s": 0.4 * listen_s,
-                "end_s": speech_start + 1.0,
+                "end_s": speech_start_s + 1.0,
                 "emotion": reaction.listening_emotion,
                 "intensity": reaction.listening_intensity,
             }
         )
     if reaction.speaking_emotion == "auto":
-        reply_events = text_events(reply, speech_start, speech_end)
         # The reaction holds the face until the reply's own emotion has risen.
+        takeover_s = speech_start_s + 0.6
         events += [
-            {**e, "start_s": max(e["start_s"], speech_start + 0.6)}
-            for e in reply_events
-            if e["end_s"] > speech_start + 0.6
+            {**e, "start_s": max(e["start_s"], takeover_s)}
+            for e in text_events(reply, speech_start_s, speech_end_s)
+            if e["end_s"] > takeover_s
         ]
     elif reaction.speaking_emotion != "neutral":
         events.append(
             {
-                "start_s": speech_start,
-                "end_s": speech_end,
+                "start_s": speech_start_s,
+                "end_s": speech_end_s,
                 "emotion": reaction.speaking_emotion,
                 "intensity": reaction.speaking_intensity,
             }
         )
-    out = apply_behaviour(animation, seed=seed, events=events)
-    return Response(out, audio, sr, reaction)
+    return events
