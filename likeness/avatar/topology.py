@@ -33,7 +33,10 @@ def face_triangles() -> np.ndarray:
             uses[edge] += 1
     # A 3-cycle whose every edge already borders two real faces is a hole in the fan, not a face.
     faces = [t for t in cycles if not all(uses[e] > 2 for e in _edges(t))]
-    return _orient(np.array(sorted(faces), dtype=np.int32))
+    from likeness.rig import neutral_m
+
+    behind = np.array([0.0, 0.0, -1.0])  # so that "outward" is toward the camera
+    return orient_outward(neutral_m()[:468], np.array(sorted(faces), dtype=np.int32), behind)
 
 
 def _edges(tri) -> tuple[tuple[int, int], ...]:
