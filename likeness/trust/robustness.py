@@ -138,8 +138,9 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
     from tqdm import tqdm
 
     rng = np.random.default_rng(seed)
-    rows = {a.name: {"bit_errors": 0, "n_bits": 0, "detected": 0, "n": 0, "z": []} for a in ATTACKS}
-    false_positives, n_unmarked_trials, z_unmarked = 0, 0, []
+    rows = {a.name: {"bit_errors": 0, "n_bits": 0, "detected": 0, "n": 0, "z": [], "raw": []}
+            for a in ATTACKS}
+    false_positives, n_unmarked_trials, n_crc_passed, z_unmarked = 0, 0, 0, []
     for _ in tqdm(range(n_clips), desc="watermark clips", disable=not progress, file=sys.stderr):
         base = pan_zoom_clip(photo(str(rng.choice(PHOTOS))), n_frames=n_frames, rng=rng)
         output_id = int(rng.integers(0, 2**32))
@@ -155,8 +156,10 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
             row["detected"] += int(report.id == output_id)
             row["n"] += 1
             row["z"].append(report.z)
+            row["raw"].append(report.raw_chip_error_rate)
             unmarked = watermark.detect_frames(attacked(base, attack, workdir))
             false_positives += int(unmarked.id is not None)
+            n_crc_passed += int(unmarked.crc_ok)
             n_unmarked_trials += 1
             z_unmarked.append(unmarked.z)
     for _ in tqdm(range(n_unmarked_frames), desc="unmarked frames", disable=not progress,
@@ -164,6 +167,7 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
         frame = pan_zoom_clip(photo(str(rng.choice(PHOTOS))), n_frames=1, rng=rng)[0]
         report = watermark.detect_frames([frame])
         false_positives += int(report.id is not None)
+        n_crc_passed += int(report.crc_ok)
         n_unmarked_trials += 1
         z_unmarked.append(report.z)
     z = np.asarray(z_unmarked)
@@ -171,10 +175,11 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
         "attacks": {
             name: {
                 "bit_error_rate": row["bit_errors"] / max(row["n_bits"], 1),
+                "raw_chip_error_rate": float(np.mean(row["raw"])) if row["raw"] else float("nan"),
                 "detection_rate": row["detected"] / max(row["n"], 1),
                 "n_clips": row["n"],
-                "median_z": float(np.median(row["z"])),
-                "min_z": float(np.min(row["z"])),
+                "median_z": float(np.median(row["z"])) if row["z"] else float("nan"),
+                "min_z": float(np.min(row["z"])) if row["z"] else float("nan"),
             }
             for name, row in rows.items()
         },
@@ -185,6 +190,8 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
             "z_mean": float(z.mean()),
             "z_std": float(z.std()),
             "z_max": float(z.max()),
+            "n_z_over_threshold": int((z >= watermark.Z_THRESHOLD).sum()),
+            "n_crc_passed": n_crc_passed,
             "z_threshold": watermark.Z_THRESHOLD,
         },
     }
@@ -198,10 +205,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clips", type=int, default=12)
     parser.add_argument("--frames", type=int, default=150)
     parser.add_argument("--unmarked-frames", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         result = measure(n_clips=args.clips, n_frames=args.frames,
-                         n_unmarked_frames=args.unmarked_frames, workdir=Path(tmp))
+                         n_unmarked_frames=args.unmarked_frames, workdir=Path(tmp), seed=args.seed)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
