@@ -108,7 +108,8 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
     ray = import_ray()
     with ray_runtime(ray_address, n_workers=n_workers) as n_parallel:
         # Retries cover a worker process dying (OOM, node loss), not a bad input: that is a result.
-        remote = ray.remote(num_cpus=1, max_retries=1)(process_item)
+        remote = ray.remote(num_cpus=1, max_retries=1,
+                            max_calls=1 if JOBS[tasks[0].job].isolated else 0)(process_item)
         queue = iter(tasks)
         in_flight: dict[Any, Task] = {}
         bar = tqdm(total=len(tasks), unit="file", desc=f"batch {tasks[0].job}", file=sys.stderr,

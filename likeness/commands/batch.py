@@ -10,7 +10,7 @@ from pathlib import Path
 from likeness.errors import InputError
 
 JOB_NAMES = ("lipsync", "track", "say", "render")
-JOB_FLAGS = ("fps", "format")
+JOB_FLAGS = ("fps", "format", "voice", "rate", "max_faces", "no_filter", "hfov")
 """Every job option's destination; each job takes the ones in its ``Job.flags``."""
 N_FAILURES_SHOWN = 20
 
@@ -48,8 +48,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where to write the summary (default OUTDIR/batch-summary.json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     jobs = parser.add_argument_group("job options (as in the single-file commands)")
-    jobs.add_argument("--fps", type=float, help="lipsync: animation frame rate (default 60)")
-    jobs.add_argument("--format", help="lipsync: csv (Live Link Face, default) or json")
+    jobs.add_argument("--fps", type=float, help="lipsync, say: frame rate (default 60)")
+    jobs.add_argument("--format", help="lipsync, say, track: csv (Live Link Face, default) or "
+                      "json; say also writes its speech as NAME.wav")
+    jobs.add_argument("--voice", help="say: espeak-ng voice (default en-us)")
+    jobs.add_argument("--rate", type=int, metavar="WPM",
+                      help="say: words per minute, 80..450 (default 175)")
+    jobs.add_argument("--max-faces", type=int, metavar="N",
+                      help="track: most faces per video (default 1; others go to NAME.face1...)")
+    jobs.add_argument("--no-filter", action="store_const", const=True,
+                      help="track: raw per-frame solves, without One Euro smoothing")
+    jobs.add_argument("--hfov", type=float, metavar="DEG",
+                      help="track: the camera's horizontal field of view (default 60)")
     parser.set_defaults(run=run)
 
 
@@ -59,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.job not in JOBS:
         raise InputError(f"the {args.job} job is not available in this version of likeness")
     job = JOBS[args.job]
-    stray = [f"--{dest}" for dest in JOB_FLAGS
+    stray = ["--" + dest.replace("_", "-") for dest in JOB_FLAGS
              if getattr(args, dest) is not None and dest not in job.flags]
     if stray:
         raise InputError(f"{', '.join(stray)} does not apply to the {job.name} job")

@@ -31,6 +31,7 @@ def _make_lines(folder: Path, n_lines: int) -> list[tuple[Path, str]]:
         speech = synthesize(text, rate_wpm=260)
         path = folder / f"line_{i:04d}.wav"
         write_wav(path, speech.pcm, speech.sample_rate_hz)
+        path.with_suffix(".txt").write_text(text, encoding="utf-8")
         lines.append((path, text))
     return lines
 

@@ -4,6 +4,7 @@ redoing finished work."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -91,38 +92,74 @@ def test_batch_equals_single_file_command_and_reports_bad_files(
     assert (outdir / "line_0007.csv").read_bytes() == references["line_0007"]
 
 
-@pytest.mark.parametrize("kill", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
-def test_killed_batch_resumes_without_redoing_work(
-        lines: Path, references: dict[str, bytes], ray_cluster: str, tmp_path: Path,
-        kill: signal.Signals) -> None:
-    outdir = tmp_path / "out"
-    records = outdir / LEDGER_DIR
-    argv = [sys.executable, "-m", "likeness.cli", "batch", str(lines), "-o", str(outdir),
-            "--job", "lipsync", "--ray-address", ray_cluster, "--workers", "2", "--no-progress"]
-    process = subprocess.Popen(argv, start_new_session=True, stderr=subprocess.PIPE)
+def _kill_half_way(argv: list[str], records: Path, n_records: int, kill: signal.Signals) -> None:
+    """Start the batch command in its own process group; ``kill`` it once ``n_records`` are done."""
+    process = subprocess.Popen([sys.executable, "-m", "likeness.cli", *argv],
+                               start_new_session=True, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while len(list(records.glob("*.json"))) < N_LINES // 4:
+    while len(list(records.glob("*.json"))) < n_records:
         assert process.poll() is None, process.communicate()[1].decode()
         assert time.monotonic() < deadline, "the batch made no progress"
         time.sleep(0.05)
     os.killpg(process.pid, kill)
     process.communicate(timeout=60)
     time.sleep(1.0)  # tasks of a killed driver may still land their last outputs
-    finished_before = _mtimes(outdir)
-    assert N_LINES // 4 <= len(finished_before) < N_LINES, "not killed half-way"
-    assert not list(outdir.glob(".*.csv")) or kill == signal.SIGKILL
-    if kill == signal.SIGINT:
-        summary = json.loads((outdir / "batch-summary.json").read_text())
-        assert summary["interrupted"] is True
-        assert summary["totals"]["n_done"] <= len(finished_before)
 
-    assert main(argv[3:]) == 1
+
+def _check_resumed(outdir: Path, finished_before: dict[str, int], references: dict[str, bytes],
+                   n_total: int) -> None:
+    """The re-run's summary and files: only unfinished work done, everything as the command makes it."""
     summary = json.loads((outdir / "batch-summary.json").read_text())
     totals = summary["totals"]
     assert len(finished_before) - totals["n_skipped"] <= 2  # at most the files in flight redone
-    assert totals["n_done"] + totals["n_skipped"] == N_LINES
-    redone = {d["name"] for d in summary["done"]}
+    assert totals["n_done"] + totals["n_skipped"] == n_total
+    redone = {f"{d['name']}.csv" for d in summary["done"]}
     unchanged = {n for n, t in _mtimes(outdir).items() if finished_before.get(n) == t}
-    assert unchanged | {f"{n}.csv" for n in redone} == set(_mtimes(outdir))
+    assert unchanged | redone == set(_mtimes(outdir)) and len(_mtimes(outdir)) == n_total
     for name, expected in references.items():
         assert (outdir / f"{name}.csv").read_bytes() == expected, name
+
+
+def test_batch_killed_half_way_finishes_on_rerun_without_redoing_work(
+        lines: Path, references: dict[str, bytes], ray_cluster: str, tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    argv = ["batch", str(lines), "-o", str(outdir), "--job", "lipsync", "--ray-address",
+            ray_cluster, "--workers", "2", "--no-progress"]
+    _kill_half_way(argv, outdir / LEDGER_DIR, N_LINES // 2, signal.SIGKILL)
+    finished_before = _mtimes(outdir)
+    assert N_LINES // 2 <= len(finished_before) < N_LINES, "not killed half-way"
+
+    assert main(argv) == 1  # the corrupt and the empty file
+    _check_resumed(outdir, finished_before, references, N_LINES)
+
+
+def test_ctrl_c_on_a_manifest_with_transcripts_keeps_finished_work(
+        lines: Path, ray_cluster: str, tmp_path: Path) -> None:
+    n_rows = 40
+    manifest = tmp_path / "lines.csv"
+    with open(manifest, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "text"])
+        for wav in sorted(lines.glob("line_*.wav"))[:n_rows]:
+            writer.writerow([wav, wav.with_suffix(".txt").read_text()])
+    references = {}
+    for wav in sorted(lines.glob("line_*.wav"))[:n_rows]:
+        out = tmp_path / "single" / f"{wav.stem}.csv"
+        out.parent.mkdir(exist_ok=True)
+        text = wav.with_suffix(".txt").read_text()
+        assert main(["lipsync", str(wav), "-o", str(out), "--text", text]) == 0
+        references[wav.stem] = out.read_bytes()
+
+    outdir = tmp_path / "out"
+    argv = ["batch", str(manifest), "-o", str(outdir), "--job", "lipsync", "--ray-address",
+            ray_cluster, "--workers", "2", "--no-progress"]
+    _kill_half_way(argv, outdir / LEDGER_DIR, n_rows // 4, signal.SIGINT)
+    finished_before = _mtimes(outdir)
+    assert n_rows // 4 <= len(finished_before) < n_rows, "not interrupted half-way"
+    assert not list(outdir.glob(".*.csv")), "temporary files left behind"
+    summary = json.loads((outdir / "batch-summary.json").read_text())
+    assert summary["interrupted"] is True
+    assert summary["totals"]["n_done"] <= len(finished_before)
+
+    assert main(argv) == 0
+    _check_resumed(outdir, finished_before, references, n_rows)

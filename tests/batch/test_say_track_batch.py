@@ -1,0 +1,101 @@
+"""``--job say`` and ``--job track``: the same files as the single-file commands, bad inputs
+reported, options checked before anything runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from likeness.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+def _summary(outdir: Path) -> dict:
+    return json.loads((outdir / "batch-summary.json").read_text())
+
+
+def test_say_manifest_and_folder_match_likeness_say(ray_cluster: str, tmp_path: Path) -> None:
+    lines = {"hello": "Hello there.", "cold": "-5 degrees outside, again?", "dock": "To the docks!"}
+    manifest = tmp_path / "script.jsonl"
+    manifest.write_text("".join(json.dumps({"text": t, "name": f"act1/{n}"}) + "\n"
+                                for n, t in lines.items()) + '{"text": "   "}\n', encoding="utf-8")
+    outdir = tmp_path / "out"
+    assert main(["batch", str(manifest), "-o", str(outdir), "--job", "say", "--rate", "220",
+                 "--format", "json", "--no-progress"]) == 1
+    summary = _summary(outdir)
+    assert [f["name"] for f in summary["failed"]] == ["000004"]
+    assert "text to speak is empty" in summary["failed"][0]["error"]
+
+    folder = tmp_path / "txt"
+    folder.mkdir()
+    (folder / "hello.txt").write_text(lines["hello"] + "\n", encoding="utf-8")
+    assert main(["batch", str(folder), "-o", str(tmp_path / "from-folder"), "--job", "say",
+                 "--rate", "220", "--format", "json", "--no-progress"]) == 0
+
+    for name, text in lines.items():
+        single = tmp_path / "single" / f"{name}.json"
+        single.parent.mkdir(exist_ok=True)
+        # A process per line, as a user runs it (espeak-ng's output depends on what the process
+        # spoke before, which is why the say job isolates its inputs too).
+        subprocess.run([sys.executable, "-m", "likeness.cli", "say", text, "-o", str(single),
+                        "--rate", "220"], check=True, capture_output=True)
+        for suffix in (".json", ".wav"):
+            expected = single.with_suffix(suffix).read_bytes()
+            assert (outdir / "act1" / f"{name}{suffix}").read_bytes() == expected, (name, suffix)
+            if name == "hello":
+                assert (tmp_path / "from-folder" / f"hello{suffix}").read_bytes() == expected
+
+    # The speech is part of the finished work: losing it makes the line due again.
+    (outdir / "act1" / "dock.wav").unlink()
+    assert main(["batch", str(manifest), "-o", str(outdir), "--job", "say", "--rate", "220",
+                 "--format", "json", "--no-progress"]) == 1
+    assert [d["name"] for d in _summary(outdir)["done"]] == ["act1/dock"]
+    assert (outdir / "act1" / "dock.wav").is_file()
+
+
+def _noise_clip(path: Path, n_frames: int = 10) -> None:
+    """An H.264 clip of noise: a video with no face in it."""
+    rng = np.random.default_rng(7)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for _ in range(n_frames):
+            rgb = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode())
+
+
+def test_track_folder_matches_likeness_track(ray_cluster: str, tmp_path: Path) -> None:
+    from likeness.bench.tracking import write_face_clip
+
+    folder = tmp_path / "takes"
+    (folder / "day2").mkdir(parents=True)
+    write_face_clip(folder / "a.mp4", n_frames=20)
+    write_face_clip(folder / "day2" / "b.mp4", n_frames=15, mirror=True)
+    _noise_clip(folder / "noise.mp4")
+    outdir = tmp_path / "out"
+    assert main(["batch", str(folder), "-o", str(outdir), "--job", "track", "--no-progress"]) == 1
+    summary = _summary(outdir)
+    assert sorted(d["name"] for d in summary["done"]) == ["a", "day2/b"]
+    assert [f["name"] for f in summary["failed"]] == ["noise"]
+    assert "no face found" in summary["failed"][0]["error"]
+
+    for name in ("a", "day2/b"):
+        single = tmp_path / "single" / f"{name.replace('/', '_')}.csv"
+        single.parent.mkdir(exist_ok=True)
+        assert main(["track", str(folder / f"{name}.mp4"), "-o", str(single)]) == 0
+        assert (outdir / f"{name}.csv").read_bytes() == single.read_bytes(), name
+
+
+def test_flags_of_another_job_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "a.wav").write_bytes(b"x")
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "lipsync",
+                 "--voice", "en-gb", "--max-faces", "2"]) == 2
+    assert "--voice, --max-faces does not apply to the lipsync job" in capsys.readouterr().err
