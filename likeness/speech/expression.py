@@ -17,11 +17,13 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
-from likeness.speech.phonemes import SILENCE, VOWELS, Phone
+from likeness.speech.phonemes import VOWELS, Phone
 from likeness.speech.prosody import HOP_S, Prosody
 
 PAUSE_S = 0.25
 """A silence at least this long ends a phrase."""
+PAUSE_DB = 35.0
+"""How far below the speaker's peak level sound counts as silence."""
 LOUDNESS_RANGE_DB = 30.0
 ENVELOPE_S = 0.03
 """Smoothing (Gaussian sigma) of the loudness that scales the jaw."""
@@ -77,19 +79,28 @@ def _semitones(f0_hz: np.ndarray, reference_hz: float) -> np.ndarray:
     return 12.0 * np.log2(f0_hz / reference_hz)
 
 
-def phrases(phones: Sequence[Phone]) -> list[tuple[int, int]]:
-    """(first, last) phone indices of each run of speech between pauses of >= ``PAUSE_S``."""
-    spans, first = [], None
-    for i, phone in enumerate(phones):
-        pause = phone.phoneme == SILENCE and phone.end_s - phone.start_s >= PAUSE_S
-        if phone.phoneme != SILENCE and first is None:
-            first = i
-        if pause and first is not None:
-            spans.append((first, i - 1))
-            first = None
-    if first is not None:
-        last = max(i for i, p in enumerate(phones) if p.phoneme != SILENCE)
-        spans.append((first, last))
+def phrases(prosody: Prosody, levels: Levels) -> list[tuple[float, float]]:
+    """(start_s, end_s) of each run of sound between pauses of at least ``PAUSE_S``.
+
+    Pauses are found in the loudness (below the speaker's peak by ``PAUSE_DB``), not in the
+    phones, so a stop closure misrecognised as silence does not split a phrase.
+    """
+    sounding = prosody.rms_db > levels.peak_db - PAUSE_DB
+    spans: list[tuple[float, float]] = []
+    start = None
+    quiet_since = None
+    for t, loud in zip(prosody.t_s, sounding):
+        if loud:
+            if start is None:
+                start = t
+            quiet_since = None
+        elif start is not None:
+            quiet_since = t if quiet_since is None else quiet_since
+            if t - quiet_since >= PAUSE_S:
+                spans.append((float(start), float(quiet_since)))
+                start, quiet_since = None, None
+    if start is not None:
+        spans.append((float(start), float(quiet_since if quiet_since is not None else prosody.t_s[-1])))
     return spans
 
 
@@ -149,8 +160,7 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
             weights[:, INDEX["browOuterUpRight"]] += 0.7 * brow
 
     questions, exclamations = [], []
-    for first, last in phrases(phones):
-        start_s, end_s = phones[first].start_s, phones[last].end_s
+    for start_s, end_s in phrases(prosody, levels):
         st = semitones[window(start_s, end_s)]
         st = st[np.isfinite(st)]
         if len(st) < 10:

@@ -72,7 +72,7 @@ def new_allphone_decoder() -> Any:
 
     return Decoder(
         hmm=_model_path("en-us", "en-us"), allphone=_model_path("en-us", "en-us-phone.lm.bin"),
-        loglevel="FATAL", lw=2.0, beam=1e-20, pbeam=1e-20,
+        loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10,
     )
 
 
@@ -90,8 +90,8 @@ def _check(pcm: np.ndarray, sr: int) -> None:
 
 
 def _decode(decoder: Any, raw: bytes) -> None:
-    # Cepstral mean normalisation starts every take from the model's prior, so a result never
-    # depends on what the cached decoder heard before.
+    # A fresh feature state (cepstral mean) per take: a result must never depend on what the
+    # cached decoder heard before.
     decoder.reinit_feat()
     decoder.start_utt()
     decoder.process_raw(raw, full_utt=True)
@@ -130,7 +130,7 @@ def _recognize(pcm: np.ndarray, sr: int) -> Recognition:
     with _LOCK:
         decoder = _decoder("allphone")
         _decode(decoder, to_pcm16(pcm))
-        segments = [(s.word, s.start_frame, s.end_frame) for s in decoder.seg()]
+        segments = [(s.word, s.start_frame, s.end_frame) for s in decoder.seg() or ()]
     return Recognition(phones_from_segments(segments), False)
 
 
