@@ -8,12 +8,12 @@ real-time path is one frame after another, so it asks OpenBLAS for a single thre
 
 from __future__ import annotations
 
-import ctypes
 import contextlib
+import ctypes
 import logging
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 

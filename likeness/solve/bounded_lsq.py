@@ -14,7 +14,6 @@ from collections import OrderedDict
 
 import numpy as np
 
-
 CACHE_SIZE = 512
 
 

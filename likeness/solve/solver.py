@@ -27,6 +27,11 @@ class SolverOptions:
 
     camera: PinholeCamera = field(default_factory=PinholeCamera)
     """Turns image scale and position into metric distance and offset."""
+    fields: str = "rig"
+    """What the expression fit fits: "rig", the rig's skin motion per blendshape, or "tracker",
+    how MediaPipe's landmarks were measured to respond to each blendshape on the avatar
+    (likeness.solve.response). "tracker" undoes MediaPipe's damping (full-strength readings on
+    renders of the avatar) but amplifies its jitter on real video, so "rig" is the default."""
     auto_calibrate: bool = True
     """Without a calibration, measure the user's neutral from the calmest early frames."""
     calibration_window_s: float = 2.0
@@ -43,15 +48,38 @@ class SolverOptions:
             raise InputError(f"calibration_window_s must be > 0, got {self.calibration_window_s}")
         if self.ridge < 0 or self.sparsity_m < 0:
             raise InputError(f"ridge and sparsity must be >= 0, got {self.ridge}, {self.sparsity_m}")
+        if self.fields not in FIELDS:
+            raise InputError(f"fields must be one of {sorted(FIELDS)}, got {self.fields!r}")
         if not 0 < self.closed_eye_hold <= 1:
             raise InputError(f"closed_eye_hold must be in (0, 1], got {self.closed_eye_hold}")
 
 
-def default_deltas_m() -> np.ndarray:
+def rig_fields_m() -> np.ndarray:
     """The rig's displacement fields (52, 478, 3), metres."""
     from likeness.rig.shapes import blendshape_deltas_m
 
     return blendshape_deltas_m()
+
+
+def tracker_fields_m() -> np.ndarray:
+    """MediaPipe's measured response to each blendshape (52, 478, 3), metres, where it responds;
+    the rig's field for channels it barely sees (see likeness.solve.response)."""
+    from likeness.solve.response import WEAK_RESPONSE, tracker_response_m
+
+    rig = rig_fields_m()
+    # Only where the channel moves the skin: the tracker's motion elsewhere is its landmark
+    # model's global coupling, which would turn every channel into a bit of every other.
+    reach = np.linalg.norm(rig, axis=-1)
+    tracker = tracker_response_m() * (reach > LOCAL * reach.max(axis=1, keepdims=True))[..., None]
+    strength = np.linalg.norm(tracker.reshape(len(tracker), -1), axis=1)
+    weak = strength < WEAK_RESPONSE * np.linalg.norm(rig.reshape(len(rig), -1), axis=1)
+    return np.where(weak[:, None, None], rig, tracker)
+
+
+LOCAL = 0.05
+"""Points a channel moves by less than this share of its largest motion are outside its reach."""
+
+FIELDS = {"tracker": tracker_fields_m, "rig": rig_fields_m}
 
 
 class FaceSolver:
@@ -67,13 +95,14 @@ class FaceSolver:
         The user's neutral; without one the generic template is used until (if
         ``options.auto_calibrate``) the calmest early frames have been seen.
     deltas_m : ndarray (52, 478, 3), optional
-        Rig displacement fields; the rig's own by default.
+        Displacement fields to fit; by default those ``options.fields`` names.
     """
 
     def __init__(self, options: SolverOptions | None = None, *,
                  calibration: Calibration | None = None, deltas_m: np.ndarray | None = None) -> None:
         self.options = options or SolverOptions()
-        self._fit = ExpressionFit(default_deltas_m() if deltas_m is None else deltas_m,
+        fields = FIELDS[self.options.fields]() if deltas_m is None else deltas_m
+        self._fit = ExpressionFit(fields,
                                   ridge=self.options.ridge, sparsity_m=self.options.sparsity_m)
         self._given = calibration
         self.reset()

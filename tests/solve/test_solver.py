@@ -14,7 +14,7 @@ from likeness.rig.gaze import LOOK_INDICES
 from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.bounded_lsq import solve_box_qp
 from likeness.solve.expression import UNOBSERVED
-from likeness.solve.solver import default_deltas_m
+from likeness.solve.solver import rig_fields_m
 
 SIZE = (640, 480)
 CAMERA = PinholeCamera(60.0)
@@ -24,7 +24,7 @@ def render_landmarks(weights: np.ndarray, yaw_pitch_roll_deg=(0.0, 0.0, 0.0),
                      translation_m=(0.0, 0.0, -0.5)) -> np.ndarray:
     """Normalized image landmarks (478, 3) of the rig face with ``weights`` at a pose, seen
     through CAMERA the way MediaPipe reports them (weak perspective about the head origin)."""
-    head = neutral_m() + np.tensordot(weights, default_deltas_m(), axes=1)
+    head = neutral_m() + np.tensordot(weights, rig_fields_m(), axes=1)
     rotation = Rotation.from_euler("YXZ", np.radians(yaw_pitch_roll_deg)).as_matrix()
     x, y, z = translation_m
     focal = CAMERA.focal_px(SIZE[0])
@@ -36,7 +36,7 @@ def render_landmarks(weights: np.ndarray, yaw_pitch_roll_deg=(0.0, 0.0, 0.0),
 
 
 def solve(landmarks: np.ndarray, solver: FaceSolver | None = None):
-    solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA))
+    solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA, fields="rig"))
     return solver(landmarks, 0.0, SIZE)
 
 
@@ -126,7 +126,7 @@ def test_gaze_from_the_iris():
 
 
 def test_weights_stay_in_range_on_wild_landmarks(rng):
-    solver = FaceSolver(SolverOptions(auto_calibrate=False))
+    solver = FaceSolver(SolverOptions(auto_calibrate=False, fields="rig"))
     base = render_landmarks(np.zeros(N_BLENDSHAPES))
     for _ in range(20):
         noisy = base + rng.normal(0, 0.01, base.shape).astype(np.float32)

@@ -1,0 +1,102 @@
+"""How MediaPipe's landmarks actually move when a face makes each blendshape: the tracker
+response fields the solver fits by default.
+
+The rig's displacement fields (``likeness.rig.shapes``) say where the skin goes. MediaPipe's
+landmark model does not follow all of that: it damps most motion (a full blink reads as about
+three quarters of one), bends some (a cheek puff moves its cheek points little but its lips and
+jaw line in a consistent way) and barely sees some at all. Fitting the rig's fields to tracker
+output therefore under-reads and mixes channels. Instead the solver fits these fields: the
+avatar (whose morph targets are the rig's fields) is rendered making each blendshape at two
+strengths and three head turns, each render is tracked with a fresh tracker, the landmarks are
+brought into the head frame, and the change from the tracked neutral render, per unit weight,
+is averaged; the result is made exactly mirror-symmetric.
+
+Regenerate with ``python -m likeness.solve.response`` (needs the renderer's EGL; ~3 minutes).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from likeness.blendshapes import MIRROR, N_BLENDSHAPES
+from likeness.errors import TrackingError
+
+log = logging.getLogger(__name__)
+
+DATA = "data/tracker_response.npz"
+LEVELS = (0.6, 1.0)
+"""Blendshape strengths rendered; their responses per unit weight are averaged."""
+YAWS_DEG = (-12.0, 0.0, 12.0)
+"""Head turns rendered, so the fields do not depend on a frontal view."""
+WEAK_RESPONSE = 0.4
+"""A channel whose response moves the landmarks less than this share of its rig field is one
+MediaPipe barely sees (cheekSquint, noseSneer, cheekPuff): fitting its faint response would let
+it soak up every other channel's residual, so the solver fits the rig's field for it instead."""
+
+
+@lru_cache(maxsize=1)
+def tracker_response_m() -> np.ndarray:
+    """(52, 478, 3) float32: landmark motion per unit weight as MediaPipe reports it, head frame,
+    metres (read-only)."""
+    with resources.files("likeness.solve").joinpath(DATA).open("rb") as handle:
+        fields = np.load(handle)["response_m"].astype(np.float32)
+    fields.setflags(write=False)
+    return fields
+
+
+def measure_response(size_px: int = 512) -> np.ndarray:
+    """Render, track and difference every blendshape (see the module docstring)."""
+    from tqdm import tqdm
+
+    from likeness.frame import FaceFrame, quaternions_from_euler
+    from likeness.render import Renderer
+    from likeness.rig import landmark_mirror, neutral_m
+    from likeness.solve.camera import PinholeCamera
+    from likeness.solve.pose import HeadPose, image_points
+    from likeness.track.mesh import FaceTracker
+
+    template = neutral_m().astype(np.float64)
+    fields = np.zeros((N_BLENDSHAPES, 478, 3))
+    with Renderer(size=size_px) as renderer, FaceTracker() as tracker:
+
+        def head_points(weights: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+            tracker.reset()  # every picture detected afresh: no state carried between them
+            frame = FaceFrame(t_s=0.0, weights=weights.astype(np.float32), head_rotation=rotation)
+            faces = tracker(renderer.render(frame))
+            if not faces:
+                raise TrackingError("the tracker lost the avatar while measuring its response")
+            points = image_points(faces[0].landmarks, faces[0].image_size)
+            pose = HeadPose(points, template, faces[0].image_size, PinholeCamera())
+            return pose.to_head(points)
+
+        jobs = [(yaw, k, level) for yaw in YAWS_DEG for k in range(N_BLENDSHAPES) for level in LEVELS]
+        rest: dict[float, np.ndarray] = {}
+        for yaw, k, level in tqdm(jobs, desc="response", unit="render"):
+            rotation = quaternions_from_euler(np.radians([[yaw, 0.0, 0.0]]))[0]
+            if yaw not in rest:
+                rest[yaw] = head_points(np.zeros(N_BLENDSHAPES), rotation)
+            weights = np.zeros(N_BLENDSHAPES)
+            weights[k] = level
+            fields[k] += (head_points(weights, rotation) - rest[yaw]) / level
+    fields /= len(YAWS_DEG) * len(LEVELS)
+    mirrored = fields[MIRROR][:, landmark_mirror()] * np.array([-1.0, 1.0, 1.0])
+    return ((fields + mirrored) / 2).astype(np.float32)
+
+
+def main() -> None:
+    """Measure the response fields and write them into the package."""
+    logging.basicConfig(level=logging.INFO)
+    fields = measure_response()
+    out = Path(__file__).resolve().parent / DATA
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, response_m=fields)
+    log.info("wrote %s", out)
+
+
+if __name__ == "__main__":
+    main()
