@@ -8,5 +8,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "likeness.bench.batch",
     "likeness.bench.behave",
     "likeness.bench.speech",
+    "likeness.bench.streaming",
     "likeness.bench.tracking",
+    "likeness.bench.trust",
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -144,6 +145,11 @@ def authorize(output_kind: str, *, likeness_asset: str | os.PathLike[str] | None
         grant_id=doc["grant_id"], subject=doc["subject"], expires=doc["expires"],
         grant_sha256=sha256_file(grant_path), grant_path=grant_path,
     )
+
+
+def new_output_id() -> int:
+    """A random 32-bit id for one output: carried by its watermark, named in its manifest."""
+    return secrets.randbits(32)
 
 
 def _digest(item: str | os.PathLike[str] | bytes, index: int) -> dict[str, str]:

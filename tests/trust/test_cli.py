@@ -111,3 +111,20 @@ def test_keys_show_and_trust(state, capsys):
     assert main(["keys", "show"]) == 0
     assert "trusted subject bob" in capsys.readouterr().out
     assert main(["keys", "init"]) == 2
+
+
+def test_shared_consent_arguments(state):
+    import argparse
+
+    from likeness.trust.cli_args import add_consent_arguments, authorize_from_args
+    from likeness.trust.consent import ConsentRefused
+
+    parser = argparse.ArgumentParser()
+    add_consent_arguments(parser)
+    assert main(["consent", "grant", "--subject", "alice", "--likeness", "alice.glb", "--context",
+                 "film-x", "--expires", "2099-01-01", "-o", "grant.json"]) == 0
+    args = parser.parse_args(["--consent", "grant.json", "--context", "film-x"])
+    assert authorize_from_args(args, "render", likeness_asset="alice.glb").subject == "alice"
+    with pytest.raises(ConsentRefused) as refused:
+        authorize_from_args(parser.parse_args([]), "render", likeness_asset="alice.glb")
+    assert refused.value.reason == "missing"
