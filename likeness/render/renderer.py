@@ -163,6 +163,12 @@ class Renderer:
         ndarray, uint8, shape (size, size, 3)
             RGB, top row first.
         """
+        if self._ctx is None:
+            raise SinkError("the renderer is closed")
+        with self._ctx:  # make this renderer's context current: several may be open at once
+            return self._draw(frame)
+
+    def _draw(self, frame: FaceFrame) -> np.ndarray:
         weights = np.asarray(frame.weights, np.float32)
         rotation = Rotation.from_quat(np.asarray(frame.head_rotation, np.float64)).as_matrix()
         program = self._program
