@@ -122,8 +122,8 @@ def _device(value: str | None) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
 
 
-def run_stream(source, stream: "StreamingLipsync", send, *, duration_s: float | None = None
-               ) -> list["FaceFrame"]:
+def run_stream(source, stream: StreamingLipsync, send, *, duration_s: float | None = None
+               ) -> list[FaceFrame]:
     """Pump ``source`` chunks through ``stream``, handing every frame to ``send``; returns them.
 
     Stops at the end of the source, after ``duration_s`` seconds of audio, or on Ctrl-C.

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 WORKING_RATE_HZ = 16000
 """The rate the speech stage works at (pocketsphinx's acoustic model is 16 kHz)."""
 
-MIC_INSTALL_LINE = ".venv/bin/pip install sounddevice==0.5.6  (and the PortAudio library: apt-get install libportaudio2)"
+MIC_INSTALL_LINE = (".venv/bin/pip install sounddevice==0.5.6 "
+                    "(and the PortAudio library: apt-get install libportaudio2)")
 
 
 def read_audio(path: str | os.PathLike[str], *, sr: int = WORKING_RATE_HZ) -> np.ndarray:
@@ -77,7 +78,7 @@ class AudioFileSource:
         self._pending = np.zeros(0, np.float32)
         self._ended = False
 
-    def open(self) -> "AudioFileSource":
+    def open(self) -> AudioFileSource:
         import av
 
         existing_file(self.path, "audio file")
@@ -106,7 +107,7 @@ class AudioFileSource:
             raise InputError(f"{self.path}: corrupt audio ({e})") from e
 
     def read(self) -> np.ndarray | None:
-        """The next chunk (float32 mono, ``chunk_s`` long except the last), or ``None`` at the end."""
+        """The next chunk (float32 mono, ``chunk_s`` long except the last), ``None`` at the end."""
         if self._frames is None:
             raise SourceError(f"{self.path}: read() before open()")
         want = self.chunk_n or 1
@@ -126,7 +127,7 @@ class AudioFileSource:
             self._container.close()
             self._container = None
 
-    def __enter__(self) -> "AudioFileSource":
+    def __enter__(self) -> AudioFileSource:
         return self.open()
 
     def __exit__(self, *exc: object) -> None:
@@ -148,7 +149,7 @@ class MicSource:
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=500)
         self._stream: Any = None
 
-    def open(self) -> "MicSource":
+    def open(self) -> MicSource:
         try:
             import sounddevice
         except (ImportError, OSError) as e:
@@ -170,7 +171,8 @@ class MicSource:
             )
             self._stream.start()
         except Exception as e:  # PortAudio raises its own types, plus OSError without a device
-            raise SourceError(f"could not open the microphone {self.device or '(default)'}: {e}") from e
+            name = self.device or "(default)"
+            raise SourceError(f"could not open the microphone {name}: {e}") from e
         return self
 
     def read(self) -> np.ndarray | None:
@@ -185,7 +187,7 @@ class MicSource:
             self._stream.close()
             self._stream = None
 
-    def __enter__(self) -> "MicSource":
+    def __enter__(self) -> MicSource:
         return self.open()
 
     def __exit__(self, *exc: object) -> None:

@@ -14,9 +14,9 @@ the jaw rises), and the jaw's opening follows loudness.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -99,9 +99,14 @@ class CoarticulationOptions:
     def __post_init__(self) -> None:
         for name in ("anticipation_s", "carryover_s", "closure_share"):
             if not getattr(self, name) > 0:
-                raise InputError(f"CoarticulationOptions.{name} must be positive, got {getattr(self, name)}")
+                raise InputError(f"CoarticulationOptions.{name} must be positive, "
+                                 f"got {getattr(self, name)}")
         if self.smoothing_s < 0:
-            raise InputError(f"CoarticulationOptions.smoothing_s must be >= 0, got {self.smoothing_s}")
+            raise InputError(
+                f"CoarticulationOptions.smoothing_s must be >= 0, got {self.smoothing_s}")
+
+
+DEFAULT_OPTIONS = CoarticulationOptions()
 
 
 def _class_of(phoneme: str) -> str:
@@ -134,7 +139,7 @@ def mouth_curves(
     phones: Sequence[Phone],
     t_s: np.ndarray,
     loudness: np.ndarray,
-    options: CoarticulationOptions = CoarticulationOptions(),
+    options: CoarticulationOptions = DEFAULT_OPTIONS,
 ) -> np.ndarray:
     """Blend phones into mouth and jaw weights at the given times.
 
@@ -200,4 +205,5 @@ def lip_aperture(weights: np.ndarray) -> np.ndarray:
     w = np.asarray(weights)
     lift = (w[..., INDEX["mouthLowerDownLeft"]] + w[..., INDEX["mouthLowerDownRight"]]
             + w[..., INDEX["mouthUpperUpLeft"]] + w[..., INDEX["mouthUpperUpRight"]]) / 4
-    return np.maximum(w[..., JAW] - w[..., INDEX["mouthClose"]], 0.0) + lift + 0.5 * w[..., INDEX["mouthFunnel"]]
+    jaw_gap = np.maximum(w[..., JAW] - w[..., INDEX["mouthClose"]], 0.0)
+    return jaw_gap + lift + 0.5 * w[..., INDEX["mouthFunnel"]]

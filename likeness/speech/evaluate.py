@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -16,7 +16,8 @@ lips count as closed."""
 
 def boundaries_s(phones: Sequence[Phone]) -> np.ndarray:
     """Times where one phoneme gives way to a different one, seconds."""
-    return np.array([b.start_s for a, b in zip(phones, phones[1:]) if a.phoneme != b.phoneme])
+    pairs = zip(phones, phones[1:], strict=False)
+    return np.array([b.start_s for a, b in pairs if a.phoneme != b.phoneme])
 
 
 def boundary_errors_s(truth: Sequence[Phone], found: Sequence[Phone]) -> np.ndarray:

@@ -10,8 +10,8 @@ spoken well above the speaker's usual pitch and loudness as an exclamation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -43,7 +43,7 @@ class Levels:
     peak_db: float
 
     @classmethod
-    def of(cls, prosody: Prosody) -> "Levels":
+    def of(cls, prosody: Prosody) -> Levels:
         """Levels measured over a whole take (defaults where it has no voiced speech)."""
         voiced = prosody.voiced
         f0 = float(np.median(prosody.f0_hz[voiced])) if voiced.any() else 120.0
@@ -89,7 +89,7 @@ def phrases(prosody: Prosody, levels: Levels) -> list[tuple[float, float]]:
     spans: list[tuple[float, float]] = []
     start = None
     quiet_since = None
-    for t, loud in zip(prosody.t_s, sounding):
+    for t, loud in zip(prosody.t_s, sounding, strict=True):
         if loud:
             if start is None:
                 start = t
@@ -100,7 +100,8 @@ def phrases(prosody: Prosody, levels: Levels) -> list[tuple[float, float]]:
                 spans.append((float(start), float(quiet_since)))
                 start, quiet_since = None, None
     if start is not None:
-        spans.append((float(start), float(quiet_since if quiet_since is not None else prosody.t_s[-1])))
+        end = quiet_since if quiet_since is not None else prosody.t_s[-1]
+        spans.append((float(start), float(end)))
     return spans
 
 
@@ -128,7 +129,9 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
     weights = np.zeros((n, N_BLENDSHAPES), np.float32)
     pitch = np.zeros(n, np.float32)
     # The jaw follows the loudness envelope, not each 10 ms burst and gap.
-    envelope_db = gaussian_filter1d(prosody.rms_db, ENVELOPE_S / HOP_S, mode="nearest") if len(prosody.t_s) > 1 else prosody.rms_db
+    envelope_db = prosody.rms_db
+    if len(envelope_db) > 1:
+        envelope_db = gaussian_filter1d(envelope_db, ENVELOPE_S / HOP_S, mode="nearest")
     level_db = np.interp(t_s, prosody.t_s, envelope_db) if len(prosody.t_s) else np.full(n, -100.0)
     loudness = np.clip(1.0 + (level_db - levels.peak_db) / LOUDNESS_RANGE_DB, 0.0, 1.0)
     semitones = _semitones(prosody.f0_hz, levels.median_f0_hz)
@@ -173,7 +176,8 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
             mark = "?" if final_st >= FINAL_RISE_ST else "!" if (
                 np.percentile(st, 90) > 6.0 and loud > -3.0) else "."
         # Held from 400 ms before the phrase ends into the pause after it.
-        hold = np.clip((t_s - (end_s - 0.4)) / 0.2, 0, 1) * np.clip(1 - (t_s - (end_s + 0.4)) / 0.3, 0, 1)
+        rise = np.clip((t_s - (end_s - 0.4)) / 0.2, 0, 1)
+        hold = rise * np.clip(1 - (t_s - (end_s + 0.4)) / 0.3, 0, 1)
         if mark == "?":
             questions.append((start_s, end_s))
             weights[:, INDEX["browInnerUp"]] += 0.55 * hold

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import Animation, quaternions_from_euler
 from likeness.sources.audio import WORKING_RATE_HZ, read_audio
-from likeness.speech.coarticulation import CoarticulationOptions, mouth_curves
+from likeness.speech.coarticulation import DEFAULT_OPTIONS, CoarticulationOptions, mouth_curves
 from likeness.speech.expression import Expression, Levels, express
-from likeness.speech.phonemes import SILENCE, Phone
+from likeness.speech.phonemes import Phone
 from likeness.speech.prosody import Prosody, analyze
 
 if TYPE_CHECKING:
@@ -43,13 +43,15 @@ def resample(pcm: np.ndarray, sr: int, target_sr: int = WORKING_RATE_HZ) -> np.n
     if sr == target_sr:
         return np.asarray(pcm, np.float32)
     g = gcd(int(sr), int(target_sr))
-    return resample_poly(np.asarray(pcm, np.float64), target_sr // g, int(sr) // g).astype(np.float32)
+    out = resample_poly(np.asarray(pcm, np.float64), target_sr // g, int(sr) // g)
+    return out.astype(np.float32)
 
 
 def _mono(pcm: np.ndarray) -> np.ndarray:
     pcm = np.asarray(pcm, np.float32)
     if pcm.ndim == 2:
-        # (n, channels) as soundfile gives it, or (channels, n) as PyAV does: the longer axis is time.
+        # (n, channels) as soundfile gives it, or (channels, n) as PyAV does: the longer axis
+        # is time.
         pcm = pcm.mean(axis=1 if pcm.shape[0] >= pcm.shape[1] else 0)
     if pcm.ndim != 1:
         raise InputError(f"expected audio of shape (n,) or (n, channels), got {pcm.shape}")
@@ -59,7 +61,7 @@ def _mono(pcm: np.ndarray) -> np.ndarray:
 
 
 def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 60.0,
-            options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+            options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
     """Animate a face speaking the given audio.
 
     Parameters
@@ -100,7 +102,7 @@ def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 6
 
 
 def lipsync_file(path: str | os.PathLike[str], *, text: str | None = None, fps: float = 60.0,
-                 options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+                 options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
     """:func:`lipsync` on an audio file (WAV, FLAC, MP3, OGG...), read through PyAV."""
     animation = lipsync(read_audio(path), WORKING_RATE_HZ, text=text, fps=fps, options=options)
     animation.metadata["speech"]["audio"] = os.fspath(path)
@@ -108,7 +110,7 @@ def lipsync_file(path: str | os.PathLike[str], *, text: str | None = None, fps: 
 
 
 def say(text: str, *, voice: str = "en-us", rate_wpm: int = 175, fps: float = 60.0,
-        options: CoarticulationOptions = CoarticulationOptions()) -> tuple[Animation, "Speech"]:
+        options: CoarticulationOptions = DEFAULT_OPTIONS) -> tuple[Animation, Speech]:
     """Speak ``text`` with espeak-ng and animate it from the synthesizer's own phoneme timings.
 
     Parameters
@@ -161,12 +163,12 @@ def transcript_marks(phones: Sequence[Phone], text: str) -> list[tuple[float, st
         previous = phone.word
     if len(spoken) != len(ends):
         return []
-    return [(t, mark) for t, mark in zip(spoken, ends) if mark]
+    return [(t, mark) for t, mark in zip(spoken, ends, strict=True) if mark]
 
 
 def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 60.0,
             stress_known: bool = False, marks: Sequence[tuple[float, str]] = (),
-            options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+            options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
     """Timed phones and their audio -> animation (the part shared by lip-sync and TTS).
 
     Parameters
@@ -186,14 +188,15 @@ def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 6
     """
     n_frames = max(1, int(np.ceil(len(pcm) / sr * fps)))
     t_s = np.arange(n_frames) / fps
-    prosody = analyze(pcm, sr) if len(pcm) else Prosody(np.zeros(0), np.zeros(0, np.float32), np.zeros(0, np.float32))
+    empty = np.zeros(0, np.float32)
+    prosody = analyze(pcm, sr) if len(pcm) else Prosody(np.zeros(0), empty, empty)
     expression = express(phones, prosody, t_s, Levels.of(prosody), stress_known=stress_known,
                          marks=marks)
     return compose(phones, t_s, expression, fps=fps, options=options)
 
 
 def compose(phones: Sequence[Phone], t_s: np.ndarray, expression: Expression, *, fps: float,
-            options: CoarticulationOptions = CoarticulationOptions()) -> Animation:
+            options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
     """Mouth curves plus expression at ``t_s`` -> Animation with tracks."""
     weights = mouth_curves(phones, t_s, expression.loudness, options)
     upper = expression.weights.any(axis=0)
@@ -215,7 +218,8 @@ def viseme_track(phones: Sequence[Phone]) -> list[dict]:
         if segments and segments[-1]["viseme"] == phone.viseme:
             segments[-1]["end_s"] = phone.end_s
         else:
-            segments.append({"start_s": phone.start_s, "end_s": phone.end_s, "viseme": phone.viseme})
+            segments.append(
+                {"start_s": phone.start_s, "end_s": phone.end_s, "viseme": phone.viseme})
     merged: list[dict] = []
     for segment in segments:
         short = segment["end_s"] - segment["start_s"] < MIN_VISEME_S
@@ -241,7 +245,8 @@ def tracks(phones: Sequence[Phone], expression: Expression) -> dict[str, list[di
         "visemes": viseme_track(phones),
         "stressed": [{"start_s": round(phones[i].start_s, 4), "end_s": round(phones[i].end_s, 4),
                       "phoneme": phones[i].phoneme} for i in expression.prominent],
-        "questions": [{"start_s": round(a, 4), "end_s": round(b, 4)} for a, b in expression.questions],
+        "questions": [{"start_s": round(a, 4), "end_s": round(b, 4)}
+                      for a, b in expression.questions],
         "exclamations": [{"start_s": round(a, 4), "end_s": round(b, 4)}
                          for a, b in expression.exclamations],
     }

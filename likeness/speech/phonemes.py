@@ -7,9 +7,9 @@ Unity, VRChat, Ready Player Me) already understand; ``docs/speech.md`` publishes
 
 from __future__ import annotations
 
-from types import MappingProxyType
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from types import MappingProxyType
 
 SILENCE = "SIL"
 

@@ -99,7 +99,8 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
     # Walk from the first dip below threshold down to its local minimum.
     rows = np.arange(len(search))
     for _ in range(tau_max - tau_min):
-        step = (first + 1 < search.shape[1]) & (search[rows, np.minimum(first + 1, search.shape[1] - 1)] < search[rows, first])
+        following = search[rows, np.minimum(first + 1, search.shape[1] - 1)]
+        step = (first + 1 < search.shape[1]) & (following < search[rows, first])
         if not step.any():
             break
         first = first + step
@@ -108,7 +109,8 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
     b = cmnd[rows, tau]
     c = cmnd[rows, np.clip(tau + 1, 0, tau_max)]
     denominator = a - 2 * b + c
-    shift = np.where(np.abs(denominator) > 1e-12, 0.5 * (a - c) / np.where(denominator == 0, 1, denominator), 0.0)
+    safe = np.where(np.abs(denominator) > 1e-12, denominator, np.inf)
+    shift = 0.5 * (a - c) / safe
     f0 = sr / (tau + np.clip(shift, -1, 1))
 
     rms = np.sqrt(np.mean(frames[:, :window] ** 2, axis=1))

@@ -19,7 +19,11 @@ import numpy as np
 
 from likeness.errors import InputError
 from likeness.speech.phonemes import (
-    PHONEME_TO_VISEME, SILENCE, VOWELS, Phone, espeak_to_arpabet,
+    PHONEME_TO_VISEME,
+    SILENCE,
+    VOWELS,
+    Phone,
+    espeak_to_arpabet,
 )
 
 log = logging.getLogger(__name__)
@@ -172,7 +176,7 @@ def _split_words(decoder: Any, word_segments: list[tuple[str, str, int, int]]) -
                                           else "other"] for n in names])
         bounds = t0 + (t1 - t0) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
         phones += [Phone(float(a), float(b), n, word=word)
-                   for n, a, b in zip(names, bounds[:-1], bounds[1:])]
+                   for n, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)]
     return phones
 
 
@@ -230,6 +234,6 @@ def align(pcm: np.ndarray, sr: int, text: str) -> Recognition:
         log.warning("the transcript does not match the audio (%d of its %d words fitted); "
                     "recognising phones instead", len(said), len(words))
         return _recognize(pcm, sr)
-    phones = [p if p.end_s <= duration_s else Phone(p.start_s, duration_s, p.phoneme, p.stress, p.word)
+    phones = [p if p.end_s <= duration_s else Phone(p.start_s, duration_s, p.phoneme, 0, p.word)
               for p in phones if p.start_s < duration_s]
     return Recognition(phones, True)

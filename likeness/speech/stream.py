@@ -17,11 +17,11 @@ import numpy as np
 from likeness.errors import InputError
 from likeness.frame import FaceFrame, quaternions_from_euler
 from likeness.sources.audio import WORKING_RATE_HZ
-from likeness.speech.coarticulation import CoarticulationOptions, mouth_curves
+from likeness.speech.coarticulation import DEFAULT_OPTIONS, CoarticulationOptions, mouth_curves
 from likeness.speech.expression import Levels, express
 from likeness.speech.phonemes import SILENCE, Phone
-from likeness.speech.prosody import HOP_S, WINDOW_S, MIN_F0_HZ, Prosody, analyze
-from likeness.speech.recognize import FRAME_S, new_allphone_decoder, phones_from_segments, to_pcm16
+from likeness.speech.prosody import HOP_S, MIN_F0_HZ, WINDOW_S, Prosody, analyze
+from likeness.speech.recognize import new_allphone_decoder, phones_from_segments, to_pcm16
 
 DEFAULT_PEAK_DB = -12.0
 _YIN_SPAN_S = WINDOW_S + 1.0 / MIN_F0_HZ  # audio one pitch frame reads
@@ -44,7 +44,7 @@ class StreamOptions:
     context_s: float = 0.6
     pause_s: float = 0.3
     max_utterance_s: float = 15.0
-    coarticulation: CoarticulationOptions = CoarticulationOptions()
+    coarticulation: CoarticulationOptions = DEFAULT_OPTIONS
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.fps) and self.fps > 0):
@@ -191,11 +191,12 @@ class StreamingLipsync:
         return [Phone(p.start_s + offset, p.end_s + offset, p.phoneme) for p in phones]
 
     def _maybe_close_utterance(self, chunk: np.ndarray) -> None:
-        """End the recogniser's utterance in a pause (or when too long) so its work stays bounded."""
+        """Close the recogniser's utterance in a pause (or when too long): bounded work."""
         rms_db = 20 * np.log10(max(float(np.sqrt(np.mean(chunk**2))) if len(chunk) else 0.0, 1e-5))
         self._quiet_s = self._quiet_s + len(chunk) / self.sr if rms_db < -45 else 0.0
         length_s = (self._n_samples - self._utterance_start) / self.sr
-        if (self._quiet_s >= self.options.pause_s and length_s >= 1.0) or length_s >= self.options.max_utterance_s:
+        paused = self._quiet_s >= self.options.pause_s and length_s >= 1.0
+        if paused or length_s >= self.options.max_utterance_s:
             self._decoder.end_utt()
             self._committed += self._utterance_phones()
             self._decoder.start_utt()
@@ -226,7 +227,8 @@ class StreamingLipsync:
         euler[:, 1] = expression.head_pitch_rad
         rotation = quaternions_from_euler(euler)
         n_out = last - self._next_frame + 1
-        frames = [FaceFrame.neutral(float(t_all[i])).replace(weights=weights[i], head_rotation=rotation[i])
+        frames = [FaceFrame.neutral(float(t_all[i])).replace(weights=weights[i],
+                                                              head_rotation=rotation[i])
                   for i in range(min(n_out, len(t_all)))]
         self._next_frame += len(frames)
         return frames

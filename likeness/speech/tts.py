@@ -12,8 +12,9 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -90,7 +91,7 @@ class WordEvent:
     start_s: float
     text: str
     end_mark: str
-    """Sentence punctuation right after the word in the text: ``"?"``, ``"!"``, ``"."`` or ``""``."""
+    """Sentence punctuation right after the word: ``"?"``, ``"!"``, ``"."`` or ``""``."""
 
 
 class Speech(NamedTuple):
@@ -171,7 +172,8 @@ def synthesize(text: str, *, voice: str = DEFAULT_VOICE, rate_wpm: int = 175) ->
     if not text.strip():
         raise InputError("text to speak is empty")
     if not MIN_RATE_WPM <= rate_wpm <= MAX_RATE_WPM:
-        raise InputError(f"rate must be {MIN_RATE_WPM}..{MAX_RATE_WPM} words per minute, got {rate_wpm}")
+        raise InputError(f"rate must be {MIN_RATE_WPM}..{MAX_RATE_WPM} words per minute, "
+                         f"got {rate_wpm}")
     chunks: list[np.ndarray] = []
     raw_events: list[tuple[int, str]] = []
     raw_words: list[tuple[int, int, int]] = []
@@ -230,7 +232,7 @@ def phones_from_events(events: Sequence[PhonemeEvent], end_s: float) -> list[Pho
     """
     phones: list[Phone] = []
     ends = [e.start_s for e in events[1:]] + [end_s]
-    for event, stop in zip(events, ends):
+    for event, stop in zip(events, ends, strict=True):
         if stop <= event.start_s:
             continue
         parts = event.arpabet

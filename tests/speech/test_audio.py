@@ -43,7 +43,9 @@ def best_lag_correlation(a: np.ndarray, b: np.ndarray) -> float:
     (".ogg", "libopus", 48000, 2),
     (".mp3", "libmp3lame", 44100, 1),
 ])
-def test_formats_rates_and_channels_decode_to_16k_mono(tmp_path, utterance, suffix, codec, sr, channels):
+def test_formats_rates_and_channels_decode_to_16k_mono(
+    tmp_path, utterance, suffix, codec, sr, channels
+):
     from likeness.speech.lipsync import resample
 
     original = resample(utterance.speech.pcm, utterance.speech.sample_rate_hz, sr)

@@ -8,7 +8,6 @@ import pytest
 from likeness.errors import InputError
 from likeness.speech import recognize
 from likeness.speech.evaluate import boundary_errors_s
-from likeness.speech.phonemes import SILENCE
 
 # Measured on this corpus (see docs/speech.md); the bounds leave room for platform differences.
 ALIGNMENT_MEDIAN_ERROR_S = 0.025
@@ -20,7 +19,6 @@ def test_alignment_finds_phone_boundaries(corpus):
     for utterance in corpus:
         result = recognize.align(utterance.pcm16k, 16000, utterance.text)
         assert result.aligned
-        spoken = [p.phoneme for p in result.phones if p.phoneme != SILENCE]
         errors += list(boundary_errors_s(utterance.truth, result.phones))
     assert np.median(errors) < ALIGNMENT_MEDIAN_ERROR_S
     assert np.mean(np.asarray(errors) < 0.05) > 0.8
@@ -45,8 +43,8 @@ def test_recognition_finds_phone_boundaries_without_a_transcript(corpus):
 
 
 def test_words_missing_from_the_dictionary_get_pronounced(corpus):
-    from likeness.speech.tts import synthesize
     from likeness.speech.lipsync import resample
+    from likeness.speech.tts import synthesize
 
     speech = synthesize("The blorptastic zingwhistle sang.")
     result = recognize.align(resample(speech.pcm, speech.sample_rate_hz), 16000,
