@@ -44,7 +44,8 @@ class OneEuroFilter:
 
     def __init__(self, min_cutoff_hz: float | np.ndarray = 1.0, beta: float | np.ndarray = 0.0,
                  d_cutoff_hz: float = 1.0) -> None:
-        if np.any(np.asarray(min_cutoff_hz) <= 0) or np.any(np.asarray(beta) < 0) or d_cutoff_hz <= 0:
+        if (np.any(np.asarray(min_cutoff_hz) <= 0) or np.any(np.asarray(beta) < 0)
+                or d_cutoff_hz <= 0):
             raise InputError(f"One Euro needs min_cutoff_hz > 0, beta >= 0, d_cutoff_hz > 0; got "
                              f"{min_cutoff_hz}, {beta}, {d_cutoff_hz}")
         self.min_cutoff_hz = np.asarray(min_cutoff_hz, np.float64)
@@ -58,7 +59,8 @@ class OneEuroFilter:
         self._dx: np.ndarray | None = None
         self._t_s = 0.0
 
-    def __call__(self, x: np.ndarray, t_s: float, *, passthrough: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, x: np.ndarray, t_s: float, *,
+                 passthrough: np.ndarray | None = None) -> np.ndarray:
         """Filter one sample.
 
         Parameters
@@ -104,11 +106,12 @@ class FilterOptions:
     blink_rate_per_s: float = 2.5
     """An eyelid moving faster than this (weight per second, raw) passes through unfiltered."""
     reset_after_gap_s: float = 0.5
-    """After this long without a face, the filter starts afresh instead of easing in from stale values."""
+    """After this long without a face the filter starts afresh, not easing in from stale values."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if not (np.isfinite(value) and value >= 0) or (name.endswith("cutoff_hz") and value == 0):
+            positive_needed = name.endswith("cutoff_hz")
+            if not (np.isfinite(value) and value >= 0) or (positive_needed and value == 0):
                 raise InputError(f"FilterOptions.{name} must be a positive number, got {value}")
 
 

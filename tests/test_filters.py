@@ -27,7 +27,7 @@ def test_one_euro_follows_fast_motion_more_closely_with_beta():
 
     def worst_lag(beta: float) -> float:
         smooth = OneEuroFilter(min_cutoff_hz=1.0, beta=beta)
-        out = np.array([smooth(np.array([x]), ti)[0] for x, ti in zip(ramp, t)])
+        out = np.array([smooth(np.array([x]), ti)[0] for x, ti in zip(ramp, t, strict=True)])
         return float(np.abs(out - ramp).max())
 
     assert worst_lag(10.0) < worst_lag(0.0) / 2

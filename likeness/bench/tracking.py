@@ -38,7 +38,7 @@ class ClipMotion:
 
 
 def clip_motion(n_frames: int, fps: float) -> ClipMotion:
-    """A slow sway: the face drifts, rolls up to 20 degrees either way and grows and shrinks by 25%."""
+    """A slow sway: the face drifts, rolls up to 20 degrees either way, grows and shrinks 25%."""
     t_s = np.arange(n_frames) / fps
     phase = 2 * np.pi * t_s / max(n_frames / fps, 1e-9)
     roll_deg = 20.0 * np.sin(phase)
@@ -53,7 +53,7 @@ def face_frame(photo: np.ndarray, roll_deg: float, scale: float, centre_px: tupl
     its face centre, with that centre drawn at ``centre_px`` on a ``size`` (w, h) canvas."""
     import cv2
 
-    matrix = cv2.getRotationMatrix2D(FACE_CENTRE_PX, roll_deg, scale)
+    matrix = np.array(cv2.getRotationMatrix2D(FACE_CENTRE_PX, roll_deg, scale), np.float64)
     matrix[:, 2] += np.asarray(centre_px) - FACE_CENTRE_PX
     return cv2.warpAffine(photo, matrix, size, flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(96, 96, 96))
@@ -111,12 +111,16 @@ def blink_lag(fps: float = 60.0, seed: int = 0) -> dict[str, float]:
         start = 0 if rising else int(np.argmax(curve))
         return float(t_s[start + int(np.argmax(above[start:]))])
 
+    def lag_ms(filtered: np.ndarray, raw: np.ndarray, level: float, rising: bool) -> float:
+        lag_s = crossing_s(filtered, level, rising) - crossing_s(raw, level, rising)
+        return round(1e3 * lag_s, 2)
+
     return {
         "fps": fps,
-        "blink_close_lag_ms": round(1e3 * (crossing_s(out[0], 0.5, True) - crossing_s(blink, 0.5, True)), 2),
-        "blink_open_lag_ms": round(1e3 * (crossing_s(out[0], 0.5, False) - crossing_s(blink, 0.5, False)), 2),
+        "blink_close_lag_ms": lag_ms(out[0], blink, 0.5, True),
+        "blink_open_lag_ms": lag_ms(out[0], blink, 0.5, False),
         "blink_depth_kept": round(float(out[0].max() / blink.max()), 3),
-        "slow_channel_lag_ms": round(1e3 * (crossing_s(out[1], 0.3, True) - crossing_s(smile, 0.3, True)), 2),
+        "slow_channel_lag_ms": lag_ms(out[1], smile, 0.3, True),
     }
 
 
@@ -137,10 +141,10 @@ def run(options: BenchOptions) -> dict:
             decoder = container.decode(video=0)
             while True:
                 start = time.perf_counter()
-                frame = next(decoder, None)
-                if frame is None:
+                picture = next(decoder, None)
+                if picture is None:
                     break
-                rgb = frame.to_ndarray(format="rgb24")
+                rgb = picture.to_ndarray(format="rgb24")
                 decode_s.append(time.perf_counter() - start)
                 frames.append(rgb)
 

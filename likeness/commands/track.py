@@ -1,4 +1,4 @@
-"""``likeness track``: a video file or a camera to ARKit-52 animation (Live Link Face CSV or JSON)."""
+"""``likeness track``: a video or a camera to ARKit-52 animation (Live Link Face CSV or JSON)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     if output.suffix.lower() not in ANIMATION_SUFFIXES:
-        raise InputError(f"{output}: unknown animation format {output.suffix!r}, expected .csv or .json")
+        raise InputError(f"{output}: unknown animation format {output.suffix!r}, "
+                         "expected .csv or .json")
     for path in (output, args.preview):
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: folder {Path(path).parent} does not exist")
@@ -150,7 +151,7 @@ def _write(args: argparse.Namespace, takes, calibration) -> None:
     from likeness.formats import write_animation
     from likeness.solve import save_calibration
 
-    for take, path in zip(takes, output_paths(args.output, len(takes))):
+    for take, path in zip(takes, output_paths(args.output, len(takes)), strict=True):
         write_animation(take.animation, path)
         n_found = int(take.animation.found.sum())
         print(f"{path}: {len(take.animation)} frames, face in {n_found}", file=sys.stderr)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
-def _openblas() -> tuple[object, object] | None:
+def _openblas() -> tuple[Any, Any] | None:
     """numpy's bundled OpenBLAS thread setter and getter, or None where there is none."""
     libs = Path(np.__file__).parent.parent / "numpy.libs"
     for path in sorted(libs.glob("libopenblas*.so*")):

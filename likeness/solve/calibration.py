@@ -56,7 +56,8 @@ class Calibration:
         object.__setattr__(self, "neutral_m", neutral)
 
 
-def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *, source: str = "") -> Calibration:
+def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *,
+                    source: str = "") -> Calibration:
     """The neutral face averaged over the calmest of some early frames.
 
     Calm means both still (little landmark motion since the previous frame) and relaxed (small
@@ -105,7 +106,8 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"{p}: not a likeness calibration file (not JSON: {e})") from e
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise InputError(f"{p}: not a likeness calibration file (expected \"format\": \"{FORMAT}\")")
+        raise InputError(f"{p}: not a likeness calibration file "
+                         f"(expected \"format\": \"{FORMAT}\")")
     if document.get("version") != VERSION:
         raise InputError(f"{p}: calibration version {document.get('version')!r}, "
                          f"this likeness reads version {VERSION}")

@@ -24,7 +24,8 @@ class PinholeCamera:
 
     def __post_init__(self) -> None:
         if not (1.0 <= self.hfov_deg <= 179.0):
-            raise InputError(f"horizontal field of view must be 1..179 degrees, got {self.hfov_deg}")
+            raise InputError(f"horizontal field of view must be 1..179 degrees, "
+                             f"got {self.hfov_deg}")
 
     def focal_px(self, width_px: int) -> float:
         """Focal length in pixels for an image ``width_px`` wide."""

@@ -74,7 +74,8 @@ def measure_response(size_px: int = 512) -> np.ndarray:
             pose = HeadPose(points, template, faces[0].image_size, PinholeCamera())
             return pose.to_head(points)
 
-        jobs = [(yaw, k, level) for yaw in YAWS_DEG for k in range(N_BLENDSHAPES) for level in LEVELS]
+        jobs = [(yaw, k, level)
+                for yaw in YAWS_DEG for k in range(N_BLENDSHAPES) for level in LEVELS]
         rest: dict[float, np.ndarray] = {}
         for yaw, k, level in tqdm(jobs, desc="response", unit="render"):
             rotation = quaternions_from_euler(np.radians([[yaw, 0.0, 0.0]]))[0]

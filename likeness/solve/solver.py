@@ -47,7 +47,8 @@ class SolverOptions:
         if self.calibration_window_s <= 0:
             raise InputError(f"calibration_window_s must be > 0, got {self.calibration_window_s}")
         if self.ridge < 0 or self.sparsity_m < 0:
-            raise InputError(f"ridge and sparsity must be >= 0, got {self.ridge}, {self.sparsity_m}")
+            raise InputError(f"ridge and sparsity_m must be >= 0, "
+                             f"got {self.ridge}, {self.sparsity_m}")
         if self.fields not in FIELDS:
             raise InputError(f"fields must be one of {sorted(FIELDS)}, got {self.fields!r}")
         if not 0 < self.closed_eye_hold <= 1:
@@ -99,7 +100,8 @@ class FaceSolver:
     """
 
     def __init__(self, options: SolverOptions | None = None, *,
-                 calibration: Calibration | None = None, deltas_m: np.ndarray | None = None) -> None:
+                 calibration: Calibration | None = None,
+                 deltas_m: np.ndarray | None = None) -> None:
         self.options = options or SolverOptions()
         fields = FIELDS[self.options.fields]() if deltas_m is None else deltas_m
         self._fit = ExpressionFit(fields,
@@ -110,7 +112,8 @@ class FaceSolver:
     def reset(self) -> None:
         """Forget the previous frames (and any automatic calibration)."""
         self.calibration = self._given
-        self._neutral = (self._given.neutral_m if self._given else template_neutral_m()).astype(np.float64)
+        neutral = self._given.neutral_m if self._given else template_neutral_m()
+        self._neutral = neutral.astype(np.float64)
         self._weights = np.zeros(N_BLENDSHAPES, np.float32)
         self._eyes = np.zeros((2, 2), np.float32)
         self._pending: list[tuple[float, np.ndarray, np.ndarray]] = []
@@ -131,7 +134,8 @@ class FaceSolver:
             Copied into the frame.
         """
         if landmarks.shape != (N_LANDMARKS, 3):
-            raise InputError(f"expected landmarks of shape ({N_LANDMARKS}, 3), got {landmarks.shape}")
+            raise InputError(f"expected landmarks of shape ({N_LANDMARKS}, 3), "
+                             f"got {landmarks.shape}")
         with single_threaded_blas():
             points_px = image_points(landmarks, image_size)
             pose = HeadPose(points_px, self._neutral, image_size, self.options.camera)

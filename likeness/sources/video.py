@@ -11,8 +11,9 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -43,13 +44,13 @@ class VideoFile:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = existing_file(path, "video file")
-        self._container = None
-        self._stream = None
+        self._container: Any = None
+        self._stream: Any = None
         self.fps = DEFAULT_CAMERA_FPS
         self.n_frames: int | None = None
         self.size = (0, 0)
 
-    def open(self) -> "VideoFile":
+    def open(self) -> VideoFile:
         """Open the container and find its video stream; InputError if it has none."""
         import av
 
@@ -96,7 +97,7 @@ class VideoFile:
     def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
         return self.read()
 
-    def __enter__(self) -> "VideoFile":
+    def __enter__(self) -> VideoFile:
         return self.open() if self._container is None else self
 
     def __exit__(self, *exc: object) -> None:
@@ -119,11 +120,11 @@ class Camera:
 
     def __init__(self, index: int) -> None:
         self.index = index
-        self._capture = None
+        self._capture: Any = None
         self.fps = DEFAULT_CAMERA_FPS
         self.size = (0, 0)
 
-    def open(self) -> "Camera":
+    def open(self) -> Camera:
         """Open the camera; SourceError if there is none at this index."""
         import cv2
 
@@ -160,7 +161,7 @@ class Camera:
     def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
         return self.read()
 
-    def __enter__(self) -> "Camera":
+    def __enter__(self) -> Camera:
         return self.open() if self._capture is None else self
 
     def __exit__(self, *exc: object) -> None:

@@ -77,7 +77,7 @@ class LiveTracker:
         """Release the face tracker."""
         self.tracker.close()
 
-    def __enter__(self) -> "LiveTracker":
+    def __enter__(self) -> LiveTracker:
         return self
 
     def __exit__(self, *exc: object) -> None:

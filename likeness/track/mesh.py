@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class FaceTracker:
             raise InputError(f"max_faces must be at least 1, got {max_faces}")
         self.max_faces = max_faces
         self._confidences = (min_detection_confidence, min_tracking_confidence)
-        self._mesh = None
+        self._mesh: Any = None
         self.reset()
 
     def reset(self) -> None:
@@ -104,7 +105,7 @@ class FaceTracker:
         points = [landmarks_array(m) for m in meshes]
         ids = self._assign_ids(points)
         size = (rgb.shape[1], rgb.shape[0])
-        faces = [TrackedFace(i, p, size) for i, p in zip(ids, points)]
+        faces = [TrackedFace(i, p, size) for i, p in zip(ids, points, strict=True)]
         return sorted(faces, key=lambda f: f.face_id)
 
     def _assign_ids(self, points: list[np.ndarray]) -> list[int]:
@@ -134,7 +135,7 @@ class FaceTracker:
         """Release MediaPipe's graph."""
         self.reset()
 
-    def __enter__(self) -> "FaceTracker":
+    def __enter__(self) -> FaceTracker:
         return self
 
     def __exit__(self, *exc: object) -> None:

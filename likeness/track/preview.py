@@ -4,12 +4,13 @@ chart of the 52 blendshape weights."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import ExitStack
-from typing import Sequence
+from typing import Any
 
 import numpy as np
 
-from likeness.blendshapes import NAMES, N_BLENDSHAPES
+from likeness.blendshapes import N_BLENDSHAPES, NAMES
 from likeness.fileio import atomic_output
 from likeness.frame import Animation, FaceFrame
 
@@ -49,14 +50,14 @@ def draw_preview(rgb: np.ndarray, frames: Sequence[FaceFrame]) -> np.ndarray:
     row_h = out_h / N_BLENDSHAPES
     x0 = width + (width % 2) + LABEL_WIDTH_PX
     bar_w = PANEL_WIDTH_PX - LABEL_WIDTH_PX - 8
-    for i, (name, value) in enumerate(zip(NAMES, weights)):
+    for i, (name, value) in enumerate(zip(NAMES, weights, strict=True)):
         y = int(i * row_h)
         cv2.putText(canvas, name, (width + 4, y + int(row_h) - 2), cv2.FONT_HERSHEY_SIMPLEX,
                     0.3, (200, 200, 200), 1, cv2.LINE_AA)
         cv2.rectangle(canvas, (x0, y + 1), (x0 + bar_w, y + int(row_h) - 1), (60, 60, 66), -1)
         if value > 0:
-            cv2.rectangle(canvas, (x0, y + 1), (x0 + int(round(float(value) * bar_w)), y + int(row_h) - 1),
-                          (90, 200, 255), -1)
+            x1 = x0 + int(round(float(value) * bar_w))
+            cv2.rectangle(canvas, (x0, y + 1), (x1, y + int(row_h) - 1), (90, 200, 255), -1)
     return canvas
 
 
@@ -68,10 +69,10 @@ class PreviewWriter:
         self.path = path
         self.fps = fps
         self._stack = ExitStack()
-        self._container = None
-        self._stream = None
+        self._container: Any = None
+        self._stream: Any = None
 
-    def __enter__(self) -> "PreviewWriter":
+    def __enter__(self) -> PreviewWriter:
         import av
 
         tmp = self._stack.enter_context(atomic_output(self.path))
@@ -80,8 +81,9 @@ class PreviewWriter:
 
     def send(self, rgb: np.ndarray, frames: Sequence[FaceFrame]) -> None:
         """Draw and encode one picture."""
-        import av
         from fractions import Fraction
+
+        import av
 
         picture = draw_preview(rgb, frames)
         if self._stream is None:
@@ -90,7 +92,8 @@ class PreviewWriter:
             self._stream.height, self._stream.width = picture.shape[:2]
             self._stream.pix_fmt = "yuv420p"
             self._stream.options = {"crf": "23", "preset": "veryfast"}
-        self._container.mux(self._stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+        self._container.mux(self._stream.encode(frame))
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         if error is None and self._stream is not None:

@@ -83,8 +83,11 @@ def track_takes(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: b
     per_face: dict[int, dict[int, np.ndarray]] = {}
     image_size = (0, 0)
     with open_video(spec) as source, FaceTracker(max_faces) as tracker:
-        total = max_frames if source.n_frames is None else min(source.n_frames, max_frames or source.n_frames)
-        with tqdm(total=total, unit="frame", desc="track", disable=not progress, leave=False) as bar:
+        total = source.n_frames
+        if max_frames is not None:
+            total = max_frames if total is None else min(total, max_frames)
+        bar = tqdm(total=total, unit="frame", desc="track", disable=not progress, leave=False)
+        with bar:
             for t_s, rgb in source:
                 row = len(times)
                 times.append(t_s)
@@ -126,12 +129,11 @@ def _solve_face(face_id: int, rows: dict[int, np.ndarray], times: np.ndarray,
     held = np.empty((len(times), 478, 3), np.float32)
     last = next(iter(rows.values()))
     for row, t_s in enumerate(times):
-        landmarks = rows.get(row)
-        if landmarks is None:
-            frame = solver.missing(float(t_s), face_id=face_id)
+        if row in rows:
+            last = rows[row]
+            frame = solver(last, float(t_s), image_size, face_id=face_id)
         else:
-            frame = solver(landmarks, float(t_s), image_size, face_id=face_id)
-            last = landmarks
+            frame = solver.missing(float(t_s), face_id=face_id)
         held[row] = last
         frames.append(smooth(frame) if smooth else frame)
     animation = Animation.from_frames(frames, fps, metadata={

@@ -99,7 +99,8 @@ def test_an_off_centre_face_turned_to_the_lens_reports_the_turn():
 
 def test_mirrored_landmarks_swap_sides(rng):
     weights = np.zeros(N_BLENDSHAPES)
-    for name in ("mouthSmileLeft", "eyeBlinkLeft", "browOuterUpLeft", "cheekSquintLeft", "jawRight"):
+    one_sided = ("mouthSmileLeft", "eyeBlinkLeft", "browOuterUpLeft", "cheekSquintLeft", "jawRight")
+    for name in one_sided:
         weights[INDEX[name]] = 0.7
     landmarks = render_landmarks(weights, (10, 5, 8), (0.03, 0.02, -0.5))
     mirrored = landmarks[landmark_mirror()].copy()

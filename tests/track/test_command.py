@@ -46,7 +46,8 @@ def test_csv_for_a_real_video(clip, tmp_path):
 
 @pytest.mark.slow
 def test_json_preview_and_calibration(clip, tmp_path):
-    out, preview, calibration = tmp_path / "take.json", tmp_path / "preview.mp4", tmp_path / "me.json"
+    out, preview = tmp_path / "take.json", tmp_path / "preview.mp4"
+    calibration = tmp_path / "me.json"
     argv = ["track", str(clip), "-o", str(out), "--preview", str(preview), "--calibrate",
             str(calibration), "--no-filter", "--max-faces", "2"]
     assert main(argv) == 0
@@ -94,7 +95,8 @@ def test_a_video_without_a_face_writes_nothing(tmp_path, capsys):
         stream = container.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
         for _ in range(8):
-            frame = av.VideoFrame.from_ndarray(np.full((120, 160, 3), 150, np.uint8), format="rgb24")
+            grey = np.full((120, 160, 3), 150, np.uint8)
+            frame = av.VideoFrame.from_ndarray(grey, format="rgb24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     code = main(["track", str(path), "-o", str(tmp_path / "out.csv")])

@@ -11,10 +11,10 @@ from likeness.bench.tracking import FACE_CENTRE_PX
 from likeness.blendshapes import MIRROR, MIRROR_PAIRS
 from likeness.errors import InputError
 from likeness.rig import landmarks as lm
+from likeness.rig import neutral_m
 from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.calibration import Calibration
 from likeness.solve.pose import HeadPose, image_points
-from likeness.rig import neutral_m
 from likeness.track import FaceTracker, track_video
 
 N_CLIP_FRAMES = 60  # as tests/track/conftest.py makes it
@@ -59,7 +59,7 @@ def test_position_follows_the_picture(face_clip, clip_take, astronaut):
     with FaceTracker() as tracker:
         bridge = tracker(astronaut)[0].landmarks[lm.NOSE_BRIDGE, :2] * 512
     expected = []
-    for roll, scale, centre in zip(motion.roll_deg, motion.scale, motion.centre_px):
+    for roll, scale, centre in zip(motion.roll_deg, motion.scale, motion.centre_px, strict=True):
         matrix = cv2.getRotationMatrix2D(FACE_CENTRE_PX, roll, scale)
         matrix[:, 2] += centre - FACE_CENTRE_PX
         expected.append(matrix @ [bridge[0], bridge[1], 1.0])
@@ -155,7 +155,7 @@ def test_a_video_without_a_face_gives_no_animation(tmp_path, rng):
         stream = container.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 160, 120, "yuv420p"
         for _ in range(10):
-            wall = np.full((120, 160, 3), 140, np.uint8) + rng.integers(0, 8, (120, 160, 3), dtype=np.uint8)
+            wall = 140 + rng.integers(0, 8, (120, 160, 3), dtype=np.uint8)
             container.mux(stream.encode(av.VideoFrame.from_ndarray(wall, format="rgb24")))
         container.mux(stream.encode())
     assert track_video(path) == []
