@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "verify":
             result = log.verify(trusted_audit_keys(extra=tuple(args.trust_key)))
             if result.ok:
-                print(f"{log.location}: {result.n_records} records, chain intact")
+                print(f"{log.location}: {result.n_records} records, chain intact, "
+                      f"head {result.head_hash}")
                 return 0
             print(f"{log.location}: record {result.first_bad_seq} is bad: {result.problem}")
             return 1

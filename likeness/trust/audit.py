@@ -63,12 +63,15 @@ class VerifyResult:
     n_records: records read.
     first_bad_seq: the seq (row position) of the first bad record, or None.
     problem: what was wrong with it, or "".
+    head_hash: record_hash of the last good record (the chain's head): note it elsewhere, and a
+        later truncation of the log's tail shows as a head that no longer matches.
     """
 
     ok: bool
     n_records: int
     first_bad_seq: int | None = None
     problem: str = ""
+    head_hash: str = GENESIS_HASH
 
 
 def record_hash(body_text: str) -> str:
@@ -137,9 +140,9 @@ class AuditLog(abc.ABC):
         for n, row in enumerate(self._rows(), start=1):
             problem = _check(row, n, previous_hash, trusted_keys)
             if problem:
-                return VerifyResult(False, n, row.seq, problem)
+                return VerifyResult(False, n, row.seq, problem, previous_hash)
             previous_hash = row.record_hash
-        return VerifyResult(True, n)
+        return VerifyResult(True, n, head_hash=previous_hash)
 
 
 def _check(row: StoredRecord, expected_seq: int, previous_hash: str, trusted_keys: set[str]) -> str:

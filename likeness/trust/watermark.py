@@ -11,17 +11,20 @@ The scheme (after Kalker et al.'s JAWS video watermark, with a separate sync pat
   ``luma += strength * mask * pattern``, where ``mask`` follows local texture (more where the
   picture is busy and hides it, less on flat areas). The same value is added to R, G and B, which
   changes luma by exactly that value and leaves chroma alone.
-* **Detection** high-passes each frame's luma and averages the frames of a clip: the picture
-  changes between frames while the watermark does not, so the average keeps the watermark and
-  loses the picture. Scaling is undone by finding the tile period from the whitened
-  autocorrelation of that average (the periodic tile makes peaks at multiples of its period) and
-  refining it on a fine grid; the average is resampled to the nominal period and *folded* (summed
+* **Informed embedding**: the embedder runs the detector's own analysis on the frame, measures
+  how the picture pushes each codeword bit, and boosts (up to :data:`MAX_BIT_GAIN` times) the
+  chips of the bits the picture works against, so the picture interferes less with decoding.
+* **Detection** averages the luma of a clip's frames: the picture moves between frames while the
+  watermark does not, so the average keeps the watermark and blurs the picture. Scaling is
+  undone by a search over scales (a geometric grid from 0.45 to 1.1, then a fine grid around
+  the best three): the high-passed average is resampled to nominal size and *folded* (averaged
   modulo 128 x 128). Cropping only shifts the tile cyclically, so a phase-only circular
   cross-correlation with the sync pattern finds the shift; its peak, as a z-score against all
   128 x 128 shifts, is the detection statistic. The data chips are then read at that shift and
-  the codeword is soft-decoded; the CRC-16 must match.
+  soft-decoded; if the hard decisions fail the CRC-16, the 16 flips of the 4 least reliable bits
+  are tried (Chase decoding) and the most likely one that passes is kept.
 
-A clip counts as watermarked when the sync z-score exceeds :data:`Z_THRESHOLD` and the CRC
+A clip counts as watermarked when the sync z-score reaches :data:`Z_THRESHOLD` and the CRC
 matches. The threshold and the measured robustness and false-positive rates are in
 ``docs/watermark.md``.
 """
@@ -105,7 +108,7 @@ class DetectionReport:
     crc_ok: whether the decoded codeword's CRC-16 matched.
     scale: estimated size of the clip relative to the marked original (0.5 = half size).
     shift_px: (dy, dx) of the tile in nominal pixels.
-    code_bits: the 48 decoded codeword bits (hard decisions).
+    code_bits: the 48 decoded codeword bits (after Chase decoding).
     raw_chip_error_rate: fraction of data chips whose sign disagrees with the decoded codeword.
     n_frames: frames used.
     """
@@ -269,25 +272,26 @@ def _sync_template_tf() -> np.ndarray:
     return np.conj(np.fft.fft2(_render_chips(_layout().sync_signs)))
 
 
+def _chip_values(spectrum: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
+    """Matched-filter output at each chip of the tile placed at ``shift``, float[32, 32]."""
+    matched = np.real(np.fft.ifft2(spectrum * np.conj(_chip_kernel_tf())))
+    return np.roll(matched, (-shift[0], -shift[1]), axis=(0, 1))[::CHIP_PX, ::CHIP_PX]
+
+
 def _soft_bits(spectrum: np.ndarray, shift: tuple[int, int] = (0, 0)) -> np.ndarray:
     """Soft codeword values: per bit, the sum over its chips of matched filter output x sign."""
     layout = _layout()
-    matched = np.real(np.fft.ifft2(spectrum * np.conj(_chip_kernel_tf())))
-    aligned = np.roll(matched, (-shift[0], -shift[1]), axis=(0, 1))
-    chip_values = aligned[::CHIP_PX, ::CHIP_PX]
     on_data = layout.data_bit >= 0
-    return np.bincount(layout.data_bit[on_data], weights=(chip_values * layout.data_signs)[on_data],
-                       minlength=N_CODE_BITS)
+    weighted = (_chip_values(spectrum, shift) * layout.data_signs)[on_data]
+    return np.bincount(layout.data_bit[on_data], weights=weighted, minlength=N_CODE_BITS)
 
 
 def _raw_chip_errors(spectrum: np.ndarray, shift: tuple[int, int], bits: np.ndarray) -> float:
     """Fraction of data chips whose sign disagrees with ``bits``."""
     layout = _layout()
-    matched = np.real(np.fft.ifft2(spectrum * np.conj(_chip_kernel_tf())))
-    chips = np.roll(matched, (-shift[0], -shift[1]), axis=(0, 1))[::CHIP_PX, ::CHIP_PX]
     on_data = layout.data_bit >= 0
     expected = (bits.astype(np.float64) * 2 - 1)[layout.data_bit[on_data]]
-    return float(np.mean(np.sign((chips * layout.data_signs)[on_data]) != expected))
+    return float(np.mean(np.sign((_chip_values(spectrum, shift) * layout.data_signs)[on_data]) != expected))
 
 
 # --- embedding --------------------------------------------------------------------------------
@@ -465,6 +469,7 @@ def _scale_grid() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _crc_ok(bits: np.ndarray) -> bool:
+    """Whether the last 16 of 48 bits are the CRC-16 of the first 32."""
     return bool(np.array_equal(crc16(bits[:N_ID_BITS]), bits[N_ID_BITS:]))
 
 
