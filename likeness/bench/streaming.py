@@ -17,8 +17,8 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -75,7 +75,8 @@ def _frames(n_frames: int) -> list:
     rng = np.random.default_rng(0)
     head = quaternions_from_euler(rng.uniform(-0.3, 0.3, (n_frames, 3)))
     return [FaceFrame(t_s=i / 60, weights=rng.uniform(0, 1, 52).astype(np.float32),
-                      head_rotation=head[i], eyes_rad=rng.uniform(-0.2, 0.2, (2, 2)).astype(np.float32))
+                      head_rotation=head[i],
+                      eyes_rad=rng.uniform(-0.2, 0.2, (2, 2)).astype(np.float32))
             for i in range(n_frames)]
 
 
@@ -151,7 +152,7 @@ def _through_sink(url: str, frames: list) -> dict:
 
 
 def _flood(port: int, packet: bytes, duration_s: float, counter) -> None:
-    """Send ``packet`` to ``port`` as fast as one process can for ``duration_s`` (a child process)."""
+    """Send ``packet`` to ``port`` as fast as one process can for ``duration_s`` (child process)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.connect(("127.0.0.1", port))
         n_sent = 0

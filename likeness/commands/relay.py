@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 class RelayResult:
     """What a relay did: the frames it recorded, how long it ran, and the receiver's counts."""
 
-    frames: list["FaceFrame"] = field(default_factory=list)
+    frames: list[FaceFrame] = field(default_factory=list)
     elapsed_s: float = 0.0
     n_frames: int = 0
 
@@ -57,7 +57,7 @@ class RelayResult:
         return self.n_frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
-def open_receiver(url: str) -> "UdpReceiver":
+def open_receiver(url: str) -> UdpReceiver:
     """A Live Link or VMC receiver for ``livelink://HOST:PORT`` or ``vmc://HOST:PORT``."""
     from likeness.sources.livelink_receiver import LiveLinkReceiver
     from likeness.sources.vmc_receiver import VmcReceiver
@@ -68,14 +68,15 @@ def open_receiver(url: str) -> "UdpReceiver":
     if scheme == "livelink":
         unknown = set(options) - {"subject"}
         if unknown:
-            raise InputError(f"{url}: unknown option {', '.join(sorted(unknown))}; expected subject")
+            raise InputError(f"{url}: unknown option {', '.join(sorted(unknown))}; "
+                             "expected subject")
         return LiveLinkReceiver(host, port, subject=options.get("subject"))
     if options:
         raise InputError(f"{url}: unknown option {', '.join(sorted(options))}; expected none")
     return VmcReceiver(host, port)
 
 
-def relay(receiver: "UdpReceiver", sinks: "FanOut", *, duration_s: float | None = None,
+def relay(receiver: UdpReceiver, sinks: FanOut, *, duration_s: float | None = None,
           n_frames: int | None = None, record: bool = True) -> RelayResult:
     """Forward frames from an open ``receiver`` to ``sinks`` until the duration or count is reached.
 
@@ -106,7 +107,7 @@ def relay(receiver: "UdpReceiver", sinks: "FanOut", *, duration_s: float | None 
     return result
 
 
-def take_fps(frames: list["FaceFrame"], sender_fps: float | None) -> float:
+def take_fps(frames: list[FaceFrame], sender_fps: float | None) -> float:
     """The take's frame rate: the sender's when it says, else from the median frame interval."""
     if sender_fps:
         return sender_fps
@@ -139,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
                        record=bool(args.output))
     if args.output:
         if not result.frames:
-            raise InputError(f"{args.output}: no frames arrived on {receiver.name}; nothing recorded")
+            raise InputError(f"{args.output}: no frames arrived on {receiver.name}; "
+                             "nothing recorded")
         fps = take_fps(result.frames, getattr(receiver, "fps", None))
         write_animation(Animation.from_frames(result.frames, fps, metadata={"source": args.source}),
                         args.output)

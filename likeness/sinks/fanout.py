@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
-from typing import Sequence
 
 from likeness.frame import FaceFrame
 from likeness.sinks.sender import SinkStats, ThreadedSink
@@ -35,7 +35,7 @@ class FanOut:
     def __len__(self) -> int:
         return len(self.sinks)
 
-    def __enter__(self) -> "FanOut":
+    def __enter__(self) -> FanOut:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

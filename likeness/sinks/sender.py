@@ -107,12 +107,14 @@ class ThreadedSink:
         """Counts and latency so far (see :class:`SinkStats`)."""
         with self._cond:
             latencies_ms = np.asarray(self._latencies_s, np.float64) * 1e3
+            median_ms, p95_ms = (np.percentile(latencies_ms, [50, 95]) if len(latencies_ms)
+                                 else (float("nan"), float("nan")))
             return SinkStats(
                 n_sent=self._n_sent,
                 n_dropped=self._n_dropped,
                 n_errors=self._n_errors,
-                latency_median_ms=float(np.median(latencies_ms)) if len(latencies_ms) else float("nan"),
-                latency_p95_ms=float(np.percentile(latencies_ms, 95)) if len(latencies_ms) else float("nan"),
+                latency_median_ms=float(median_ms),
+                latency_p95_ms=float(p95_ms),
                 last_error=self._last_error,
             )
 
@@ -129,7 +131,7 @@ class ThreadedSink:
                            self.name, CLOSE_TIMEOUT_S)
         self._close_transport()
 
-    def __enter__(self) -> "ThreadedSink":
+    def __enter__(self) -> ThreadedSink:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

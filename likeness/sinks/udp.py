@@ -17,7 +17,8 @@ class UdpTransport:
 
     def __init__(self, host: str, port: int) -> None:
         try:
-            family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+            family, kind, proto, _, address = socket.getaddrinfo(
+                host, port, type=socket.SOCK_DGRAM)[0]
         except (socket.gaierror, UnicodeError) as e:
             raise InputError(f"udp://{host}:{port}: cannot resolve host {host!r} ({e})") from e
         self.address = address

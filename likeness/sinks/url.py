@@ -7,7 +7,7 @@ Options ride in the query string: ``livelink://10.0.0.5?subject=Anna&fps=60``,
 from __future__ import annotations
 
 import argparse
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import parse_qsl, urlsplit
 
 from likeness.errors import InputError
@@ -47,7 +47,8 @@ def split_address(url: str) -> tuple[str, str, int, dict[str, str]]:
     return scheme, parts.hostname, port, dict(parse_qsl(parts.query))
 
 
-def _options(url: str, options: dict[str, str], known: Mapping[str, Callable[[str], object]]) -> dict:
+def _options(url: str, options: dict[str, str],
+             known: Mapping[str, Callable[[str], object]]) -> dict:
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise InputError(f"{url}: unknown option {', '.join(unknown)}; expected "

@@ -1,4 +1,4 @@
-"""``vmc://HOST:PORT``: the VMC protocol over OSC, for VSeeFace, VNyan, Warudo and other VMC apps."""
+"""``vmc://HOST:PORT``: the VMC protocol over OSC, for VSeeFace, VNyan, Warudo and other apps."""
 
 from __future__ import annotations
 

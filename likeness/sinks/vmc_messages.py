@@ -21,16 +21,22 @@ offsets.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from likeness.blendshapes import NAMES, N_BLENDSHAPES, pascal_case
+from likeness.blendshapes import N_BLENDSHAPES, NAMES, pascal_case
 from likeness.errors import InputError
-from likeness.frame import FaceFrame, IDENTITY_QUATERNION, euler_from_quaternions, quaternions_from_euler
+from likeness.frame import (
+    IDENTITY_QUATERNION,
+    FaceFrame,
+    euler_from_quaternions,
+    quaternions_from_euler,
+)
 
 DEFAULT_PORT = 39539
 
@@ -79,9 +85,10 @@ def encode_frame(frame: FaceFrame) -> bytes:
     bundle.add_content(_message(OK, (1, "i")))
     bundle.add_content(_message(TIME, (float(frame.t_s), "f")))
     eyes = _eye_quaternions(frame.eyes_rad)
-    for name, quaternion in ((HEAD, frame.head_rotation), (LEFT_EYE, eyes[0]), (RIGHT_EYE, eyes[1])):
+    bones = ((HEAD, frame.head_rotation), (LEFT_EYE, eyes[0]), (RIGHT_EYE, eyes[1]))
+    for name, quaternion in bones:
         bundle.add_content(_bone(name, quaternion))
-    for name, weight in zip(BLEND_NAMES, frame.weights.tolist()):
+    for name, weight in zip(BLEND_NAMES, frame.weights.tolist(), strict=True):
         bundle.add_content(_message(BLEND, (name, "s"), (weight, "f")))
     bundle.add_content(_message(APPLY))
     return bundle.build().dgram
@@ -139,7 +146,8 @@ class VmcAssembler:
     def _set_bone(self, name: str, unity_q: np.ndarray) -> None:
         norm = float(np.linalg.norm(unity_q))
         if not 0.5 < norm < 1.5:
-            raise InputError(f"VMC {BONE} {name}: rotation of norm {norm:g}, expected a unit quaternion")
+            raise InputError(f"VMC {BONE} {name}: rotation of norm {norm:g}, "
+                             "expected a unit quaternion")
         quaternion = unity_quaternion(unity_q / norm)
         if name == HEAD:
             self.head_rotation = quaternion
@@ -155,7 +163,7 @@ def _expect(address: str, args: tuple[Any, ...], kinds: tuple[type, ...]) -> tup
     if len(args) != len(kinds):
         raise InputError(f"VMC {address}: {len(args)} arguments, expected {len(kinds)}")
     out = []
-    for value, kind in zip(args, kinds):
+    for value, kind in zip(args, kinds, strict=True):
         if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = float(value)
             if not math.isfinite(value):

@@ -28,12 +28,12 @@ def _float_message(address: str, values: list[float]) -> bytes:
 def encode_messages(frame: FaceFrame) -> list[bytes]:
     """The OSC datagrams for one frame, one message each, in the order of the address tables."""
     pitch_yaw_deg, closed = native_eye_values(frame)
-    return (
-        [_float_message(a, [v]) for a, v in zip(ARKIT_ADDRESSES, frame.weights.tolist())]
-        + [_float_message(a, [v]) for a, v in zip(UNIFIED_ADDRESSES, unified_values(frame).tolist())]
-        + [_float_message(EYES_LEFT_RIGHT_PITCH_YAW, pitch_yaw_deg),
-           _float_message(EYES_CLOSED_AMOUNT, [closed])]
-    )
+    singles = zip(ARKIT_ADDRESSES + UNIFIED_ADDRESSES,
+                  frame.weights.tolist() + unified_values(frame).tolist(), strict=True)
+    return [_float_message(address, [value]) for address, value in singles] + [
+        _float_message(EYES_LEFT_RIGHT_PITCH_YAW, pitch_yaw_deg),
+        _float_message(EYES_CLOSED_AMOUNT, [closed]),
+    ]
 
 
 class VrchatSink(ThreadedSink):

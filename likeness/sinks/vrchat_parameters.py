@@ -13,12 +13,12 @@ Three groups, each declared once as data:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 
-from likeness.blendshapes import NAMES, INDEX, N_BLENDSHAPES
+from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
 from likeness.frame import FaceFrame
 
 DEFAULT_PORT = 9000

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
 from likeness.sinks.sender import ThreadedSink
 from likeness.sinks.websocket_message import FORMATS, encode_binary, encode_json
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 RECONNECT_INTERVAL_S = 1.0
 """Least time between connection attempts while the server is unreachable."""
@@ -33,7 +37,7 @@ class WebSocketSink(ThreadedSink):
             raise InputError(f"WebSocket format {message_format!r}, expected one of {FORMATS}")
         self.url = url
         self._encode = encode_json if message_format == "json" else encode_binary
-        self._connection = None
+        self._connection: ClientConnection | None = None
         self._connect_error: Exception | None = None
         self._next_attempt_s = 0.0
         super().__init__(url)

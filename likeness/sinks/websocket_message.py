@@ -3,7 +3,8 @@
 JSON (a text message)::
 
     {"t_s": 1.25, "weights": [52 numbers in ARKit order], "head_rotation": [x, y, z, w],
-     "head_translation_m": [x, y, z], "eyes_rad": [[left yaw, left pitch], [right yaw, right pitch]],
+     "head_translation_m": [x, y, z],
+     "eyes_rad": [[left yaw, left pitch], [right yaw, right pitch]],
      "confidence": 1.0, "found": true, "face_id": 0}
 
 Binary (a binary message, 268 bytes, little-endian so that a browser can view the floats
@@ -88,7 +89,8 @@ def encode_binary(frame: FaceFrame) -> bytes:
     floats = np.concatenate([frame.weights, frame.head_rotation, frame.head_translation_m,
                              frame.eyes_rad.ravel()]).astype(_FLOATS)
     flags = _FOUND if frame.found else 0
-    return _HEADER.pack(BINARY_VERSION, flags, frame.face_id, frame.confidence, frame.t_s) + floats.tobytes()
+    header = _HEADER.pack(BINARY_VERSION, flags, frame.face_id, frame.confidence, frame.t_s)
+    return header + floats.tobytes()
 
 
 def decode_binary(data: bytes) -> FaceFrame:

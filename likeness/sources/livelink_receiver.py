@@ -1,4 +1,4 @@
-"""``livelink://HOST:PORT``: receive the Live Link Face app's ARKit stream (an iPhone drives likeness)."""
+"""``livelink://HOST:PORT``: receive the Live Link Face app's ARKit stream from an iPhone."""
 
 from __future__ import annotations
 

@@ -52,7 +52,7 @@ class UdpReceiver:
     def name(self) -> str:
         return f"{self.scheme}://{self.host}:{self.port}"
 
-    def open(self) -> "UdpReceiver":
+    def open(self) -> UdpReceiver:
         """Bind the port (port 0 picks a free one, then :attr:`port` tells which)."""
         try:
             family, kind, proto, _, address = socket.getaddrinfo(
@@ -120,7 +120,7 @@ class UdpReceiver:
             self._socket.close()
             self._socket = None
 
-    def __enter__(self) -> "UdpReceiver":
+    def __enter__(self) -> UdpReceiver:
         return self.open()
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

@@ -26,7 +26,9 @@ _OSC_ERRORS = (PacketParseError, BundleParseError, MessageParseError, ValueError
 
 
 class VmcReceiver(UdpReceiver):
-    """Frames from a VMC sender, one per ``/VMC/Ext/Blend/Apply`` (see :mod:`likeness.sinks.vmc_messages`).
+    """Frames from a VMC sender, one per ``/VMC/Ext/Blend/Apply``.
+
+    The messages are those of :mod:`likeness.sinks.vmc_messages`.
 
     A frame's time is the sender's ``/VMC/Ext/T`` when it sends one, else the arrival time in
     seconds since :meth:`open`. A datagram with a malformed message is rejected as a whole,
@@ -51,7 +53,9 @@ class VmcReceiver(UdpReceiver):
         for message in messages:
             frame = self.assembler.feed(message.address, message.params)
             if frame is not None:
-                frames.append(frame if math.isfinite(frame.t_s) else frame.replace(t_s=self.arrival_s()))
+                if not math.isfinite(frame.t_s):
+                    frame = frame.replace(t_s=self.arrival_s())
+                frames.append(frame)
         return frames
 
 

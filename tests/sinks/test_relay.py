@@ -44,7 +44,8 @@ def run_relay(argv: list[str]) -> tuple[threading.Thread, dict]:
     return thread, result
 
 
-def test_relay_forwards_and_records_a_take_that_round_trips(rng, tmp_path, osc_peer, capsys) -> None:
+def test_relay_forwards_and_records_a_take_that_round_trips(rng, tmp_path, osc_peer,
+                                                            capsys) -> None:
     original = take(rng)
     port = free_udp_port()
     out = tmp_path / "take.csv"

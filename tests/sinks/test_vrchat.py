@@ -47,7 +47,7 @@ def test_closed_neutral_face_values() -> None:
     shut = FaceFrame.neutral()
     shut.weights[[INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]] = 1.0
     names = [a.rsplit("/", 1)[1] for a in UNIFIED_ADDRESSES]
-    values = dict(zip(names, unified_values(shut)))
+    values = dict(zip(names, unified_values(shut), strict=True))
     assert values["EyeLidLeft"] == 0.0 and values["EyeLidRight"] == 0.0
     assert values["EyeLeftX"] == 0.0 and values["JawOpen"] == 0.0
     assert native_eye_values(shut) == ([0.0, 0.0, 0.0, 0.0], 1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from likeness.sinks.websocket_message import BINARY_SIZE, decode_binary, decode_
 
 
 @pytest.fixture
-def ws_server() -> Iterator[tuple[int, "queue.Queue[tuple[str, str | bytes]]"]]:
+def ws_server() -> Iterator[tuple[int, queue.Queue[tuple[str, str | bytes]]]]:
     received: queue.Queue[tuple[str, str | bytes]] = queue.Queue()
 
     def handler(connection) -> None:

@@ -19,7 +19,8 @@ from likeness.sinks.vmc_messages import encode_frame
 from likeness.sources import LiveLinkReceiver, VmcReceiver
 
 
-def app_packet(values: list[float], *, frame: int, subframe: float, subject: str = "iPhone") -> bytes:
+def app_packet(values: list[float], *, frame: int, subframe: float,
+               subject: str = "iPhone") -> bytes:
     """A packet as the Live Link Face app lays it out, built here without likeness's codec."""
     device = b"7E4A2B1C-iPhone"
     name = subject.encode()
@@ -71,7 +72,8 @@ def test_read_times_out_without_traffic() -> None:
 
 
 def test_vmc_from_a_python_osc_client_sending_single_messages() -> None:
-    with VmcReceiver("127.0.0.1", 0) as receiver, SimpleUDPClient("127.0.0.1", receiver.port) as client:
+    with VmcReceiver("127.0.0.1", 0) as receiver, \
+            SimpleUDPClient("127.0.0.1", receiver.port) as client:
         client.send_message("/VMC/Ext/Blend/Val", ["JawOpen", 0.75])
         client.send_message("/VMC/Ext/Blend/Val", ["EyeBlinkRight", 1])
         client.send_message("/VMC/Ext/Blend/Val", ["NotAnArkitName", 0.5])
@@ -85,7 +87,8 @@ def test_vmc_from_a_python_osc_client_sending_single_messages() -> None:
 
 
 def _good_livelink() -> bytes:
-    return encode_packet(packet_from_frame(FaceFrame.neutral(0.5), device_id="d", subject="s", fps=60))
+    packet = packet_from_frame(FaceFrame.neutral(0.5), device_id="d", subject="s", fps=60)
+    return encode_packet(packet)
 
 
 def _good_vmc() -> bytes:
