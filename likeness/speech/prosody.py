@@ -80,8 +80,9 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
     tau_min = int(sr / MAX_F0_HZ)
     tau_max = int(np.ceil(sr / MIN_F0_HZ))
     frames = _frames(pcm, window + tau_max, hop).astype(np.float64)
-    n_fft = 1 << int(np.ceil(np.log2(2 * (window + tau_max))))
     # r(tau) = sum_j x[j] x[j + tau] over the first `window` samples, for every frame at once.
+    # Circular correlation over one frame length cannot wrap for lags 0..tau_max.
+    n_fft = 1 << int(np.ceil(np.log2(window + tau_max)))
     spectrum = np.fft.rfft(frames, n_fft)
     head = np.fft.rfft(frames[:, :window], n_fft)
     r = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
