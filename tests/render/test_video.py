@@ -120,7 +120,7 @@ def _csv_take(tmp_path, mutate):
             "missing columns: JawOpen",
         ),
         (
-            lambda p: _csv_take(p, lambda ls: [ls[0] + ",Mystery"] + [l + ",0" for l in ls[1:]]),
+            lambda p: _csv_take(p, lambda ls: [ls[0] + ",Mystery"] + [s + ",0" for s in ls[1:]]),
             "unknown columns: Mystery",
         ),
         (
