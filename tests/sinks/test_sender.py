@@ -81,9 +81,18 @@ def test_a_peer_that_is_gone_is_reported_once_and_sending_goes_on(scheme, caplog
         if scheme == "livelink":  # the peer comes back: frames flow again
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
                 peer.bind(("127.0.0.1", port))
-                peer.settimeout(2)
-                sink.send(FaceFrame.neutral(1.0))
-                assert decode_packet(peer.recv(2048)).frame == 60
+                peer.settimeout(0.2)
+                # A refusal still queued on the socket may swallow one more frame: retry.
+                received = []
+                for _ in range(10):
+                    sink.send(FaceFrame.neutral(1.0))
+                    try:
+                        received.append(decode_packet(peer.recv(2048)).frame)
+                    except TimeoutError:
+                        continue
+                    if received[-1] == 60:
+                        break
+                assert received and received[-1] == 60
 
 
 def test_a_websocket_server_that_is_not_there_is_reported_once(caplog) -> None:
