@@ -83,3 +83,52 @@ def test_lipsync_mic_without_sounddevice(tmp_path, monkeypatch, capsys):
     assert main(["lipsync", "--mic", "-o", str(tmp_path / "m.json")]) == 1
     assert "pip install sounddevice" in capsys.readouterr().err
     assert not (tmp_path / "m.json").exists()
+
+
+class FakeSoundDevice:
+    """Stands in for the ``sounddevice`` module: its input stream plays a recording through the
+    callback in 20 ms blocks, as PortAudio would deliver microphone audio."""
+
+    def __init__(self, pcm):
+        self.pcm = pcm
+
+    def InputStream(self, *, samplerate, channels, dtype, blocksize, device, callback):  # noqa: N802
+        pcm = self.pcm
+
+        class Stream:
+            def start(self):
+                for i in range(0, len(pcm) - blocksize + 1, blocksize):
+                    callback(pcm[i:i + blocksize, None], blocksize, None, None)
+
+            def stop(self):
+                pass
+
+            def close(self):
+                pass
+
+        assert samplerate == 16000 and channels == 1 and dtype == "float32"
+        return Stream()
+
+
+def test_lipsync_mic_streams_what_the_microphone_hears(tmp_path, monkeypatch, utterance):
+    monkeypatch.setitem(sys.modules, "sounddevice", FakeSoundDevice(utterance.pcm16k))
+    out = tmp_path / "mic.json"
+    duration_s = 2.0
+    assert main(["lipsync", "--mic", "--duration", str(duration_s), "-o", str(out)]) == 0
+    animation = read_animation(out)
+    assert animation.duration_s == pytest.approx(duration_s, abs=0.05)
+    assert animation.metadata["speech"]["latency_p95_ms"] <= 150
+    assert animation.weights[:, INDEX["jawOpen"]].max() > 0.2  # it spoke
+
+
+@pytest.mark.slow
+def test_say_renders_a_talking_avatar_with_its_speech(tmp_path):
+    pytest.importorskip("likeness.render.video")
+    av = pytest.importorskip("av")
+    out = tmp_path / "hi.mp4"
+    assert main(["say", "Hi there.", "-o", str(out), "--fps", "15"]) == 0
+    with av.open(str(out)) as container:
+        kinds = sorted(stream.type for stream in container.streams)
+        n_frames = sum(1 for _ in container.decode(video=0))
+    assert kinds == ["audio", "video"]
+    assert n_frames >= 8
