@@ -25,6 +25,8 @@ from typing import Iterable
 from likeness.errors import InputError
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
+SUMMARY_NAME = "batch-summary.json"
+"""The summary a batch leaves in its output folder; never an input when that folder is."""
 MANIFEST_KEYS = ("path", "text", "consent", "context", "name")
 
 
@@ -103,7 +105,8 @@ def _scan_folder(folder: Path, suffixes: tuple[str, ...], exclude: Path | None) 
                          and (root_path / d).resolve() != excluded)
         for file_name in sorted(files):
             path = root_path / file_name
-            if file_name.startswith(".") or path.suffix.lower() not in suffixes:
+            if (file_name.startswith(".") or file_name == SUMMARY_NAME
+                    or path.suffix.lower() not in suffixes):
                 continue
             relative = path.relative_to(folder).with_suffix("")
             items.append(BatchItem(name=relative.as_posix(), path=path.resolve()))

@@ -45,6 +45,8 @@ class Job:
         (a say's .wav, track's extra faces); those present after the run are recorded too.
     isolated: run every input in a fresh worker process, for a command whose output depends on
         what its process did before (slower: a process start per input).
+    side_inputs: (item, options) -> other input files the command reads for it (render's audio
+        beside the animation); their content is part of the output's key.
     """
 
     name: str
@@ -56,6 +58,7 @@ class Job:
     argv: Callable[[BatchItem, Path, dict[str, Any]], list[str]]
     companions: Callable[[Path, dict[str, Any]], list[Path]] = lambda output, options: []
     isolated: bool = False
+    side_inputs: Callable[[BatchItem, dict[str, Any]], list[Path]] = lambda item, options: []
 
     def process(self, item: BatchItem, output: Path, options: dict[str, Any]) -> list[Path]:
         """Run the command for ``item``; returns every file it wrote, ``output`` first."""
@@ -169,6 +172,51 @@ def _track_companions(output: Path, options: dict[str, Any]) -> list[Path]:
     return output_paths(output, options["max_faces"])[1:]
 
 
+# render: an animation (+ the speech beside it) -> video on an avatar ----------------------------
+
+VIDEO_FORMATS = ("mp4", "gif", "png")
+
+
+def _render_options(args: argparse.Namespace) -> dict[str, Any]:
+    size = 512 if args.size is None else int(args.size)
+    if not 16 <= size <= 4096:
+        raise InputError(f"--size must be 16..4096 pixels, got {size}")
+    avatar = None
+    if args.avatar is not None:
+        from likeness.batch.ledger import file_sha256
+        from likeness.fileio import existing_file
+
+        path = existing_file(args.avatar, "avatar").resolve()
+        avatar = {"path": str(path), "sha256": file_sha256(path)}
+    return {"format": _choice("format", args.format, VIDEO_FORMATS), "size": size,
+            "fps": None if args.fps is None else _fps(args.fps), "avatar": avatar}
+
+
+def _render_audio(item: BatchItem, options: dict[str, Any]) -> list[Path]:
+    """For an .mp4, the speech beside the animation (NAME.wav for NAME.csv, as ``batch --job
+    say`` leaves it)."""
+    if item.path is None or options["format"] != "mp4":
+        return []
+    return [p for p in (item.path.with_suffix(s) for s in AUDIO_SUFFIXES) if p.is_file()][:1]
+
+
+def _render_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[str]:
+    argv = ["render", _input(item, "render"), "-o", str(output), f"--size={options['size']}",
+            "--no-progress"]
+    argv += [f"--audio={audio}" for audio in _render_audio(item, options)]
+    if options["fps"] is not None:
+        argv.append(f"--fps={options['fps']!r}")
+    if options["avatar"] is not None:
+        argv.append(f"--avatar={options['avatar']['path']}")
+    # The grant goes to the command, which checks it against the avatar; a render command that
+    # takes no grant refuses the line, so a grant is never silently ignored.
+    if item.consent is not None:
+        argv.append(f"--consent={item.consent}")
+    if item.context is not None:
+        argv.append(f"--context={item.context}")
+    return argv
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -203,6 +251,16 @@ JOBS: dict[str, Job] = {
             output_suffix=lambda options: "." + options["format"],
             argv=_track_argv,
             companions=_track_companions,
+        ),
+        Job(
+            name="render",
+            summary="animations (+ NAME.wav beside each) -> videos of the avatar",
+            input_suffixes=(".csv", ".json"),
+            flags=("format", "size", "fps", "avatar"),
+            options_from_args=_render_options,
+            output_suffix=lambda options: "." + options["format"],
+            argv=_render_argv,
+            side_inputs=_render_audio,
         ),
     )
 }

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from likeness import __version__
 from likeness.batch.inputs import BatchItem
@@ -33,8 +33,10 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def item_key(item: BatchItem, job: str, options: dict[str, Any]) -> str:
-    """Hex SHA-256 naming the output ``job`` with ``options`` makes from ``item``.
+def item_key(item: BatchItem, job: str, options: dict[str, Any],
+             side_inputs: Sequence[Path] = ()) -> str:
+    """Hex SHA-256 naming the output ``job`` with ``options`` makes from ``item`` (and
+    ``side_inputs``, other files the job reads for it).
 
     Raises
     ------
@@ -46,6 +48,7 @@ def item_key(item: BatchItem, job: str, options: dict[str, Any]) -> str:
         "options": options,
         "likeness": __version__,
         "input_sha256": _optional_sha256(item.path, "input"),
+        "side_inputs_sha256": [_optional_sha256(p, "input") for p in side_inputs],
         "text": item.text,
         "consent_sha256": _optional_sha256(item.consent, "consent grant"),
         "context": item.context,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,15 +12,15 @@ from typing import Any, Sequence
 
 from likeness.batch import ledger
 from likeness.batch.cluster import import_ray, ray_runtime
-from likeness.batch.inputs import BatchItem
+from likeness.batch.inputs import SUMMARY_NAME, BatchItem
 from likeness.batch.jobs import JOBS
 from likeness.batch.worker import Task, process_item
 from likeness.errors import InputError
 from likeness.fileio import atomic_open
+from likeness.settings import PREFIX
 
 log = logging.getLogger(__name__)
 
-SUMMARY_NAME = "batch-summary.json"
 QUEUED_PER_WORKER = 2
 """Tasks handed to Ray per parallel slot: enough that no worker waits for the driver, few enough
 that an interrupt has little to cancel."""
@@ -73,7 +74,7 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
         entry = {"name": item.name, "input": str(item.path) if item.path else None,
                  "output": str(output)}
         try:
-            key = ledger.item_key(item, job, options)
+            key = ledger.item_key(item, job, options, JOBS[job].side_inputs(item, options))
         except InputError as error:
             failed.append({**entry, "error": f"{type(error).__name__}: {error}"})
             continue
@@ -110,6 +111,11 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
         # Retries cover a worker process dying (OOM, node loss), not a bad input: that is a result.
         remote = ray.remote(num_cpus=1, max_retries=1,
                             max_calls=1 if JOBS[tasks[0].job].isolated else 0)(process_item)
+        # Workers see the driver's LIKENESS_* settings (home with keys and revocations, audit
+        # log), so consent and audit behave on a cluster as they do on this machine.
+        settings = {k: v for k, v in os.environ.items() if k.startswith(PREFIX)}
+        if settings:
+            remote = remote.options(runtime_env={"env_vars": settings})
         queue = iter(tasks)
         in_flight: dict[Any, Task] = {}
         bar = tqdm(total=len(tasks), unit="file", desc=f"batch {tasks[0].job}", file=sys.stderr,

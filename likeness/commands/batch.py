@@ -10,7 +10,7 @@ from pathlib import Path
 from likeness.errors import InputError
 
 JOB_NAMES = ("lipsync", "track", "say", "render")
-JOB_FLAGS = ("fps", "format", "voice", "rate", "max_faces", "no_filter", "hfov")
+JOB_FLAGS = ("fps", "format", "voice", "rate", "max_faces", "no_filter", "hfov", "size", "avatar")
 """Every job option's destination; each job takes the ones in its ``Job.flags``."""
 N_FAILURES_SHOWN = 20
 
@@ -48,9 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where to write the summary (default OUTDIR/batch-summary.json)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     jobs = parser.add_argument_group("job options (as in the single-file commands)")
-    jobs.add_argument("--fps", type=float, help="lipsync, say: frame rate (default 60)")
+    jobs.add_argument("--fps", type=float,
+                      help="lipsync, say: frame rate (default 60); render: of the animations "
+                      "and the video (default: from each file)")
     jobs.add_argument("--format", help="lipsync, say, track: csv (Live Link Face, default) or "
-                      "json; say also writes its speech as NAME.wav")
+                      "json; say also writes its speech as NAME.wav. render: mp4 (default; with "
+                      "NAME.wav beside NAME.csv as its sound), gif or png")
     jobs.add_argument("--voice", help="say: espeak-ng voice (default en-us)")
     jobs.add_argument("--rate", type=int, metavar="WPM",
                       help="say: words per minute, 80..450 (default 175)")
@@ -60,6 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="track: raw per-frame solves, without One Euro smoothing")
     jobs.add_argument("--hfov", type=float, metavar="DEG",
                       help="track: the camera's horizontal field of view (default 60)")
+    jobs.add_argument("--size", type=int, metavar="N", help="render: N x N pixels (default 512)")
+    jobs.add_argument("--avatar", metavar="FILE.glb",
+                      help="render: a glTF avatar with ARKit morph targets (a real person's "
+                      "likeness: every input then needs a consent grant)")
     parser.set_defaults(run=run)
 
 

@@ -42,9 +42,10 @@ def make_lines() -> Callable[[Path, int], list[tuple[Path, str]]]:
     return _make_lines
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[str]:
-    """A local two-CPU Ray runtime for the whole module; yields its address for subprocesses."""
+    """One local two-CPU Ray runtime for every batch test (it takes seconds to start); yields
+    its address for subprocesses."""
     from likeness.batch import ray_runtime
 
     ray = pytest.importorskip("ray")
