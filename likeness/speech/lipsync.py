@@ -195,18 +195,23 @@ def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 6
     return compose(phones, t_s, expression, fps=fps, options=options)
 
 
-def compose(phones: Sequence[Phone], t_s: np.ndarray, expression: Expression, *, fps: float,
-            options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
-    """Mouth curves plus expression at ``t_s`` -> Animation with tracks."""
+def face_curves(phones: Sequence[Phone], t_s: np.ndarray, expression: Expression,
+                options: CoarticulationOptions = DEFAULT_OPTIONS) -> tuple[np.ndarray, np.ndarray]:
+    """Mouth curves and expression at ``t_s`` -> (weights (n, 52), head quaternions (n, 4))."""
     weights = mouth_curves(phones, t_s, expression.loudness, options)
     upper = expression.weights.any(axis=0)
     weights[:, upper] = expression.weights[:, upper]
-    animation = Animation.neutral(len(t_s), fps, t0_s=float(t_s[0]) if len(t_s) else 0.0)
-    animation.t_s = np.asarray(t_s, np.float64)
-    animation.weights = weights
     euler = np.zeros((len(t_s), 3), np.float32)
     euler[:, 1] = expression.head_pitch_rad
-    animation.head_rotation = quaternions_from_euler(euler)
+    return weights, quaternions_from_euler(euler)
+
+
+def compose(phones: Sequence[Phone], t_s: np.ndarray, expression: Expression, *, fps: float,
+            options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
+    """Mouth curves plus expression at ``t_s`` -> Animation with tracks."""
+    animation = Animation.neutral(len(t_s), fps, t0_s=float(t_s[0]) if len(t_s) else 0.0)
+    animation.t_s = np.asarray(t_s, np.float64)
+    animation.weights, animation.head_rotation = face_curves(phones, t_s, expression, options)
     animation.tracks = tracks(phones, expression)
     return animation
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from likeness.errors import InputError
-from likeness.frame import FaceFrame, quaternions_from_euler
+from likeness.frame import FaceFrame
 from likeness.sources.audio import WORKING_RATE_HZ
-from likeness.speech.coarticulation import DEFAULT_OPTIONS, CoarticulationOptions, mouth_curves
+from likeness.speech.coarticulation import DEFAULT_OPTIONS, CoarticulationOptions
 from likeness.speech.expression import Levels, express
+from likeness.speech.lipsync import face_curves
 from likeness.speech.phonemes import SILENCE, Phone
 from likeness.speech.prosody import HOP_S, MIN_F0_HZ, WINDOW_S, Prosody, analyze
 from likeness.speech.recognize import new_allphone_decoder, phones_from_segments, to_pcm16
@@ -78,15 +79,17 @@ class StreamingLipsync:
         self.options = options
         self.sr = sr
         self._decoder = new_allphone_decoder()
-        self.reset()
+        self._decoder.start_utt()
+        self._clear()
 
     def reset(self) -> None:
-        """Forget the stream: time restarts at 0."""
-        if getattr(self, "_in_utterance", False):
-            self._decoder.end_utt()
+        """Forget the stream (call it before reusing one that was flushed): time restarts at 0."""
+        self._decoder.end_utt()
         self._decoder.reinit_feat()  # forget the last speaker's channel (cepstral mean)
         self._decoder.start_utt()
-        self._in_utterance = True
+        self._clear()
+
+    def _clear(self) -> None:
         self._n_samples = 0
         self._utterance_start = 0  # sample where the recogniser's utterance began
         self._committed: list[Phone] = []  # phones of closed utterances, recent ones only
@@ -154,10 +157,10 @@ class StreamingLipsync:
         """Pitch frames whose whole YIN span has arrived."""
         hop = int(HOP_S * self.sr)
         span = int(np.ceil(_YIN_SPAN_S * self.sr))
-        available = self._n_samples if final else self._n_samples - span
-        n_ready = available // hop + 1 if available >= 0 else 0
         if final:
             n_ready = int(np.ceil(self._n_samples / hop))
+        else:
+            n_ready = (self._n_samples - span) // hop + 1 if self._n_samples >= span else 0
         if n_ready <= self._n_pitch:
             return
         first = self._n_pitch * hop - self._audio_start
@@ -220,12 +223,7 @@ class StreamingLipsync:
         keep = self._pitch_t >= t_all[0] - self.options.context_s
         prosody = Prosody(self._pitch_t[keep], self._pitch_f0[keep], self._pitch_db[keep])
         expression = express(phones, prosody, t_all, self._levels())
-        weights = mouth_curves(phones, t_all, expression.loudness, self.options.coarticulation)
-        upper = expression.weights.any(axis=0)
-        weights[:, upper] = expression.weights[:, upper]
-        euler = np.zeros((len(t_all), 3), np.float32)
-        euler[:, 1] = expression.head_pitch_rad
-        rotation = quaternions_from_euler(euler)
+        weights, rotation = face_curves(phones, t_all, expression, self.options.coarticulation)
         n_out = last - self._next_frame + 1
         frames = [FaceFrame.neutral(float(t_all[i])).replace(weights=weights[i],
                                                               head_rotation=rotation[i])
