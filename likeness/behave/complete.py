@@ -169,6 +169,33 @@ def predict_raw(kind: str, params: dict[str, np.ndarray], x: np.ndarray) -> np.n
 # -- training and the model file ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Scaler:
+    """Standardisation of features and targets (constant columns get scale 1)."""
+
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: np.ndarray
+    y_scale: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray) -> Scaler:
+        def scale(a: np.ndarray) -> np.ndarray:
+            s = a.std(axis=0)
+            return np.where(s > 1e-6, s, 1.0)
+
+        return cls(x.mean(axis=0), scale(x), y.mean(axis=0), scale(y))
+
+    def x(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.x_mean) / self.x_scale
+
+    def y(self, y: np.ndarray) -> np.ndarray:
+        return (y - self.y_mean) / self.y_scale
+
+    def unscale_y(self, y: np.ndarray) -> np.ndarray:
+        return y * self.y_scale + self.y_mean
+
+
 @dataclass
 class CompletionModel:
     """A fitted completion model (see the module docstring)."""
@@ -176,10 +203,7 @@ class CompletionModel:
     kind: str
     hidden: tuple[int, ...]
     params: dict[str, np.ndarray]
-    x_mean: np.ndarray
-    x_scale: np.ndarray
-    y_mean: np.ndarray
-    y_scale: np.ndarray
+    scaler: Scaler
     person_mean: np.ndarray
     report: dict[str, Any]
 
@@ -191,8 +215,8 @@ class CompletionModel:
         """(n, n_hidden) hidden weights in 0..1 for ``animation``'s visible channels."""
         if not len(animation):
             return np.zeros((0, len(self.hidden)), np.float32)
-        x = (features(animation, self.visible) - self.x_mean) / self.x_scale
-        y = predict_raw(self.kind, self.params, x) * self.y_scale + self.y_mean
+        x = self.scaler.x(features(animation, self.visible))
+        y = self.scaler.unscale_y(predict_raw(self.kind, self.params, x))
         return np.clip(y, 0.0, 1.0).astype(np.float32)
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -210,10 +234,10 @@ class CompletionModel:
         np.savez_compressed(
             buffer,
             meta=np.array(json.dumps(meta)),
-            x_mean=self.x_mean,
-            x_scale=self.x_scale,
-            y_mean=self.y_mean,
-            y_scale=self.y_scale,
+            x_mean=self.scaler.x_mean,
+            x_scale=self.scaler.x_scale,
+            y_mean=self.scaler.y_mean,
+            y_scale=self.scaler.y_scale,
             person_mean=self.person_mean,
             **arrays,
         )
@@ -238,10 +262,7 @@ class CompletionModel:
                 meta["kind"],
                 hidden,
                 {k[len("param_") :]: v for k, v in arrays.items() if k.startswith("param_")},
-                arrays["x_mean"],
-                arrays["x_scale"],
-                arrays["y_mean"],
-                arrays["y_scale"],
+                Scaler(arrays["x_mean"], arrays["x_scale"], arrays["y_mean"], arrays["y_scale"]),
                 arrays["person_mean"],
                 meta["report"],
             )
@@ -249,10 +270,11 @@ class CompletionModel:
             raise
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
             raise InputError(f"{p}: not a readable completion model (.npz): {e}") from e
-        if model.kind not in KINDS or model.x_mean.shape != (2 * len(model.visible),):
+        if model.kind not in KINDS or model.scaler.x_mean.shape != (2 * len(model.visible),):
             raise InputError(
                 f"{p}: inconsistent completion model (kind {model.kind!r}, "
-                f"{model.x_mean.shape} feature means for {len(model.visible)} visible channels)"
+                f"{model.scaler.x_mean.shape} feature means for {len(model.visible)} visible "
+                "channels)"
             )
         return model
 
@@ -311,27 +333,15 @@ def train(
         val_blocks = [(blocks[0][0][cut:], blocks[0][1][cut:])]
     x_fit, y_fit = (np.vstack(b) for b in zip(*fit_blocks, strict=True))
     x_val, y_val = (np.vstack(b) for b in zip(*val_blocks, strict=True))
-    candidates = {}
+
+    scaler = Scaler.of(x_fit, y_fit)
+    xs, ys = scaler.x(x_fit), scaler.y(y_fit)
+    xv, yv = scaler.x(x_val), scaler.y(y_val)
+    settings: dict[str, dict[str, Any]] = {}
     scores = {}
-    stats = _standardiser(x_fit, y_fit)
-    xs, ys, xv = (
-        _scale(x_fit, stats[0], stats[1]),
-        _scale(y_fit, stats[2], stats[3]),
-        _scale(x_val, stats[0], stats[1]),
-    )
-    yv = _scale(y_val, stats[2], stats[3])
     for kind in kinds:
-        if kind == "gaussian":
-            params, setting = fit_gaussian(xs, ys), {}
-        elif kind == "ridge":
-            fits = {pen: fit_ridge(xs, ys, pen) for pen in (1e-4, 1e-3, 1e-2, 1e-1, 1.0)}
-            pen = min(fits, key=lambda p: np.mean((predict_raw("ridge", fits[p], xv) - yv) ** 2))
-            params, setting = fits[pen], {"penalty": pen}
-        else:
-            params, epochs = fit_mlp(xs, ys, n_epochs=n_epochs, seed=seed, x_val=xv, y_val=yv)
-            setting = {"epochs": epochs}
-        predicted = np.clip(predict_raw(kind, params, xv) * stats[3] + stats[2], 0.0, 1.0)
-        candidates[kind] = setting
+        params, settings[kind] = _tune(kind, xs, ys, xv, yv, seed=seed, n_epochs=n_epochs)
+        predicted = np.clip(scaler.unscale_y(predict_raw(kind, params, xv)), 0.0, 1.0)
         scores[kind] = rmse_per_channel(predicted, y_val)
     scores["zeros"] = rmse_per_channel(np.zeros_like(y_val), y_val)
     scores["person_mean"] = rmse_per_channel(
@@ -343,41 +353,49 @@ def train(
     )
 
     x_all, y_all = (np.vstack(b) for b in zip(*blocks, strict=True))
-    stats = _standardiser(x_all, y_all)
-    xs, ys = _scale(x_all, stats[0], stats[1]), _scale(y_all, stats[2], stats[3])
-    if best == "gaussian":
-        params = fit_gaussian(xs, ys)
-    elif best == "ridge":
-        params = fit_ridge(xs, ys, candidates["ridge"]["penalty"])
-    else:
-        params, _ = fit_mlp(xs, ys, n_epochs=max(1, int(candidates["mlp"]["epochs"])), seed=seed)
+    scaler = Scaler.of(x_all, y_all)
+    params = _refit(best, scaler.x(x_all), scaler.y(y_all), settings[best], seed=seed)
     report = {
         "chosen": best,
-        "settings": candidates,
+        "settings": settings,
         "channels": [NAMES[i] for i in hidden_idx],
         "validation_rmse": {k: [round(float(v), 5) for v in s] for k, s in scores.items()},
         "n_frames": int(len(x_all)),
         "n_takes": len(takes),
     }
-    return CompletionModel(
-        best, hidden_idx, params, *stats, person_mean=y_all.mean(axis=0), report=report
-    )
+    return CompletionModel(best, hidden_idx, params, scaler, y_all.mean(axis=0), report)
 
 
-def _standardiser(
-    x: np.ndarray, y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Means and scales of features and targets (constant columns get scale 1)."""
+def _tune(
+    kind: str,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    xv: np.ndarray,
+    yv: np.ndarray,
+    *,
+    seed: int,
+    n_epochs: int,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Fit ``kind``, choosing its setting (ridge penalty, MLP epochs) on the held-out data."""
+    if kind == "gaussian":
+        return fit_gaussian(xs, ys), {}
+    if kind == "ridge":
+        fits = {pen: fit_ridge(xs, ys, pen) for pen in (1e-4, 1e-3, 1e-2, 1e-1, 1.0)}
+        pen = min(fits, key=lambda p: np.mean((predict_raw("ridge", fits[p], xv) - yv) ** 2))
+        return fits[pen], {"penalty": pen}
+    params, epochs = fit_mlp(xs, ys, n_epochs=n_epochs, seed=seed, x_val=xv, y_val=yv)
+    return params, {"epochs": epochs}
 
-    def scale(a: np.ndarray) -> np.ndarray:
-        s = a.std(axis=0)
-        return np.where(s > 1e-6, s, 1.0)
 
-    return x.mean(axis=0), scale(x), y.mean(axis=0), scale(y)
-
-
-def _scale(a: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return (a - mean) / scale
+def _refit(
+    kind: str, xs: np.ndarray, ys: np.ndarray, setting: dict[str, Any], *, seed: int
+) -> dict[str, np.ndarray]:
+    """Fit ``kind`` with the setting :func:`_tune` chose."""
+    if kind == "gaussian":
+        return fit_gaussian(xs, ys)
+    if kind == "ridge":
+        return fit_ridge(xs, ys, setting["penalty"])
+    return fit_mlp(xs, ys, n_epochs=max(1, int(setting["epochs"])), seed=seed)[0]
 
 
 # -- use -----------------------------------------------------------------------------------------

@@ -25,139 +25,44 @@ from likeness.behave.facs import EMOTIONS, au_weights, emotion_weights, envelope
 from likeness.blendshapes import N_BLENDSHAPES
 from likeness.errors import InputError
 
+
+def _entries(text: str) -> tuple[str, ...]:
+    """Comma-separated lexicon entries as a tuple."""
+    return tuple(entry.strip() for entry in text.split(",") if entry.strip())
+
+
 LEXICON: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "joy": (
-            "happy",
-            "glad",
-            "wonderful",
-            "great",
-            "love",
-            "lovely",
-            "delighted",
-            "excited",
-            "fantastic",
-            "amazing",
-            "awesome",
-            "yay",
-            "congratulations",
-            "thrilled",
-            "joy",
-            "pleased",
-            "excellent",
-            "beautiful",
-            "celebrate",
-            "fun",
-            "laugh",
-            "brilliant",
-            "perfect",
-            "good news",
-            "enjoy",
-            "proud",
-            "hooray",
-            "best",
+        "joy": _entries(
+            "happy, glad, wonderful, great, love, lovely, delighted, excited, fantastic, "
+            "amazing, awesome, yay, congratulations, thrilled, joy, pleased, excellent, "
+            "beautiful, celebrate, fun, laugh, brilliant, perfect, good news, enjoy, proud, "
+            "hooray, best"
         ),
-        "sadness": (
-            "sorry",
-            "sad",
-            "unfortunately",
-            "miss",
-            "lost",
-            "loss",
-            "died",
-            "passed away",
-            "grief",
-            "cry",
-            "tears",
-            "heartbroken",
-            "lonely",
-            "disappointed",
-            "regret",
-            "unhappy",
-            "depressed",
-            "tragic",
-            "sorrow",
-            "condolences",
-            "terrible news",
-            "bad news",
-            "hurts",
+        "sadness": _entries(
+            "sorry, sad, unfortunately, miss, lost, loss, died, passed away, grief, cry, tears, "
+            "heartbroken, lonely, disappointed, regret, unhappy, depressed, tragic, sorrow, "
+            "condolences, terrible news, bad news, hurts"
         ),
-        "anger": (
-            "angry",
-            "furious",
-            "hate",
-            "outrageous",
-            "unacceptable",
-            "annoyed",
-            "mad",
-            "rage",
-            "ridiculous",
-            "fed up",
-            "sick of",
-            "how dare",
-            "irritated",
-            "livid",
+        "anger": _entries(
+            "angry, furious, hate, outrageous, unacceptable, annoyed, mad, rage, ridiculous, "
+            "fed up, sick of, how dare, irritated, livid"
         ),
-        "fear": (
-            "afraid",
-            "scared",
-            "fear",
-            "terrified",
-            "worried",
-            "anxious",
-            "nervous",
-            "panic",
-            "frightened",
-            "danger",
-            "dangerous",
-            "threat",
-            "dread",
-            "alarming",
-            "help me",
+        "fear": _entries(
+            "afraid, scared, fear, terrified, worried, anxious, nervous, panic, frightened, "
+            "danger, dangerous, threat, dread, alarming, help me"
         ),
-        "surprise": (
-            "wow",
-            "whoa",
-            "unbelievable",
-            "incredible",
-            "shocked",
-            "surprised",
-            "unexpected",
-            "suddenly",
-            "can't believe",
-            "cannot believe",
-            "no way",
-            "oh my",
-            "can't be true",
-            "guess what",
-            "really?",
-            "what?",
+        "surprise": _entries(
+            "wow, whoa, unbelievable, incredible, shocked, surprised, unexpected, suddenly, "
+            "can't believe, cannot believe, no way, oh my, can't be true, guess what, really?, "
+            "what?"
         ),
-        "disgust": (
-            "disgusting",
-            "gross",
-            "yuck",
-            "revolting",
-            "nasty",
-            "vile",
-            "sickening",
-            "ew",
-            "eww",
-            "repulsive",
+        "disgust": _entries(
+            "disgusting, gross, yuck, revolting, nasty, vile, sickening, ew, eww, repulsive"
         ),
-        "calm": (
-            "calm",
-            "relax",
-            "breathe",
-            "peaceful",
-            "gently",
-            "no worries",
-            "take your time",
-            "it's alright",
-            "it's okay",
-            "don't worry",
-            "no rush",
-            "easy",
+        "calm": _entries(
+            "calm, relax, breathe, peaceful, gently, no worries, take your time, it's alright, "
+            "it's okay, don't worry, no rush, easy"
         ),
     }
 )
@@ -166,21 +71,6 @@ LEXICON: Mapping[str, tuple[str, ...]] = MappingProxyType(
 NEGATIONS = frozenset(
     {"not", "never", "no", "isn't", "wasn't", "don't", "didn't", "can't", "won't"}
 )
-
-AROUSAL: Mapping[str, float] = MappingProxyType(
-    {
-        "neutral": 0.3,
-        "joy": 0.65,
-        "sadness": 0.25,
-        "anger": 0.85,
-        "surprise": 0.85,
-        "fear": 0.8,
-        "disgust": 0.5,
-        "calm": 0.1,
-        "contempt": 0.4,
-    }
-)
-"""Arousal of each emotion, 0..1, after Russell's circumplex (Russell 1980)."""
 
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 _TOKEN = re.compile(r"[a-z']+[?!]?")

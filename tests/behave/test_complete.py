@@ -124,3 +124,16 @@ def test_bad_models_and_takes_are_refused(tmp_path, capsys):
         train([synthetic_take(3, person_seed=1, take_seed=1)], kinds=("forest",))
     assert main(["complete", "-o", str(out)]) == 2
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_the_shipped_prior_is_what_the_script_builds(tmp_path):
+    from likeness.behave.complete import PRIOR_PATH
+    from likeness.behave.make_prior import build
+
+    rebuilt = tmp_path / "prior.npz"
+    build(rebuilt)
+    with np.load(PRIOR_PATH) as shipped, np.load(rebuilt) as fresh:
+        assert sorted(shipped.files) == sorted(fresh.files)
+        for name in shipped.files:
+            np.testing.assert_array_equal(shipped[name], fresh[name])

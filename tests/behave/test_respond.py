@@ -1,6 +1,7 @@
 import json
 
 import httpx
+import numpy as np
 import pytest
 
 from likeness.behave.respond import ChatBrain, Reaction, RuleBrain, brain_from_settings, respond
@@ -144,7 +145,8 @@ def test_respond_command_refuses_bad_requests(tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
-def test_respond_to_video_needs_the_renderer(tmp_path, capsys):
+@pytest.mark.slow
+def test_respond_to_video_with_the_voice_after_the_listening_turn(tmp_path, capsys):
     try:
         import likeness.render.video  # noqa: F401
     except ImportError:
@@ -152,8 +154,16 @@ def test_respond_to_video_needs_the_renderer(tmp_path, capsys):
         assert "likeness.render.video" in capsys.readouterr().err
         assert not list(tmp_path.iterdir())
         return
+    import av
+
     out = tmp_path / "a.mp4"
-    assert (
-        main(["respond", "--user", "Thanks!", "--reply", "You are welcome.", "-o", str(out)]) == 0
-    )
-    assert out.stat().st_size > 1000
+    argv = ["respond", "--user", "Thanks!", "--reply", "You are welcome.", "-o", str(out)]
+    assert main(argv) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["a.mp4"]
+    with av.open(str(out)) as container:
+        audio = container.streams.audio[0]
+        pcm = np.concatenate([f.to_ndarray().mean(axis=0) for f in container.decode(audio)])
+        rate = audio.rate
+    voiced = np.flatnonzero(np.abs(pcm) > 0.02) / rate
+    # The user's turn (1.5 s) and the 0.3 s gap are silent; then the reply is heard.
+    assert voiced[0] == pytest.approx(1.8, abs=0.15)
