@@ -1,15 +1,19 @@
 """How MediaPipe's landmarks actually move when a face makes each blendshape: the tracker
-response fields the solver fits by default.
+response, which calibrates the fields the solver fits.
 
 The rig's displacement fields (``likeness.rig.shapes``) say where the skin goes. MediaPipe's
 landmark model does not follow all of that: it damps most motion (a full blink reads as about
 three quarters of one), bends some (a cheek puff moves its cheek points little but its lips and
 jaw line in a consistent way) and barely sees some at all. Fitting the rig's fields to tracker
-output therefore under-reads and mixes channels. Instead the solver fits these fields: the
-avatar (whose morph targets are the rig's fields) is rendered making each blendshape at two
+output as they are therefore under-reads. To measure the response, the avatar (whose morph targets are the rig's fields) is rendered making each blendshape at two
 strengths and three head turns, each render is tracked with a fresh tracker, the landmarks are
 brought into the head frame, and the change from the tracked neutral render, per unit weight,
 is averaged; the result is made exactly mirror-symmetric.
+
+By default the solver fits the rig's fields scaled by the share of each that MediaPipe reports
+(:func:`tracker_gains`): where the tracker's response is the same motion, only weaker (a blink,
+jawOpen, a smile, a pucker, a brow lowered), the weight comes out at full strength; the shape
+stays the rig's, local and clean. The raw response fields are the ``fields="tracker"`` option.
 
 Regenerate with ``python -m likeness.solve.response`` (needs the renderer's EGL; ~3 minutes).
 """
@@ -25,6 +29,7 @@ import numpy as np
 
 from likeness.blendshapes import MIRROR, N_BLENDSHAPES
 from likeness.errors import TrackingError
+from likeness.rig.landmarks import N_FACE_POINTS
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,11 @@ LEVELS = (0.6, 1.0)
 """Blendshape strengths rendered; their responses per unit weight are averaged."""
 YAWS_DEG = (-12.0, 0.0, 12.0)
 """Head turns rendered, so the fields do not depend on a frontal view."""
+SAME_MOTION_COS = 0.55
+"""A channel whose response points this close to its rig field (cosine over all landmarks)
+moves the landmarks the way the rig says, only less: its rig field is scaled by the gain."""
+GAIN_FLOOR = 0.5
+"""Scaling a field by a gain g divides its weight's noise by g too; never more than 2x."""
 WEAK_RESPONSE = 0.4
 """A channel whose response moves the landmarks less than this share of its rig field is one
 MediaPipe barely sees (cheekSquint, noseSneer, cheekPuff): fitting its faint response would let
@@ -47,6 +57,18 @@ def tracker_response_m() -> np.ndarray:
         fields = np.load(handle)["response_m"].astype(np.float32)
     fields.setflags(write=False)
     return fields
+
+
+def tracker_gains(rig_m: np.ndarray) -> np.ndarray:
+    """(52,) how much of each rig field MediaPipe reports: the response's projection on the field,
+    for channels whose response is the same motion (else 1), at least :data:`GAIN_FLOOR`."""
+    axes = np.array([1.0, 1.0, 0.5])  # as the expression fit weighs depth
+    rig = (rig_m[:, :N_FACE_POINTS] * axes).reshape(len(rig_m), -1)
+    seen = (tracker_response_m()[:, :N_FACE_POINTS] * axes).reshape(len(rig_m), -1)
+    along = (rig * seen).sum(1)
+    gain = along / np.maximum((rig * rig).sum(1), 1e-18)
+    cosine = along / np.maximum(np.linalg.norm(rig, axis=1) * np.linalg.norm(seen, axis=1), 1e-18)
+    return np.where(cosine >= SAME_MOTION_COS, np.clip(gain, GAIN_FLOOR, 1.0), 1.0)
 
 
 def measure_response(size_px: int = 512) -> np.ndarray:

@@ -28,10 +28,11 @@ class SolverOptions:
     camera: PinholeCamera = field(default_factory=PinholeCamera)
     """Turns image scale and position into metric distance and offset."""
     fields: str = "rig"
-    """What the expression fit fits: "rig", the rig's skin motion per blendshape, or "tracker",
-    how MediaPipe's landmarks were measured to respond to each blendshape on the avatar
-    (likeness.solve.response). "tracker" undoes MediaPipe's damping (full-strength readings on
-    renders of the avatar) but amplifies its jitter on real video, so "rig" is the default."""
+    """What the expression fit fits: "rig", the rig's skin motion per blendshape scaled to the
+    share MediaPipe reports of it, or "tracker", how MediaPipe's landmarks were measured to move
+    for each blendshape on the avatar (likeness.solve.response). "tracker" reads more channels
+    at full strength on renders of the avatar but amplifies the tracker's jitter on real video
+    and lets channels bleed into each other, so "rig" is the default."""
     auto_calibrate: bool = True
     """Without a calibration, measure the user's neutral from the calmest early frames."""
     calibration_window_s: float = 2.0
@@ -62,6 +63,14 @@ def rig_fields_m() -> np.ndarray:
     return blendshape_deltas_m()
 
 
+def matched_rig_fields_m() -> np.ndarray:
+    """The rig's fields scaled to what MediaPipe reports of each (see likeness.solve.response)."""
+    from likeness.solve.response import tracker_gains
+
+    rig = rig_fields_m()
+    return (rig * tracker_gains(rig)[:, None, None]).astype(np.float32)
+
+
 def tracker_fields_m() -> np.ndarray:
     """MediaPipe's measured response to each blendshape (52, 478, 3), metres, where it responds;
     the rig's field for channels it barely sees (see likeness.solve.response)."""
@@ -80,7 +89,7 @@ def tracker_fields_m() -> np.ndarray:
 LOCAL = 0.05
 """Points a channel moves by less than this share of its largest motion are outside its reach."""
 
-FIELDS = {"tracker": tracker_fields_m, "rig": rig_fields_m}
+FIELDS = {"rig": matched_rig_fields_m, "tracker": tracker_fields_m}
 
 
 class FaceSolver:

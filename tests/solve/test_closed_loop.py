@@ -1,5 +1,5 @@
 """Closed loop through the real tracker: the avatar rendered making known expressions, tracked
-by MediaPipe, solved back. Channels MediaPipe's own blendshape model leaves dead must move."""
+by MediaPipe, solved back."""
 
 from __future__ import annotations
 
@@ -14,14 +14,27 @@ from likeness.solve import Calibration, FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.pose import HeadPose, image_points
 from likeness.track import FaceTracker
 
-# A pose the response fields were not measured at (they were measured at yaw -12/0/12 only).
+# A pose the response was not measured at (it was measured at yaw -12/0/12 only).
 POSE = quaternions_from_euler(np.radians([[6.0, 4.0, 3.0]]))[0]
 TRUE_WEIGHT = 0.8
+
+# What each choice of fields reads back of a channel rendered at 0.8, at least (docs/tracking.md
+# lists the measured values). The default, gain-matched rig fields read the channels MediaPipe
+# sees well near full strength; the tracker-response fields also read channels MediaPipe's own
+# blendshape model leaves dead (eyeWide, mouthRoll, jawForward, mouthPress).
+READ_BACK = {
+    "rig": {"eyeBlinkLeft": 0.6, "browDownRight": 0.5, "mouthPucker": 0.5, "jawOpen": 0.45,
+            "eyeWideLeft": 0.2},
+    "tracker": {"eyeWideLeft": 0.5, "mouthRollUpper": 0.3, "jawForward": 0.3,
+                "mouthPressLeft": 0.3, "eyeBlinkLeft": 0.5, "browDownRight": 0.5,
+                "mouthPucker": 0.5, "jawOpen": 0.45, "mouthFrownRight": 0.4},
+}
 
 
 @pytest.fixture(scope="module")
 def loop():
-    """render(weights) -> solved FaceFrame, against the avatar's own tracked neutral."""
+    """solve(weights, fields) -> the FaceFrame read back from a render of the avatar making
+    ``weights``, against the avatar's own tracked neutral."""
     from likeness.render import Renderer
 
     try:
@@ -39,11 +52,13 @@ def loop():
     points = image_points(face.landmarks, face.image_size)
     pose = HeadPose(points, neutral_m().astype(np.float64), face.image_size, PinholeCamera())
     own_neutral = Calibration(pose.to_head(points))
-    options = SolverOptions(auto_calibrate=False, fields="tracker")
+    solvers = {fields: FaceSolver(SolverOptions(auto_calibrate=False, fields=fields),
+                                  calibration=own_neutral) for fields in READ_BACK}
 
-    def solve(weights: np.ndarray):
+    def solve(weights: np.ndarray, fields: str):
         face = track(weights)
-        return FaceSolver(options, calibration=own_neutral)(face.landmarks, 0.0, face.image_size)
+        solvers[fields].reset()
+        return solvers[fields](face.landmarks, 0.0, face.image_size)
 
     yield solve
     tracker.close()
@@ -51,19 +66,20 @@ def loop():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [
-    "eyeWideLeft", "mouthRollUpper", "jawForward", "mouthPressLeft",  # dead in MediaPipe's model
-    "eyeBlinkLeft", "browDownRight", "mouthPucker", "jawOpen", "mouthFrownRight",
+@pytest.mark.parametrize("fields, name, at_least", [
+    (fields, name, at_least) for fields, names in READ_BACK.items()
+    for name, at_least in names.items()
 ])
-def test_a_rendered_expression_is_read_back(loop, name):
+def test_a_rendered_expression_is_read_back_on_its_side(loop, fields, name, at_least):
     weights = np.zeros(N_BLENDSHAPES)
     weights[INDEX[name]] = TRUE_WEIGHT
-    solved = loop(weights).weights
-    assert solved[INDEX[name]] > 0.3
+    solved = loop(weights, fields).weights
+    assert solved[INDEX[name]] > at_least
     if MIRROR[INDEX[name]] != INDEX[name]:
         assert solved[MIRROR[INDEX[name]]] < solved[INDEX[name]] / 2
 
 
 @pytest.mark.slow
-def test_a_neutral_render_reads_neutral(loop):
-    assert loop(np.zeros(N_BLENDSHAPES)).weights.max() < 0.05
+@pytest.mark.parametrize("fields", sorted(READ_BACK))
+def test_a_neutral_render_reads_neutral(loop, fields):
+    assert loop(np.zeros(N_BLENDSHAPES), fields).weights.max() < 0.05

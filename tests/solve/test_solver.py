@@ -36,7 +36,8 @@ def render_landmarks(weights: np.ndarray, yaw_pitch_roll_deg=(0.0, 0.0, 0.0),
 
 
 def solve(landmarks: np.ndarray, solver: FaceSolver | None = None):
-    solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA, fields="rig"))
+    solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA),
+                                  deltas_m=rig_fields_m())
     return solver(landmarks, 0.0, SIZE)
 
 
@@ -127,7 +128,7 @@ def test_gaze_from_the_iris():
 
 
 def test_weights_stay_in_range_on_wild_landmarks(rng):
-    solver = FaceSolver(SolverOptions(auto_calibrate=False, fields="rig"))
+    solver = FaceSolver(SolverOptions(auto_calibrate=False))
     base = render_landmarks(np.zeros(N_BLENDSHAPES))
     for _ in range(20):
         noisy = base + rng.normal(0, 0.01, base.shape).astype(np.float32)
