@@ -2,20 +2,21 @@
 response, which calibrates the fields the solver fits.
 
 The rig's displacement fields (``likeness.rig.shapes``) say where the skin goes. MediaPipe's
-landmark model does not follow all of that: it damps most motion (a full blink reads as about
-three quarters of one), bends some (a cheek puff moves its cheek points little but its lips and
-jaw line in a consistent way) and barely sees some at all. Fitting the rig's fields to tracker
-output as they are therefore under-reads. To measure the response, the avatar (whose morph targets are the rig's fields) is rendered making each blendshape at two
-strengths and three head turns, each render is tracked with a fresh tracker, the landmarks are
-brought into the head frame, and the change from the tracked neutral render, per unit weight,
-is averaged; the result is made exactly mirror-symmetric.
+landmark model does not follow all of that: it damps most motion (it reports two thirds of a
+blink's lid travel and half of a lowered brow), bends some and barely sees some at all (cheek
+puff, cheek squint, nose sneer). Fitting the rig's fields to tracker output as they are
+therefore under-reads. To measure the response, the avatar (whose morph targets are the rig's
+fields) is rendered making each blendshape at two strengths and three head turns (~1 minute),
+each render is tracked with a fresh tracker, the landmarks are brought into the head frame,
+and the change from the tracked neutral render, per unit weight, is averaged; the result is
+made exactly mirror-symmetric.
 
 By default the solver fits the rig's fields scaled by the share of each that MediaPipe reports
 (:func:`tracker_gains`): where the tracker's response is the same motion, only weaker (a blink,
 jawOpen, a smile, a pucker, a brow lowered), the weight comes out at full strength; the shape
 stays the rig's, local and clean. The raw response fields are the ``fields="tracker"`` option.
 
-Regenerate with ``python -m likeness.solve.response`` (needs the renderer's EGL; ~3 minutes).
+Regenerate with ``python -m likeness.solve.response`` (needs the renderer's EGL).
 """
 
 from __future__ import annotations
