@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
     from likeness.frame import FaceFrame
     from likeness.speech.stream import StreamingLipsync
 
-log = logging.getLogger(__name__)
 CHUNK_S = 0.02
 
 

@@ -6,7 +6,6 @@ prosody -> brows, nods and jaw loudness -> frames, with the phoneme and viseme t
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -23,8 +22,6 @@ from likeness.speech.prosody import Prosody, analyze
 
 if TYPE_CHECKING:
     from likeness.speech.tts import Speech
-
-log = logging.getLogger(__name__)
 
 MIN_VISEME_S = 0.06
 """Visemes in the track shorter than this merge into a neighbour (lip closures excepted), so

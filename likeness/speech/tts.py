@@ -10,7 +10,6 @@ espeak-ng keeps global state, so every call into it holds :data:`_LOCK`.
 from __future__ import annotations
 
 import ctypes
-import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ import numpy as np
 
 from likeness.errors import InputError, LikenessError
 from likeness.speech.phonemes import SILENCE, Phone, espeak_to_arpabet, split_stress
-
-log = logging.getLogger(__name__)
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_PHONEME_EVENTS = 0x0001
