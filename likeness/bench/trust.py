@@ -40,11 +40,15 @@ def run(options: BenchOptions) -> dict[str, Any]:
     embedder = watermark.Embedder(output_id)
     stream = summarize_ms(time_calls(lambda: embedder(next(frame_iter)), n_calls))
     pattern = np.zeros(frames[0].shape[:2], np.float32)
-    floor = summarize_ms(time_calls(lambda: cv2.add(next(frame_iter), cv2.merge([pattern] * 3),
-                                                    dtype=cv2.CV_8U), n_calls))
+    floor = summarize_ms(
+        time_calls(
+            lambda: cv2.add(next(frame_iter), cv2.merge([pattern] * 3), dtype=cv2.CV_8U), n_calls
+        )
+    )
     marked = [embedder(f) for f in frames[:30]]
-    detect_30 = summarize_ms(time_calls(lambda: watermark.detect_frames(marked), 3 if options.quick else 10,
-                                        n_warmup=1))
+    detect_30 = summarize_ms(
+        time_calls(lambda: watermark.detect_frames(marked), 3 if options.quick else 10, n_warmup=1)
+    )
 
     with tempfile.TemporaryDirectory(prefix="likeness-bench-trust-") as tmp:
         root = Path(tmp)
@@ -53,14 +57,31 @@ def run(options: BenchOptions) -> dict[str, Any]:
         asset = root / "alice.glb"
         asset.write_bytes(bytes(range(256)) * 64)
         grant = root / "grant.json"
-        write_grant(make_grant(subject="alice", likeness_asset=asset, contexts=["bench"],
-                               expires=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1),
-                               signing_key=keys.load_identity(home)), grant)
-        check = summarize_ms(time_calls(lambda: authorize("render", likeness_asset=asset, grant=grant,
-                                                          context="bench", home=home), n_calls))
+        write_grant(
+            make_grant(
+                subject="alice",
+                likeness_asset=asset,
+                contexts=["bench"],
+                expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+                signing_key=keys.load_identity(home),
+            ),
+            grant,
+        )
+        check = summarize_ms(
+            time_calls(
+                lambda: authorize(
+                    "render", likeness_asset=asset, grant=grant, context="bench", home=home
+                ),
+                n_calls,
+            )
+        )
         auth = authorize("render", likeness_asset=asset, grant=grant, context="bench", home=home)
-        audit = summarize_ms(time_calls(lambda: record_output(auth, inputs=[b"text"], outputs=[asset],
-                                                              home=home), n_calls // 2))
+        audit = summarize_ms(
+            time_calls(
+                lambda: record_output(auth, inputs=[b"text"], outputs=[asset], home=home),
+                n_calls // 2,
+            )
+        )
         png, mp4 = root / "f.png", root / "f.mp4"
         cv2.imwrite(str(png), cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR))
         encode_h264(frames[:60], mp4, crf=23)

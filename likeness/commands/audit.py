@@ -20,8 +20,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--audit", metavar="URL", help="postgresql://... or a .sqlite path")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     verify = actions.add_parser("verify", help="check the whole chain")
-    verify.add_argument("--trust-key", action="append", default=[], metavar="KEY",
-                        help="another signer's ed25519:... key to accept (repeatable)")
+    verify.add_argument(
+        "--trust-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="another signer's ed25519:... key to accept (repeatable)",
+    )
     listing = actions.add_parser("list", help="one line per record")
     listing.add_argument("--last", type=int, metavar="N", help="only the last N records")
     export = actions.add_parser("export", help="write every record as JSON lines")
@@ -36,17 +41,21 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "verify":
             result = log.verify(trusted_audit_keys(extra=tuple(args.trust_key)))
             if result.ok:
-                print(f"{log.location}: {result.n_records} records, chain intact, "
-                      f"head {result.head_hash}")
+                print(
+                    f"{log.location}: {result.n_records} records, chain intact, "
+                    f"head {result.head_hash}"
+                )
                 return 0
             print(f"{log.location}: record {result.first_bad_seq} is bad: {result.problem}")
             return 1
         if args.action == "list":
             records = list(log.records())
-            for body in records[-args.last:] if args.last else records:
+            for body in records[-args.last :] if args.last else records:
                 outputs = ", ".join(o["name"] for o in body["outputs"])
-                print(f"{body['seq']:>6}  {body['time']}  {body['kind']:<6} {body['subject']}  "
-                      f"context={body['context']}  grant={body['grant_id']}  -> {outputs}")
+                print(
+                    f"{body['seq']:>6}  {body['time']}  {body['kind']:<6} {body['subject']}  "
+                    f"context={body['context']}  grant={body['grant_id']}  -> {outputs}"
+                )
             return 0
         from likeness.fileio import atomic_open
 

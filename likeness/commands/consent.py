@@ -16,7 +16,9 @@ def _date(text: str) -> dt.datetime:
     try:
         return parse_time(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(f"expected an ISO date or time, e.g. 2027-01-31, got {text!r}") from e
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO date or time, e.g. 2027-01-31, got {text!r}"
+        ) from e
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,17 +33,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     grant = actions.add_parser("grant", help="sign a grant (as the subject, or a delegate)")
     grant.add_argument("--subject", required=True, metavar="ID", help="whose likeness it is")
-    grant.add_argument("--likeness", required=True, type=Path, metavar="ASSET",
-                       help="the avatar/calibration/voice file the grant is for")
-    grant.add_argument("--context", required=True, action="append", metavar="C",
-                       help="a use the subject agrees to (repeatable)")
-    grant.add_argument("--outputs", default="render,stream,export",
-                       help="comma-separated output kinds (default render,stream,export)")
+    grant.add_argument(
+        "--likeness",
+        required=True,
+        type=Path,
+        metavar="ASSET",
+        help="the avatar/calibration/voice file the grant is for",
+    )
+    grant.add_argument(
+        "--context",
+        required=True,
+        action="append",
+        metavar="C",
+        help="a use the subject agrees to (repeatable)",
+    )
+    grant.add_argument(
+        "--outputs",
+        default="render,stream,export",
+        help="comma-separated output kinds (default render,stream,export)",
+    )
     grant.add_argument("--expires", required=True, type=_date, metavar="DATE")
-    grant.add_argument("--key", type=Path, metavar="PEM",
-                       help="signing key (default: this installation's identity)")
-    grant.add_argument("--delegation", type=Path, metavar="JSON",
-                       help="sign as a delegate, with the subject's delegation")
+    grant.add_argument(
+        "--key",
+        type=Path,
+        metavar="PEM",
+        help="signing key (default: this installation's identity)",
+    )
+    grant.add_argument(
+        "--delegation",
+        type=Path,
+        metavar="JSON",
+        help="sign as a delegate, with the subject's delegation",
+    )
     grant.add_argument("-o", "--output", required=True, type=Path, metavar="GRANT")
     deleg = actions.add_parser("delegate", help="as the subject, let another key grant for you")
     deleg.add_argument("--subject", required=True, metavar="ID")
@@ -49,7 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     deleg.add_argument("--context", required=True, action="append", metavar="C")
     deleg.add_argument("--expires", required=True, type=_date, metavar="DATE")
     deleg.add_argument("-o", "--output", required=True, type=Path, metavar="JSON")
-    verify = actions.add_parser("verify", help="check a grant (signatures, expiry, revocation, use)")
+    verify = actions.add_parser(
+        "verify", help="check a grant (signatures, expiry, revocation, use)"
+    )
     verify.add_argument("grant", type=Path, metavar="GRANT")
     verify.add_argument("--likeness", type=Path, metavar="ASSET", help="check it is for this asset")
     verify.add_argument("--context", help="check it covers this context (default: its first)")
@@ -57,8 +82,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     revoke = actions.add_parser("revoke", help="sign a revocation of a grant")
     revoke.add_argument("grant", type=Path, metavar="GRANT")
     revoke.add_argument("--reason", default="")
-    revoke.add_argument("--key", type=Path, metavar="PEM",
-                        help="the subject's or signer's key (default: this installation's identity)")
+    revoke.add_argument(
+        "--key",
+        type=Path,
+        metavar="PEM",
+        help="the subject's or signer's key (default: this installation's identity)",
+    )
     actions.add_parser("list", help="grants signed on this installation, with their status")
     parser.set_defaults(run=run)
 
@@ -70,27 +99,40 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "grant":
         delegation = json.loads(args.delegation.read_text("utf-8")) if args.delegation else None
         doc = consent.make_grant(
-            subject=args.subject, likeness_asset=args.likeness, contexts=args.context,
+            subject=args.subject,
+            likeness_asset=args.likeness,
+            contexts=args.context,
             outputs=tuple(o.strip() for o in args.outputs.split(",") if o.strip()),
-            expires=args.expires, signing_key=key or keys.load_identity(), delegation=delegation,
+            expires=args.expires,
+            signing_key=key or keys.load_identity(),
+            delegation=delegation,
         )
         consent.write_grant(doc, args.output)
         consent.store_grant(doc)
-        print(f"grant {doc['grant_id']} for {doc['subject']} ({', '.join(doc['contexts'])}) "
-              f"until {doc['expires']} -> {args.output}")
+        print(
+            f"grant {doc['grant_id']} for {doc['subject']} ({', '.join(doc['contexts'])}) "
+            f"until {doc['expires']} -> {args.output}"
+        )
     elif args.action == "delegate":
-        doc = consent.delegate(args.subject, keys.load_identity(), args.to, contexts=args.context,
-                               expires=args.expires)
+        doc = consent.delegate(
+            args.subject, keys.load_identity(), args.to, contexts=args.context, expires=args.expires
+        )
         consent.write_grant(doc, args.output)
         print(f"delegation for {args.to} -> {args.output}")
     elif args.action == "verify":
         from likeness.trust.gate import authorize
 
         doc = consent.read_grant(args.grant)
-        auth = authorize(args.output_kind, likeness_asset=args.likeness, grant=args.grant,
-                         context=args.context or doc["contexts"][0])
-        print(f"valid: grant {auth.grant_id} for {auth.subject}, context {auth.context}, "
-              f"{auth.output_kind}, until {auth.expires}")
+        auth = authorize(
+            args.output_kind,
+            likeness_asset=args.likeness,
+            grant=args.grant,
+            context=args.context or doc["contexts"][0],
+        )
+        print(
+            f"valid: grant {auth.grant_id} for {auth.subject}, context {auth.context}, "
+            f"{auth.output_kind}, until {auth.expires}"
+        )
     elif args.action == "revoke":
         from likeness.trust.revocation import revoke
 
@@ -113,11 +155,15 @@ def _list() -> None:
     for path in paths:
         doc = consent.read_grant(path)
         try:
-            authorize(doc["outputs"][0], likeness_asset=None, grant=path, context=doc["contexts"][0])
+            authorize(
+                doc["outputs"][0], likeness_asset=None, grant=path, context=doc["contexts"][0]
+            )
             status = "valid"
         except ConsentError as e:
             status = getattr(e, "reason", "invalid")
         except InputError as e:
             status = f"invalid ({e})"
-        print(f"{doc['grant_id']}  {doc['subject']:<16} {','.join(doc['contexts']):<24} "
-              f"until {doc['expires']}  {status}")
+        print(
+            f"{doc['grant_id']}  {doc['subject']:<16} {','.join(doc['contexts']):<24} "
+            f"until {doc['expires']}  {status}"
+        )

@@ -18,11 +18,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create the identity, CA and C2PA signer")
     init.add_argument("--name", default="likeness user", help="name put in the certificates")
-    init.add_argument("--subject", metavar="ID",
-                      help="also trust the new identity as the key of subject ID")
+    init.add_argument(
+        "--subject", metavar="ID", help="also trust the new identity as the key of subject ID"
+    )
     init.add_argument("--force", action="store_true", help="replace existing keys")
-    init.add_argument("--chain", type=Path, metavar="PEM",
-                      help="bring your own C2PA signing chain (leaf first) instead of the local CA")
+    init.add_argument(
+        "--chain",
+        type=Path,
+        metavar="PEM",
+        help="bring your own C2PA signing chain (leaf first) instead of the local CA",
+    )
     init.add_argument("--key", type=Path, metavar="PEM", help="the private key of --chain's leaf")
     actions.add_parser("show", help="print the public key and where the keys are")
     trust = actions.add_parser("trust", help="register SUBJECT's public key (ed25519:...)")
@@ -35,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from likeness.trust import keys
 
     if args.action == "init":
-        paths = keys.init_keys(name=args.name, subject=args.subject, force=args.force,
-                               chain=args.chain, key=args.key)
+        paths = keys.init_keys(
+            name=args.name, subject=args.subject, force=args.force, chain=args.chain, key=args.key
+        )
         print(f"identity: {keys.public_key_text(keys.load_identity())}")
         print(f"keys in {paths.keys}")
     elif args.action == "show":

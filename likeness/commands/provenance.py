@@ -20,15 +20,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     sign = actions.add_parser("sign", help="embed a signed manifest in FILE (in place)")
     sign.add_argument("file", type=Path, metavar="FILE")
-    sign.add_argument("--ingredient", type=Path, action="append", default=[], metavar="INPUT",
-                      help="an input that drove the file (repeatable)")
+    sign.add_argument(
+        "--ingredient",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="INPUT",
+        help="an input that drove the file (repeatable)",
+    )
     sign.add_argument("--consent", type=Path, metavar="GRANT", help="the consent grant used")
     sign.add_argument("--context", help="the context of the grant")
     sign.add_argument("--likeness", type=Path, metavar="ASSET", help="the likeness asset shown")
     verify = actions.add_parser("verify", help="validate FILE's manifest")
     verify.add_argument("file", type=Path, metavar="FILE")
-    verify.add_argument("--anchor", type=Path, action="append", metavar="PEM",
-                        help="a CA to trust (repeatable; default: this installation's CA)")
+    verify.add_argument(
+        "--anchor",
+        type=Path,
+        action="append",
+        metavar="PEM",
+        help="a CA to trust (repeatable; default: this installation's CA)",
+    )
     verify.add_argument("--json", action="store_true", help="print the manifest as JSON")
     parser.set_defaults(run=run)
 
@@ -39,8 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "sign":
         from likeness.trust.gate import authorize
 
-        auth = authorize("export", likeness_asset=args.likeness, grant=args.consent,
-                         context=args.context)
+        auth = authorize(
+            "export", likeness_asset=args.likeness, grant=args.consent, context=args.context
+        )
         provenance.sign_media(args.file, ingredients=args.ingredient, authorization=auth)
         print(f"signed {args.file}")
         return 0
@@ -48,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         json.dump(report.manifest, sys.stdout, indent=2)
         sys.stdout.write("\n")
-    print(f"{args.file}: {'valid' if report.valid else 'INVALID'} ({report.state})",
-          file=sys.stderr if args.json else sys.stdout)
+    print(
+        f"{args.file}: {'valid' if report.valid else 'INVALID'} ({report.state})",
+        file=sys.stderr if args.json else sys.stdout,
+    )
     for failure in report.failures:
         print(f"  {failure}", file=sys.stderr)
     return 0 if report.valid else 1

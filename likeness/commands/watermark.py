@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     elif report.id is None:
         print(f"{source}: no watermark found (z {report.z:.1f}, {report.n_frames} frames)")
     else:
-        print(f"{source}: id {report.id} (0x{report.id:08x}), confidence {report.confidence:.6f}, "
-              f"scale {report.scale:.3f}, {report.n_frames} frames")
+        print(
+            f"{source}: id {report.id} (0x{report.id:08x}), confidence {report.confidence:.6f}, "
+            f"scale {report.scale:.3f}, {report.n_frames} frames"
+        )
     return 0 if report.id is not None else 1

@@ -4,7 +4,7 @@ Every path that produces likeness output (render, stream, export) does the same 
 
     from likeness import trust
 
-    auth = trust.authorize("render", likeness_asset=avatar, grant=args.consent, context=args.context)
+    auth = trust.authorize("render", likeness_asset=avatar, grant=grant, context=context)
     embedder = trust.Embedder(output_id)             # per frame, inside the render loop
     ... frames = [embedder(f) for f in frames]; write out.mp4 ...
     trust.sign_media(out, ingredients=[audio], authorization=auth, watermark_id=output_id)

@@ -25,9 +25,10 @@ import abc
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
@@ -37,8 +38,20 @@ from likeness.trust.consent import canonical, utc_text
 from likeness.trust.keys import b64, public_key_text, verify_signature
 
 GENESIS_HASH = "0" * 64
-BODY_FIELDS = ("seq", "prev_hash", "time", "kind", "context", "grant_id", "subject",
-               "likeness_sha256", "inputs", "outputs", "details", "signer_key")
+BODY_FIELDS = (
+    "seq",
+    "prev_hash",
+    "time",
+    "kind",
+    "context",
+    "grant_id",
+    "subject",
+    "likeness_sha256",
+    "inputs",
+    "outputs",
+    "details",
+    "signer_key",
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +103,7 @@ class AuditLog(abc.ABC):
 
     @abc.abstractmethod
     def _append_locked(self, make: Any) -> StoredRecord:
-        """In one exclusive transaction: read the last row, call ``make(last)``, insert its result."""
+        """In one exclusive transaction: read the last row, insert ``make(last)``."""
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -102,22 +115,33 @@ class AuditLog(abc.ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def append(self, entry: dict[str, Any], key: ed25519.Ed25519PrivateKey, *,
-               now: dt.datetime | None = None) -> StoredRecord:
-        """Append a record for ``entry`` (the body fields other than seq, prev_hash, time, signer_key)."""
+    def append(
+        self,
+        entry: dict[str, Any],
+        key: ed25519.Ed25519PrivateKey,
+        *,
+        now: dt.datetime | None = None,
+    ) -> StoredRecord:
+        """Append a record for ``entry`` (body fields but seq, prev_hash, time, signer_key)."""
         unknown = sorted(set(entry) - set(BODY_FIELDS))
         if unknown:
-            raise InputError(f"audit record: unknown fields {unknown}; expected among {list(BODY_FIELDS)}")
-        moment = utc_text(now or dt.datetime.now(dt.timezone.utc))
+            raise InputError(
+                f"audit record: unknown fields {unknown}; expected among {list(BODY_FIELDS)}"
+            )
+        moment = utc_text(now or dt.datetime.now(dt.UTC))
 
         def make(last: StoredRecord | None) -> StoredRecord:
             seq = 1 if last is None else last.seq + 1
-            body = {field: None for field in BODY_FIELDS} | entry | {
-                "seq": seq,
-                "prev_hash": GENESIS_HASH if last is None else last.record_hash,
-                "time": moment,
-                "signer_key": public_key_text(key),
-            }
+            body = (
+                {field: None for field in BODY_FIELDS}
+                | entry
+                | {
+                    "seq": seq,
+                    "prev_hash": GENESIS_HASH if last is None else last.record_hash,
+                    "time": moment,
+                    "signer_key": public_key_text(key),
+                }
+            )
             text = canonical(body).decode("utf-8")
             return StoredRecord(seq, text, record_hash(text), b64(key.sign(text.encode("utf-8"))))
 
@@ -148,8 +172,10 @@ class AuditLog(abc.ABC):
 def _check(row: StoredRecord, expected_seq: int, previous_hash: str, trusted_keys: set[str]) -> str:
     """What is wrong with ``row`` at position ``expected_seq``, or ""."""
     if row.seq != expected_seq:
-        return (f"expected record {expected_seq} next, found {row.seq}: "
-                f"a record was deleted or inserted before it")
+        return (
+            f"expected record {expected_seq} next, found {row.seq}: "
+            f"a record was deleted or inserted before it"
+        )
     try:
         body = row.parsed()
     except ValueError:

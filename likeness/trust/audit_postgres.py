@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from likeness.errors import InputError, ProvenanceError
 from likeness.trust.audit import AuditLog, StoredRecord
@@ -47,7 +48,9 @@ class PostgresAuditLog(AuditLog):
                 self._db.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK_ID,))
                 self._db.execute(SCHEMA)
         except psycopg.Error as e:
-            raise ProvenanceError(f"{self.location}: cannot open the PostgreSQL audit log: {e}") from e
+            raise ProvenanceError(
+                f"{self.location}: cannot open the PostgreSQL audit log: {e}"
+            ) from e
 
     def _rows(self) -> Iterator[StoredRecord]:
         try:

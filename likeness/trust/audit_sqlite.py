@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from likeness.errors import ProvenanceError
 from likeness.trust.audit import AuditLog, StoredRecord
@@ -51,7 +52,8 @@ class SqliteAuditLog(AuditLog):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 last = self._db.execute(
-                    "SELECT seq, body, record_hash, signature FROM audit_log ORDER BY seq DESC LIMIT 1"
+                    "SELECT seq, body, record_hash, signature FROM audit_log"
+                    " ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 record = make(StoredRecord(*last) if last else None)
                 self._db.execute(

@@ -1,4 +1,4 @@
-"""Command-line options every likeness-output command shares: ``--consent``, ``--context``, ``--audit``.
+"""Options every likeness-output command shares: ``--consent``, ``--context``, ``--audit``.
 
 In a command module::
 
@@ -32,13 +32,18 @@ def add_consent_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--consent", type=Path, metavar="GRANT", help="consent grant (JSON)")
     group.add_argument("--context", metavar="C", help="the use, as named in the grant")
-    group.add_argument("--audit", metavar="URL",
-                       help="audit log: postgresql://... or an .sqlite path "
-                       "(default: LIKENESS_AUDIT, else LIKENESS_HOME/audit.sqlite)")
+    group.add_argument(
+        "--audit",
+        metavar="URL",
+        help="audit log: postgresql://... or an .sqlite path "
+        "(default: LIKENESS_AUDIT, else LIKENESS_HOME/audit.sqlite)",
+    )
 
 
-def authorize_from_args(args: argparse.Namespace, output_kind: str, *,
-                        likeness_asset: str | os.PathLike[str] | None) -> Authorization:
-    """:func:`likeness.trust.gate.authorize` with the options :func:`add_consent_arguments` added."""
-    return authorize(output_kind, likeness_asset=likeness_asset, grant=args.consent,
-                     context=args.context)
+def authorize_from_args(
+    args: argparse.Namespace, output_kind: str, *, likeness_asset: str | os.PathLike[str] | None
+) -> Authorization:
+    """:func:`likeness.trust.gate.authorize` with the options of :func:`add_consent_arguments`."""
+    return authorize(
+        output_kind, likeness_asset=likeness_asset, grant=args.consent, context=args.context
+    )

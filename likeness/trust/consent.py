@@ -44,10 +44,29 @@ from likeness.trust.keys import b64, public_key_text, verify_signature
 GRANT_TYPE = "likeness.consent/1"
 DELEGATION_TYPE = "likeness.delegation/1"
 OUTPUT_KINDS = ("render", "stream", "export")
-GRANT_FIELDS = ("type", "grant_id", "subject", "subject_key", "likeness", "contexts", "outputs",
-                "issued", "expires", "delegation", "signer_key", "signature")
-DELEGATION_FIELDS = ("type", "subject", "subject_key", "delegate_key", "contexts", "expires",
-                     "signature")
+GRANT_FIELDS = (
+    "type",
+    "grant_id",
+    "subject",
+    "subject_key",
+    "likeness",
+    "contexts",
+    "outputs",
+    "issued",
+    "expires",
+    "delegation",
+    "signer_key",
+    "signature",
+)
+DELEGATION_FIELDS = (
+    "type",
+    "subject",
+    "subject_key",
+    "delegate_key",
+    "contexts",
+    "expires",
+    "signature",
+)
 
 
 class ConsentRefused(ConsentError):
@@ -64,7 +83,9 @@ class ConsentRefused(ConsentError):
 
 def canonical(obj: Any) -> bytes:
     """The bytes that are signed: JSON with sorted keys, no whitespace, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -78,21 +99,27 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 def utc_text(moment: dt.datetime) -> str:
     """ISO 8601 UTC with a Z, to the second."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> dt.datetime:
     """A timezone-aware datetime from ISO 8601 (a bare date means midnight UTC)."""
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _sign(body: dict[str, Any], key: ed25519.Ed25519PrivateKey) -> str:
     return b64(key.sign(canonical(body)))
 
 
-def delegate(subject: str, subject_key: ed25519.Ed25519PrivateKey, delegate_key: str, *,
-             contexts: list[str], expires: dt.datetime) -> dict[str, Any]:
+def delegate(
+    subject: str,
+    subject_key: ed25519.Ed25519PrivateKey,
+    delegate_key: str,
+    *,
+    contexts: list[str],
+    expires: dt.datetime,
+) -> dict[str, Any]:
     """A delegation, signed by the subject, letting ``delegate_key`` grant ``contexts``."""
     body = {
         "type": DELEGATION_TYPE,
@@ -105,10 +132,17 @@ def delegate(subject: str, subject_key: ed25519.Ed25519PrivateKey, delegate_key:
     return {**body, "signature": _sign(body, subject_key)}
 
 
-def make_grant(*, subject: str, likeness_asset: str | os.PathLike[str], contexts: list[str],
-               expires: dt.datetime, signing_key: ed25519.Ed25519PrivateKey,
-               outputs: tuple[str, ...] = OUTPUT_KINDS, delegation: dict[str, Any] | None = None,
-               now: dt.datetime | None = None) -> dict[str, Any]:
+def make_grant(
+    *,
+    subject: str,
+    likeness_asset: str | os.PathLike[str],
+    contexts: list[str],
+    expires: dt.datetime,
+    signing_key: ed25519.Ed25519PrivateKey,
+    outputs: tuple[str, ...] = OUTPUT_KINDS,
+    delegation: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """Create and sign a consent grant.
 
     Parameters
@@ -135,14 +169,20 @@ def make_grant(*, subject: str, likeness_asset: str | os.PathLike[str], contexts
     dict
         The signed grant.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if not contexts or any(not c for c in contexts):
-        raise ConsentRefused("malformed", f"a grant needs at least one non-empty context, got {contexts}")
+        raise ConsentRefused(
+            "malformed", f"a grant needs at least one non-empty context, got {contexts}"
+        )
     unknown = sorted(set(outputs) - set(OUTPUT_KINDS))
     if unknown or not outputs:
-        raise ConsentRefused("malformed", f"outputs must be among {OUTPUT_KINDS}, got {list(outputs)}")
+        raise ConsentRefused(
+            "malformed", f"outputs must be among {OUTPUT_KINDS}, got {list(outputs)}"
+        )
     if expires <= now:
-        raise ConsentRefused("expired", f"expiry {utc_text(expires)} is not after now {utc_text(now)}")
+        raise ConsentRefused(
+            "expired", f"expiry {utc_text(expires)} is not after now {utc_text(now)}"
+        )
     signer = public_key_text(signing_key)
     subject_key = signer if delegation is None else delegation.get("subject_key")
     if delegation is not None and delegation.get("delegate_key") != signer:
@@ -207,14 +247,18 @@ def _require(obj: Any, fields: tuple[str, ...], kind: str, where: str) -> None:
     missing = [f for f in fields if f not in obj]
     extra = sorted(set(obj) - set(fields))
     if missing or extra:
-        raise ConsentRefused("malformed", f"{where}: {kind} fields missing {missing}, unexpected {extra}")
+        raise ConsentRefused(
+            "malformed", f"{where}: {kind} fields missing {missing}, unexpected {extra}"
+        )
 
 
 def check_shape(grant: Any, where: str) -> None:
     """Structure of a grant: its fields, types and time formats."""
     _require(grant, GRANT_FIELDS, "grant", where)
     if grant["type"] != GRANT_TYPE:
-        raise ConsentRefused("malformed", f"{where}: expected type {GRANT_TYPE!r}, got {grant['type']!r}")
+        raise ConsentRefused(
+            "malformed", f"{where}: expected type {GRANT_TYPE!r}, got {grant['type']!r}"
+        )
     texts = ("grant_id", "subject", "subject_key", "issued", "expires", "signer_key", "signature")
     if not all(isinstance(grant[f], str) and grant[f] for f in texts):
         raise ConsentRefused("malformed", f"{where}: {', '.join(texts)} must be non-empty strings")
@@ -227,13 +271,15 @@ def check_shape(grant: Any, where: str) -> None:
     try:
         parse_time(grant["issued"]), parse_time(grant["expires"])
     except ValueError as e:
-        raise ConsentRefused("malformed", f"{where}: issued/expires must be ISO 8601 times: {e}") from e
+        raise ConsentRefused(
+            "malformed", f"{where}: issued/expires must be ISO 8601 times: {e}"
+        ) from e
     if grant["delegation"] is not None:
         _require(grant["delegation"], DELEGATION_FIELDS, "delegation", where)
 
 
 def verify_signatures(grant: dict[str, Any], where: str, *, now: dt.datetime) -> None:
-    """Check the grant's signature chain: the subject signed it, or a delegate the subject signed for.
+    """Check the signature chain: the subject signed the grant, or a delegate the subject named.
 
     Raises ConsentRefused ``forged`` when a signature does not match its content and key, and
     ``wrong-key`` when a valid signature comes from a key with no authority for this subject.
@@ -247,21 +293,30 @@ def verify_signatures(grant: dict[str, Any], where: str, *, now: dt.datetime) ->
     if delegation is None:
         if grant["signer_key"] != grant["subject_key"]:
             raise ConsentRefused(
-                "wrong-key", f"{where}: signed by {grant['signer_key']}, which is not the subject's "
-                f"key {grant['subject_key']} and carries no delegation"
+                "wrong-key",
+                f"{where}: signed by {grant['signer_key']}, which is not the subject's "
+                f"key {grant['subject_key']} and carries no delegation",
             )
         return
     dbody = {k: v for k, v in delegation.items() if k != "signature"}
     if not verify_signature(delegation["subject_key"], delegation["signature"], canonical(dbody)):
-        raise ConsentRefused("forged", f"{where}: the delegation's signature does not match its content")
-    if delegation["subject_key"] != grant["subject_key"] or delegation["subject"] != grant["subject"]:
+        raise ConsentRefused(
+            "forged", f"{where}: the delegation's signature does not match its content"
+        )
+    if (
+        delegation["subject_key"] != grant["subject_key"]
+        or delegation["subject"] != grant["subject"]
+    ):
         raise ConsentRefused("wrong-key", f"{where}: the delegation is from another subject")
     if delegation["delegate_key"] != grant["signer_key"]:
         raise ConsentRefused("wrong-key", f"{where}: the delegation names another delegate key")
     if not set(grant["contexts"]) <= set(delegation["contexts"]):
         raise ConsentRefused(
-            "wrong-context", f"{where}: the delegate may grant {delegation['contexts']} only, "
-            f"the grant names {grant['contexts']}"
+            "wrong-context",
+            f"{where}: the delegate may grant {delegation['contexts']} only, "
+            f"the grant names {grant['contexts']}",
         )
     if parse_time(delegation["expires"]) <= now:
-        raise ConsentRefused("expired", f"{where}: the delegation expired at {delegation['expires']}")
+        raise ConsentRefused(
+            "expired", f"{where}: the delegation expired at {delegation['expires']}"
+        )

@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from likeness.errors import InputError
 from likeness.fileio import existing_file
@@ -58,9 +59,15 @@ class Authorization:
     grant_path: Path | None = None
 
 
-def authorize(output_kind: str, *, likeness_asset: str | os.PathLike[str] | None,
-              grant: str | os.PathLike[str] | None, context: str | None,
-              home: Path | None = None, now: dt.datetime | None = None) -> Authorization:
+def authorize(
+    output_kind: str,
+    *,
+    likeness_asset: str | os.PathLike[str] | None,
+    grant: str | os.PathLike[str] | None,
+    context: str | None,
+    home: Path | None = None,
+    now: dt.datetime | None = None,
+) -> Authorization:
     """Decide whether an output of a likeness may be produced; raise if not.
 
     Parameters
@@ -93,14 +100,15 @@ def authorize(output_kind: str, *, likeness_asset: str | os.PathLike[str] | None
     """
     if output_kind not in OUTPUT_KINDS:
         raise InputError(f"output kind must be one of {OUTPUT_KINDS}, got {output_kind!r}")
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     asset = None if likeness_asset is None else existing_file(likeness_asset, "likeness asset")
     if grant is None:
         if asset is None:
             return Authorization(output_kind, context, synthetic=True)
         raise ConsentRefused(
-            "missing", f"{asset}: output of a real person's likeness needs a consent grant "
-            "(--consent GRANT --context C)"
+            "missing",
+            f"{asset}: output of a real person's likeness needs a consent grant "
+            "(--consent GRANT --context C)",
         )
     grant_path = Path(grant)
     doc = read_grant(grant_path)
@@ -109,41 +117,52 @@ def authorize(output_kind: str, *, likeness_asset: str | os.PathLike[str] | None
     registered = trusted_subjects(home).get(doc["subject"])
     if registered is None:
         raise ConsentRefused(
-            "wrong-key", f"{where}: no public key is registered for subject {doc['subject']!r} "
-            "on this installation (likeness keys trust SUBJECT KEY)"
+            "wrong-key",
+            f"{where}: no public key is registered for subject {doc['subject']!r} "
+            "on this installation (likeness keys trust SUBJECT KEY)",
         )
     if registered != doc["subject_key"]:
         raise ConsentRefused(
-            "wrong-key", f"{where}: subject {doc['subject']!r} is registered with key {registered}, "
-            f"the grant is for key {doc['subject_key']}"
+            "wrong-key",
+            f"{where}: subject {doc['subject']!r} is registered with key {registered}, "
+            f"the grant is for key {doc['subject_key']}",
         )
     if parse_time(doc["expires"]) <= now:
         raise ConsentRefused("expired", f"{where}: the grant expired at {doc['expires']}")
     revoked = revocation_for(doc, home)
     if revoked is not None:
         raise ConsentRefused(
-            "revoked", f"{where}: grant {doc['grant_id']} was revoked at {revoked['revoked_at']}"
-            + (f" ({revoked['reason']})" if revoked["reason"] else "")
+            "revoked",
+            f"{where}: grant {doc['grant_id']} was revoked at {revoked['revoked_at']}"
+            + (f" ({revoked['reason']})" if revoked["reason"] else ""),
         )
     if context is None or context not in doc["contexts"]:
         raise ConsentRefused(
-            "wrong-context", f"{where}: the grant covers contexts {doc['contexts']}, "
-            f"this use is {context!r}"
+            "wrong-context",
+            f"{where}: the grant covers contexts {doc['contexts']}, this use is {context!r}",
         )
     if output_kind not in doc["outputs"]:
         raise ConsentRefused(
-            "wrong-output", f"{where}: the grant allows {doc['outputs']}, this output is {output_kind!r}"
+            "wrong-output",
+            f"{where}: the grant allows {doc['outputs']}, this output is {output_kind!r}",
         )
     asset_hash = None if asset is None else sha256_file(asset)
     if asset_hash is not None and asset_hash != doc["likeness"]["sha256"]:
         raise ConsentRefused(
-            "wrong-likeness", f"{where}: the grant is for likeness sha256 {doc['likeness']['sha256']}, "
-            f"{asset} has sha256 {asset_hash}"
+            "wrong-likeness",
+            f"{where}: the grant is for likeness sha256 {doc['likeness']['sha256']}, "
+            f"{asset} has sha256 {asset_hash}",
         )
     return Authorization(
-        output_kind, context, synthetic=asset is None, likeness_sha256=asset_hash,
-        grant_id=doc["grant_id"], subject=doc["subject"], expires=doc["expires"],
-        grant_sha256=sha256_file(grant_path), grant_path=grant_path,
+        output_kind,
+        context,
+        synthetic=asset is None,
+        likeness_sha256=asset_hash,
+        grant_id=doc["grant_id"],
+        subject=doc["subject"],
+        expires=doc["expires"],
+        grant_sha256=sha256_file(grant_path),
+        grant_path=grant_path,
     )
 
 
@@ -160,10 +179,15 @@ def _digest(item: str | os.PathLike[str] | bytes, index: int) -> dict[str, str]:
     return {"name": path.name, "sha256": sha256_file(path)}
 
 
-def record_output(authorization: Authorization, *, inputs: Sequence[str | os.PathLike[str] | bytes],
-                  outputs: Sequence[str | os.PathLike[str] | bytes],
-                  details: dict[str, Any] | None = None, audit: str | Path | None = None,
-                  home: Path | None = None) -> StoredRecord:
+def record_output(
+    authorization: Authorization,
+    *,
+    inputs: Sequence[str | os.PathLike[str] | bytes],
+    outputs: Sequence[str | os.PathLike[str] | bytes],
+    details: dict[str, Any] | None = None,
+    audit: str | Path | None = None,
+    home: Path | None = None,
+) -> StoredRecord:
     """Append a signed, chained audit record for an output that was produced.
 
     Parameters

@@ -90,7 +90,7 @@ def parse_public_key(text: str) -> ed25519.Ed25519PublicKey:
     """Inverse of :func:`public_key_text`; InputError if ``text`` is not such a key."""
     if not isinstance(text, str) or not text.startswith(PUBLIC_KEY_PREFIX):
         raise InputError(f"expected a public key 'ed25519:<base64url>', got {text!r}")
-    body = text[len(PUBLIC_KEY_PREFIX):]
+    body = text[len(PUBLIC_KEY_PREFIX) :]
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         return ed25519.Ed25519PublicKey.from_public_bytes(raw)
@@ -122,7 +122,9 @@ def verify_signature(public_key_str: str, signature_b64: str, message: bytes) ->
 # --- files ------------------------------------------------------------------------------------
 
 
-def _write_private_key(path: Path, key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> None:
+def _write_private_key(
+    path: Path, key: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+) -> None:
     """PKCS#8 PEM, unencrypted, mode 0600, written atomically."""
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -151,10 +153,12 @@ def load_identity(home: Path | None = None) -> ed25519.Ed25519PrivateKey:
 
 
 def _name(common_name: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "likeness"),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "likeness"),
+        ]
+    )
 
 
 def _make_ca(name: str, now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
@@ -171,9 +175,17 @@ def _make_ca(name: str, now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x
         .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                          crl_sign=True, encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -182,8 +194,9 @@ def _make_ca(name: str, now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x
     return key, cert
 
 
-def _make_signer(name: str, ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate,
-                 now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def _make_signer(
+    name: str, ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, now: dt.datetime
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """An end-entity certificate that the C2PA SDK accepts for signing manifests."""
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
@@ -196,9 +209,17 @@ def _make_signer(name: str, ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Ce
         .not_valid_after(now + dt.timedelta(days=365 * SIGNER_YEARS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                          crl_sign=False, encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(
@@ -219,14 +240,18 @@ def _pem(cert: x509.Certificate) -> bytes:
 
 
 def _import_chain(paths: KeyPaths, chain: Path, key: Path) -> None:
-    """Copy a user's certificate chain and its key into place after checking they belong together."""
+    """Copy a user's certificate chain and key into place, after checking they belong together."""
     try:
         certs = x509.load_pem_x509_certificates(Path(chain).read_bytes())
         private = serialization.load_pem_private_key(Path(key).read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as e:
-        raise InputError(f"{chain} / {key}: expected a PEM certificate chain and PEM private key: {e}") from e
+        raise InputError(
+            f"{chain} / {key}: expected a PEM certificate chain and PEM private key: {e}"
+        ) from e
     if len(certs) < 2:
-        raise InputError(f"{chain}: expected the end-entity certificate then its issuer(s), got {len(certs)}")
+        raise InputError(
+            f"{chain}: expected the end-entity certificate then its issuer(s), got {len(certs)}"
+        )
     if not isinstance(private, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
         raise InputError(f"{key}: expected an EC or Ed25519 key, got {type(private).__name__}")
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -239,8 +264,15 @@ def _import_chain(paths: KeyPaths, chain: Path, key: Path) -> None:
         tmp.write_bytes(_pem(certs[-1]))
 
 
-def init_keys(*, name: str, subject: str | None = None, home: Path | None = None, force: bool = False,
-              chain: Path | None = None, key: Path | None = None) -> KeyPaths:
+def init_keys(
+    *,
+    name: str,
+    subject: str | None = None,
+    home: Path | None = None,
+    force: bool = False,
+    chain: Path | None = None,
+    key: Path | None = None,
+) -> KeyPaths:
     """Create this installation's identity, CA and C2PA signer (or import a chain and key).
 
     Parameters
@@ -273,7 +305,7 @@ def init_keys(*, name: str, subject: str | None = None, home: Path | None = None
     if chain is not None and key is not None:
         _import_chain(paths, chain, key)
     else:
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         ca_key, ca_cert = _make_ca(name, now)
         signer_key, signer_cert = _make_signer(name, ca_key, ca_cert, now)
         _write_private_key(paths.ca_key, ca_key)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from likeness import __version__
 from likeness.errors import InputError, ProvenanceError
@@ -32,11 +33,24 @@ from likeness.trust.gate import Authorization
 from likeness.trust.keys import key_paths
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-MEDIA_TYPES = {".mp4": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-INGREDIENT_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".mp4": "video/mp4",
-                    ".mov": "video/quicktime", ".png": "image/png", ".jpg": "image/jpeg",
-                    ".jpeg": "image/jpeg", ".txt": "text/plain", ".json": "application/json",
-                    ".csv": "text/csv"}
+MEDIA_TYPES = {
+    ".mp4": "video/mp4",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+INGREDIENT_TYPES = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".txt": "text/plain",
+    ".json": "application/json",
+    ".csv": "text/csv",
+}
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,9 @@ def _signer(home: Path | None) -> Any:
     try:
         chain, key = paths.signer_chain.read_bytes(), paths.signer_key.read_bytes()
     except FileNotFoundError as e:
-        raise ProvenanceError(f"{e.filename}: no C2PA signing key (run `likeness keys init`)") from e
+        raise ProvenanceError(
+            f"{e.filename}: no C2PA signing key (run `likeness keys init`)"
+        ) from e
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
@@ -76,14 +92,19 @@ def _signer(home: Path | None) -> Any:
     else:
         raise ProvenanceError(f"{paths.signer_key}: expected an EC or Ed25519 signing key")
     try:
-        return c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg=alg, sign_cert=chain, private_key=key,
-                                                         ta_url=None))
+        return c2pa.Signer.from_info(
+            c2pa.C2paSignerInfo(alg=alg, sign_cert=chain, private_key=key, ta_url=None)
+        )
     except c2pa.C2paError as e:
         raise ProvenanceError(f"{paths.signer_chain}: c2pa rejected the signing chain: {e}") from e
 
 
-def _manifest(title: str, inputs: list[dict[str, str]], authorization: Authorization | None,
-              watermark_id: int | None) -> dict[str, Any]:
+def _manifest(
+    title: str,
+    inputs: list[dict[str, str]],
+    authorization: Authorization | None,
+    watermark_id: int | None,
+) -> dict[str, Any]:
     consent: dict[str, Any]
     if authorization is None or authorization.grant_id is None:
         consent = {"synthetic_avatar": authorization is None or authorization.synthetic}
@@ -97,24 +118,43 @@ def _manifest(title: str, inputs: list[dict[str, str]], authorization: Authoriza
             "synthetic_avatar": authorization.synthetic,
         }
     assertions: list[dict[str, Any]] = [
-        {"label": "c2pa.actions", "data": {"actions": [{
-            "action": "c2pa.created",
-            "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
-            "softwareAgent": {"name": "likeness", "version": __version__},
-        }]}},
+        {
+            "label": "c2pa.actions",
+            "data": {
+                "actions": [
+                    {
+                        "action": "c2pa.created",
+                        "digitalSourceType": TRAINED_ALGORITHMIC_MEDIA,
+                        "softwareAgent": {"name": "likeness", "version": __version__},
+                    }
+                ]
+            },
+        },
         {"label": "org.likeness.inputs", "data": {"inputs": inputs}},
         {"label": "org.likeness.consent", "data": consent},
     ]
     if watermark_id is not None:
-        assertions.append({"label": "org.likeness.watermark", "data": {"id": watermark_id,
-                                                                       "scheme": "likeness-tiled-ss/1"}})
-    return {"claim_generator_info": [{"name": "likeness", "version": __version__}],
-            "title": title, "assertions": assertions}
+        assertions.append(
+            {
+                "label": "org.likeness.watermark",
+                "data": {"id": watermark_id, "scheme": "likeness-tiled-ss/1"},
+            }
+        )
+    return {
+        "claim_generator_info": [{"name": "likeness", "version": __version__}],
+        "title": title,
+        "assertions": assertions,
+    }
 
 
-def sign_media(path: str | os.PathLike[str], *, ingredients: Sequence[str | os.PathLike[str] | bytes] = (),
-               authorization: Authorization | None = None, watermark_id: int | None = None,
-               home: Path | None = None) -> dict[str, Any]:
+def sign_media(
+    path: str | os.PathLike[str],
+    *,
+    ingredients: Sequence[str | os.PathLike[str] | bytes] = (),
+    authorization: Authorization | None = None,
+    watermark_id: int | None = None,
+    home: Path | None = None,
+) -> dict[str, Any]:
     """Embed a signed C2PA manifest in an MP4, PNG or JPEG file, in place and atomically.
 
     Parameters
@@ -141,19 +181,33 @@ def sign_media(path: str | os.PathLike[str], *, ingredients: Sequence[str | os.P
     media = existing_file(path, "media file")
     media_type = MEDIA_TYPES.get(media.suffix.lower())
     if media_type is None:
-        raise InputError(f"{media}: C2PA signing supports {sorted(MEDIA_TYPES)}, got {media.suffix!r}")
+        raise InputError(
+            f"{media}: C2PA signing supports {sorted(MEDIA_TYPES)}, got {media.suffix!r}"
+        )
     inputs, streams = [], []
     for i, item in enumerate(ingredients):
         if isinstance(item, bytes):
             import hashlib
 
-            inputs.append({"name": f"text[{i}]", "sha256": hashlib.sha256(item).hexdigest(),
-                           "format": "text/plain"})
+            inputs.append(
+                {
+                    "name": f"text[{i}]",
+                    "sha256": hashlib.sha256(item).hexdigest(),
+                    "format": "text/plain",
+                }
+            )
         else:
             source = existing_file(item, "ingredient")
-            fmt = INGREDIENT_TYPES.get(source.suffix.lower()) or mimetypes.guess_type(source.name)[0]
-            inputs.append({"name": source.name, "sha256": sha256_file(source),
-                           "format": fmt or "application/octet-stream"})
+            fmt = (
+                INGREDIENT_TYPES.get(source.suffix.lower()) or mimetypes.guess_type(source.name)[0]
+            )
+            inputs.append(
+                {
+                    "name": source.name,
+                    "sha256": sha256_file(source),
+                    "format": fmt or "application/octet-stream",
+                }
+            )
             streams.append((source, fmt))
     manifest = _manifest(media.name, inputs, authorization, watermark_id)
     signer = _signer(home)
@@ -163,7 +217,9 @@ def sign_media(path: str | os.PathLike[str], *, ingredients: Sequence[str | os.P
                 if fmt is None:
                     continue  # c2pa needs a media type; the hash is in org.likeness.inputs anyway
                 with open(source, "rb") as handle:
-                    builder.add_ingredient({"title": source.name, "relationship": "inputTo"}, fmt, handle)
+                    builder.add_ingredient(
+                        {"title": source.name, "relationship": "inputTo"}, fmt, handle
+                    )
             with atomic_output(media) as tmp:
                 tmp.unlink()
                 builder.sign_file(media, tmp, signer)
@@ -174,8 +230,12 @@ def sign_media(path: str | os.PathLike[str], *, ingredients: Sequence[str | os.P
     return manifest
 
 
-def verify_media(path: str | os.PathLike[str], *, trust_anchors: Sequence[Path] | None = None,
-                 home: Path | None = None) -> ProvenanceReport:
+def verify_media(
+    path: str | os.PathLike[str],
+    *,
+    trust_anchors: Sequence[Path] | None = None,
+    home: Path | None = None,
+) -> ProvenanceReport:
     """Validate the C2PA manifest of a file.
 
     Parameters
@@ -203,15 +263,20 @@ def verify_media(path: str | os.PathLike[str], *, trust_anchors: Sequence[Path] 
     if anchors:
         config["trust"] = {"trust_anchors": anchors}
     try:
-        with c2pa.Settings.from_dict(config) as settings, c2pa.Context(settings) as context, \
-                c2pa.Reader(str(media), context=context) as reader:
+        with (
+            c2pa.Settings.from_dict(config) as settings,
+            c2pa.Context(settings) as context,
+            c2pa.Reader(str(media), context=context) as reader,
+        ):
             state = str(reader.get_validation_state())
             results = reader.get_validation_results() or {}
             store = json.loads(reader.json())
     except c2pa.C2paError as e:
         return ProvenanceReport(False, "Invalid", [f"no readable C2PA manifest: {e}"])
     active = results.get("activeManifest", {}) if isinstance(results, dict) else {}
-    failures = [f"{item.get('code')}: {item.get('explanation', '')}" for item in active.get("failure", [])]
+    failures = [
+        f"{item.get('code')}: {item.get('explanation', '')}" for item in active.get("failure", [])
+    ]
     manifest = store.get("manifests", {}).get(store.get("active_manifest", ""), {})
     wanted = "Trusted" if anchors else "Valid"
     valid = not failures and state in (wanted, "Trusted")

@@ -44,14 +44,24 @@ def read_revocations(home: Path | None = None) -> list[dict[str, Any]]:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
         raise ConsentRefused("malformed", f"{path}: expected a JSON revocation list: {e}") from e
-    if not isinstance(data, dict) or data.get("type") != LIST_TYPE or not isinstance(data.get("entries"), list):
-        raise ConsentRefused("malformed", f"{path}: expected {{'type': {LIST_TYPE!r}, 'entries': [...]}}")
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != LIST_TYPE
+        or not isinstance(data.get("entries"), list)
+    ):
+        raise ConsentRefused(
+            "malformed", f"{path}: expected {{'type': {LIST_TYPE!r}, 'entries': [...]}}"
+        )
     for i, entry in enumerate(data["entries"]):
         if not isinstance(entry, dict) or sorted(entry) != sorted(ENTRY_FIELDS):
-            raise ConsentRefused("malformed", f"{path}: entry {i} must have fields {list(ENTRY_FIELDS)}")
+            raise ConsentRefused(
+                "malformed", f"{path}: entry {i} must have fields {list(ENTRY_FIELDS)}"
+            )
         body = {k: v for k, v in entry.items() if k != "signature"}
         if not verify_signature(entry["signer_key"], entry["signature"], canonical(body)):
-            raise ConsentRefused("forged", f"{path}: entry {i} (grant {entry['grant_id']}) has a bad signature")
+            raise ConsentRefused(
+                "forged", f"{path}: entry {i} (grant {entry['grant_id']}) has a bad signature"
+            )
     return data["entries"]
 
 
@@ -64,8 +74,14 @@ def revocation_for(grant: dict[str, Any], home: Path | None = None) -> dict[str,
     return None
 
 
-def revoke(grant: dict[str, Any], key: ed25519.Ed25519PrivateKey, *, reason: str = "",
-           home: Path | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+def revoke(
+    grant: dict[str, Any],
+    key: ed25519.Ed25519PrivateKey,
+    *,
+    reason: str = "",
+    home: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
     """Append a signed revocation of ``grant`` to the list; returns the new entry.
 
     ``key`` must be the grant's subject key or the key that signed it.
@@ -79,7 +95,7 @@ def revoke(grant: dict[str, Any], key: ed25519.Ed25519PrivateKey, *, reason: str
     entries = read_revocations(home)
     body = {
         "grant_id": grant["grant_id"],
-        "revoked_at": utc_text(now or dt.datetime.now(dt.timezone.utc)),
+        "revoked_at": utc_text(now or dt.datetime.now(dt.UTC)),
         "reason": reason,
         "signer_key": signer,
     }
@@ -87,6 +103,8 @@ def revoke(grant: dict[str, Any], key: ed25519.Ed25519PrivateKey, *, reason: str
     path = revocations_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(path, "w", encoding="utf-8") as handle:
-        json.dump({"type": LIST_TYPE, "entries": [*entries, entry]}, handle, indent=2, sort_keys=True)
+        json.dump(
+            {"type": LIST_TYPE, "entries": [*entries, entry]}, handle, indent=2, sort_keys=True
+        )
         handle.write("\n")
     return entry

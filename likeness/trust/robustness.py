@@ -9,30 +9,43 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from likeness.trust import watermark
 
-PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field",
-          "retina", "motorcycle", "cat")
+PHOTOS = (
+    "astronaut",
+    "coffee",
+    "chelsea",
+    "rocket",
+    "immunohistochemistry",
+    "hubble_deep_field",
+    "retina",
+    "motorcycle",
+    "cat",
+)
 
 
 def photo(name: str) -> np.ndarray:
     """An RGB uint8 photograph shipped with scikit-image."""
     import skimage.data
 
-    image = skimage.data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(skimage.data, name)()
+    image = (
+        skimage.data.stereo_motorcycle()[0]
+        if name == "motorcycle"
+        else getattr(skimage.data, name)()
+    )
     return image if image.ndim == 3 else np.repeat(image[:, :, None], 3, axis=2)
 
 
-def pan_zoom_clip(image: np.ndarray, *, n_frames: int, size_px: int = 512,
-                  rng: np.random.Generator) -> list[np.ndarray]:
+def pan_zoom_clip(
+    image: np.ndarray, *, n_frames: int, size_px: int = 512, rng: np.random.Generator
+) -> list[np.ndarray]:
     """``n_frames`` RGB frames of ``size_px`` squared: a slow random pan and zoom over ``image``."""
     import cv2
 
@@ -50,8 +63,15 @@ def pan_zoom_clip(image: np.ndarray, *, n_frames: int, size_px: int = 512,
         x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
         scale = size_px / side
         affine = np.array([[scale, 0, -x * scale], [0, scale, -y * scale]], np.float32)
-        frames.append(cv2.warpAffine(image, affine, (size_px, size_px), flags=cv2.INTER_AREA
-                                     if scale < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+        frames.append(
+            cv2.warpAffine(
+                image,
+                affine,
+                (size_px, size_px),
+                flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+        )
     return frames
 
 
@@ -84,14 +104,16 @@ def scale_half(frame: np.ndarray) -> np.ndarray:
     """Half width and height (area averaging)."""
     import cv2
 
-    return cv2.resize(frame, (frame.shape[1] // 2, frame.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        frame, (frame.shape[1] // 2, frame.shape[0] // 2), interpolation=cv2.INTER_AREA
+    )
 
 
 def crop_10(frame: np.ndarray, *, offset: tuple[float, float] = (0.37, 0.61)) -> np.ndarray:
     """Remove 10% of width and height, split unevenly between the sides."""
     height, width = frame.shape[:2]
     dy, dx = round(0.1 * height * offset[0]), round(0.1 * width * offset[1])
-    return frame[dy:dy + round(0.9 * height), dx:dx + round(0.9 * width)]
+    return frame[dy : dy + round(0.9 * height), dx : dx + round(0.9 * width)]
 
 
 @dataclass(frozen=True)
@@ -126,8 +148,15 @@ def attacked(frames: list[np.ndarray], attack: Attack, workdir: Path) -> list[np
     return decode_rgb(encode_h264(edited, workdir / "attacked.mp4"))
 
 
-def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Path,
-            seed: int = 7, progress: bool = True) -> dict[str, object]:
+def measure(
+    *,
+    n_clips: int,
+    n_frames: int,
+    n_unmarked_frames: int,
+    workdir: Path,
+    seed: int = 7,
+    progress: bool = True,
+) -> dict[str, object]:
     """Bit error rate and detection rate per attack, and the false-positive rate on unmarked media.
 
     Marked clips: ``n_clips`` pan/zoom clips of ``n_frames`` frames, each carrying a random id,
@@ -138,62 +167,59 @@ def measure(*, n_clips: int, n_frames: int, n_unmarked_frames: int, workdir: Pat
     from tqdm import tqdm
 
     rng = np.random.default_rng(seed)
-    rows = {a.name: {"bit_errors": 0, "n_bits": 0, "detected": 0, "n": 0, "z": [], "raw": []}
-            for a in ATTACKS}
-    false_positives, n_unmarked_trials, n_crc_passed, z_unmarked = 0, 0, 0, []
+    found: dict[str, list[tuple[watermark.DetectionReport, int]]] = {a.name: [] for a in ATTACKS}
+    unmarked: list[watermark.DetectionReport] = []
     for _ in tqdm(range(n_clips), desc="watermark clips", disable=not progress, file=sys.stderr):
         base = pan_zoom_clip(photo(str(rng.choice(PHOTOS))), n_frames=n_frames, rng=rng)
         output_id = int(rng.integers(0, 2**32))
         embedder = watermark.Embedder(output_id)
-        marked = decode_rgb(encode_h264([embedder(f) for f in base],
-                                        workdir / "marked.mp4", crf=18))
-        truth = watermark.encode_codeword(output_id)
+        marked = decode_rgb(
+            encode_h264([embedder(f) for f in base], workdir / "marked.mp4", crf=18)
+        )
         for attack in ATTACKS:
-            report = watermark.detect_frames(attacked(marked, attack, workdir))
-            row = rows[attack.name]
-            row["bit_errors"] += int(np.sum(report.code_bits != truth))
-            row["n_bits"] += watermark.N_CODE_BITS
-            row["detected"] += int(report.id == output_id)
-            row["n"] += 1
-            row["z"].append(report.z)
-            row["raw"].append(report.raw_chip_error_rate)
-            unmarked = watermark.detect_frames(attacked(base, attack, workdir))
-            false_positives += int(unmarked.id is not None)
-            n_crc_passed += int(unmarked.crc_ok)
-            n_unmarked_trials += 1
-            z_unmarked.append(unmarked.z)
-    for _ in tqdm(range(n_unmarked_frames), desc="unmarked frames", disable=not progress,
-                  file=sys.stderr):
+            found[attack.name].append(
+                (watermark.detect_frames(attacked(marked, attack, workdir)), output_id)
+            )
+            unmarked.append(watermark.detect_frames(attacked(base, attack, workdir)))
+    for _ in tqdm(
+        range(n_unmarked_frames), desc="unmarked frames", disable=not progress, file=sys.stderr
+    ):
         frame = pan_zoom_clip(photo(str(rng.choice(PHOTOS))), n_frames=1, rng=rng)[0]
-        report = watermark.detect_frames([frame])
-        false_positives += int(report.id is not None)
-        n_crc_passed += int(report.crc_ok)
-        n_unmarked_trials += 1
-        z_unmarked.append(report.z)
-    z = np.asarray(z_unmarked)
+        unmarked.append(watermark.detect_frames([frame]))
     return {
-        "attacks": {
-            name: {
-                "bit_error_rate": row["bit_errors"] / max(row["n_bits"], 1),
-                "raw_chip_error_rate": float(np.mean(row["raw"])) if row["raw"] else float("nan"),
-                "detection_rate": row["detected"] / max(row["n"], 1),
-                "n_clips": row["n"],
-                "median_z": float(np.median(row["z"])) if row["z"] else float("nan"),
-                "min_z": float(np.min(row["z"])) if row["z"] else float("nan"),
-            }
-            for name, row in rows.items()
-        },
-        "unmarked": {
-            "n_trials": n_unmarked_trials,
-            "false_positives": false_positives,
-            "false_positive_rate": false_positives / max(n_unmarked_trials, 1),
-            "z_mean": float(z.mean()),
-            "z_std": float(z.std()),
-            "z_max": float(z.max()),
-            "n_z_over_threshold": int((z >= watermark.Z_THRESHOLD).sum()),
-            "n_crc_passed": n_crc_passed,
-            "z_threshold": watermark.Z_THRESHOLD,
-        },
+        "attacks": {name: _marked_rates(results) for name, results in found.items() if results},
+        "unmarked": _unmarked_rates(unmarked),
+    }
+
+
+def _marked_rates(results: list[tuple[watermark.DetectionReport, int]]) -> dict[str, float]:
+    """Bit and raw chip error rates, detection rate and z of marked clips under one attack."""
+    n_bit_errors = sum(int(np.sum(r.code_bits != watermark.encode_codeword(i))) for r, i in results)
+    z = [r.z for r, _ in results]
+    return {
+        "bit_error_rate": n_bit_errors / (len(results) * watermark.N_CODE_BITS),
+        "raw_chip_error_rate": float(np.mean([r.raw_chip_error_rate for r, _ in results])),
+        "detection_rate": sum(r.id == i for r, i in results) / len(results),
+        "n_clips": len(results),
+        "median_z": float(np.median(z)),
+        "min_z": float(np.min(z)),
+    }
+
+
+def _unmarked_rates(reports: list[watermark.DetectionReport]) -> dict[str, float]:
+    """False positives on unmarked media, and how often each half of the decision was passed."""
+    z = np.array([r.z for r in reports]) if reports else np.full(1, np.nan)
+    false_positives = sum(r.id is not None for r in reports)
+    return {
+        "n_trials": len(reports),
+        "false_positives": false_positives,
+        "false_positive_rate": false_positives / max(len(reports), 1),
+        "z_mean": float(z.mean()),
+        "z_std": float(z.std()),
+        "z_max": float(z.max()),
+        "n_z_over_threshold": int((z >= watermark.Z_THRESHOLD).sum()),
+        "n_crc_passed": sum(r.crc_ok for r in reports),
+        "z_threshold": watermark.Z_THRESHOLD,
     }
 
 
@@ -208,8 +234,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        result = measure(n_clips=args.clips, n_frames=args.frames,
-                         n_unmarked_frames=args.unmarked_frames, workdir=Path(tmp), seed=args.seed)
+        result = measure(
+            n_clips=args.clips,
+            n_frames=args.frames,
+            n_unmarked_frames=args.unmarked_frames,
+            workdir=Path(tmp),
+            seed=args.seed,
+        )
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,7 +88,8 @@ class WatermarkOptions:
             raise InputError(f"watermark strength must be in (0, 20] levels, got {self.strength}")
         if not (0 < self.mask_min <= self.mask_max):
             raise InputError(
-                f"watermark mask bounds must satisfy 0 < min <= max, got {self.mask_min}, {self.mask_max}"
+                "watermark mask bounds must satisfy 0 < min <= max, "
+                f"got {self.mask_min}, {self.mask_max}"
             )
 
 
@@ -190,7 +192,7 @@ def _layout() -> _Layout:
 
 @lru_cache(maxsize=1)
 def _chip_kernel_tf() -> np.ndarray:
-    """Transfer function of 'spread each chip over its 4x4 block, then Gaussian-smooth', circular."""
+    """Transfer function of 'spread a chip over its 4x4 block, Gaussian-smooth' (circular)."""
     f = np.fft.fftfreq(TILE_PX)
     gauss = np.exp(-2 * (math.pi * CHIP_SIGMA_PX) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
     box = np.zeros((TILE_PX, TILE_PX))
@@ -260,7 +262,7 @@ def _fold(image: np.ndarray) -> np.ndarray:
     counts = np.zeros((TILE_PX, TILE_PX))
     for y in range(0, image.shape[0], TILE_PX):
         for x in range(0, image.shape[1], TILE_PX):
-            block = image[y:y + TILE_PX, x:x + TILE_PX]
+            block = image[y : y + TILE_PX, x : x + TILE_PX]
             total[: block.shape[0], : block.shape[1]] += block
             counts[: block.shape[0], : block.shape[1]] += 1
     return total / np.maximum(counts, 1)
@@ -291,7 +293,9 @@ def _raw_chip_errors(spectrum: np.ndarray, shift: tuple[int, int], bits: np.ndar
     layout = _layout()
     on_data = layout.data_bit >= 0
     expected = (bits.astype(np.float64) * 2 - 1)[layout.data_bit[on_data]]
-    return float(np.mean(np.sign((_chip_values(spectrum, shift) * layout.data_signs)[on_data]) != expected))
+    return float(
+        np.mean(np.sign((_chip_values(spectrum, shift) * layout.data_signs)[on_data]) != expected)
+    )
 
 
 # --- embedding --------------------------------------------------------------------------------
@@ -310,7 +314,7 @@ def _amplitude(gray: np.ndarray, options: WatermarkOptions) -> np.ndarray:
 
 
 def _bit_gains(gray: np.ndarray, amplitude: np.ndarray, output_id: int) -> np.ndarray:
-    """Per-bit chip gains that lift each bit's decoded margin over what the picture works against."""
+    """Per-bit chip gains lifting each bit's decoded margin over what the picture works against."""
     height, width = gray.shape
     # What the detector would see: the host's fold and the watermark's fold, whitened together.
     host = np.fft.fft2(_fold(_highpass(gray)))
@@ -327,11 +331,13 @@ def _check_frame(frame_rgb: np.ndarray) -> None:
     """InputError unless ``frame_rgb`` is a uint8 RGB frame of at least 256 x 256."""
     if frame_rgb.dtype != np.uint8 or frame_rgb.ndim != 3 or frame_rgb.shape[2] != 3:
         raise InputError(
-            f"watermark embed expects a uint8 HxWx3 RGB frame, got {frame_rgb.dtype} {frame_rgb.shape}"
+            "watermark embed expects a uint8 HxWx3 RGB frame, "
+            f"got {frame_rgb.dtype} {frame_rgb.shape}"
         )
     if min(frame_rgb.shape[:2]) < 2 * TILE_PX:
         raise InputError(
-            f"watermark embed needs frames of at least 256x256, got {frame_rgb.shape[1]}x{frame_rgb.shape[0]}"
+            "watermark embed needs frames of at least 256x256, "
+            f"got {frame_rgb.shape[1]}x{frame_rgb.shape[0]}"
         )
 
 
@@ -393,8 +399,13 @@ class Embedder:
         Strength and texture masking.
     """
 
-    def __init__(self, output_id: int, *, refresh_every: int = 4,
-                 options: WatermarkOptions = WatermarkOptions()) -> None:
+    def __init__(
+        self,
+        output_id: int,
+        *,
+        refresh_every: int = 4,
+        options: WatermarkOptions = WatermarkOptions(),
+    ) -> None:
         id_to_bits(output_id)
         if refresh_every < 1:
             raise InputError(f"refresh_every must be >= 1, got {refresh_every}")
@@ -426,7 +437,7 @@ class Embedder:
 
 
 def _analyze(hp_nominal: np.ndarray) -> tuple[float, tuple[int, int], np.ndarray]:
-    """Sync search on high-passed luma at nominal scale: (z of the peak, (dy, dx), whitened fold)."""
+    """Sync search on high-passed luma at nominal scale: (peak z, (dy, dx), whitened fold)."""
     spectrum = np.fft.fft2(_fold(hp_nominal))
     spectrum /= np.abs(spectrum) + 1e-9
     corr = np.real(np.fft.ifft2(spectrum * _sync_template_tf()))
@@ -453,7 +464,9 @@ class _ScaledHighpass:
 
         band = int(np.searchsorted(self.BANDS, scale))
         if band not in self.cache:
-            band_scale = (MIN_SCALE + self.BANDS[0], sum(self.BANDS), self.BANDS[1] + MAX_SCALE)[band] / 2
+            band_scale = (MIN_SCALE + self.BANDS[0], sum(self.BANDS), self.BANDS[1] + MAX_SCALE)[
+                band
+            ] / 2
             self.cache[band] = _highpass(self.gray, HIGHPASS_SIGMA_PX * band_scale)
         hp = self.cache[band]
         size = (max(1, round(hp.shape[1] / scale)), max(1, round(hp.shape[0] / scale)))
@@ -511,7 +524,9 @@ def detect_frames(frames: Iterable[np.ndarray]) -> DetectionReport:
         if total is None:
             total = np.zeros(gray.shape, np.float64)
         elif gray.shape != total.shape:
-            raise InputError(f"watermark detect: frames change size from {total.shape} to {gray.shape}")
+            raise InputError(
+                f"watermark detect: frames change size from {total.shape} to {gray.shape}"
+            )
         total += gray
         n_frames += 1
     if total is None:
@@ -533,7 +548,9 @@ def detect_frames(frames: Iterable[np.ndarray]) -> DetectionReport:
     # Chance that an unmarked clip beats z at any shift and scale tried (Gaussian tail, union
     # bound), times the chance that one of the decoding candidates passes the CRC by luck.
     n_tests = len(tried) * TILE_PX * TILE_PX
-    p_false = min(1.0, n_tests * 0.5 * math.erfc(z / math.sqrt(2))) * 2.0 ** (N_CHASE_BITS - N_CRC_BITS)
+    p_false = min(1.0, n_tests * 0.5 * math.erfc(z / math.sqrt(2))) * 2.0 ** (
+        N_CHASE_BITS - N_CRC_BITS
+    )
     found = crc_ok and z >= Z_THRESHOLD
     return DetectionReport(
         id=bits_to_id(bits) if found else None,
@@ -572,8 +589,14 @@ def read_frames(path: str | os.PathLike[str], *, max_frames: int = 300) -> Itera
         raise ProvenanceError(f"{p}: cannot read video frames for watermark detection: {e}") from e
 
 
-def embed_video(source: str | os.PathLike[str], output: str | os.PathLike[str], output_id: int, *,
-                crf: int = 18, options: WatermarkOptions = WatermarkOptions()) -> int:
+def embed_video(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    output_id: int,
+    *,
+    crf: int = 18,
+    options: WatermarkOptions = WatermarkOptions(),
+) -> int:
     """Re-encode a video (H.264, yuv420p, same frame rate) with ``output_id`` in every frame.
 
     Returns the number of frames written. The output is written atomically; audio is not copied.
@@ -586,7 +609,11 @@ def embed_video(source: str | os.PathLike[str], output: str | os.PathLike[str], 
     embedder = Embedder(output_id, options=options)
     n_frames = 0
     try:
-        with av.open(str(src)) as reader, atomic_output(output) as tmp, av.open(str(tmp), "w") as writer:
+        with (
+            av.open(str(src)) as reader,
+            atomic_output(output) as tmp,
+            av.open(str(tmp), "w") as writer,
+        ):
             stream_in = reader.streams.video[0]
             stream = writer.add_stream("libx264", rate=stream_in.average_rate or 30)
             stream.width, stream.height = stream_in.width // 2 * 2, stream_in.height // 2 * 2

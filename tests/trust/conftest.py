@@ -8,15 +8,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from likeness.trust import consent, keys
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -48,8 +48,12 @@ def make_grant(tmp_path: Path, asset: Path, alice_key: ed25519.Ed25519PrivateKey
 
     def make(name: str = "grant.json", **overrides: object) -> Path:
         fields: dict[str, object] = dict(
-            subject="alice", likeness_asset=asset, contexts=["film-x"],
-            expires=NOW + dt.timedelta(days=30), signing_key=alice_key, now=NOW,
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["film-x"],
+            expires=NOW + dt.timedelta(days=30),
+            signing_key=alice_key,
+            now=NOW,
         )
         fields.update(overrides)
         path = tmp_path / name
@@ -77,11 +81,13 @@ def _pg_bin(name: str) -> str | None:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on loopback, run as a non-root user; skipped where impossible."""
+    """A throwaway PostgreSQL cluster on loopback, run as a non-root user; skipped if impossible."""
     pytest.importorskip("psycopg", reason="psycopg is not installed")
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not (initdb and pg_ctl):
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: run scripts/system-deps.sh")
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found: run scripts/system-deps.sh"
+        )
     prefix: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="likeness-pg-"))
     if os.geteuid() == 0:
@@ -100,17 +106,48 @@ def postgres_url() -> Iterator[str]:
         prefix = [runuser, "-u", "postgres", "--"]
     data, port = folder / "data", _free_port()
     try:
-        subprocess.run([*prefix, initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8", "--no-instructions"], check=True, capture_output=True)
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                        f"-h 127.0.0.1 -p {port} -k {folder}", "start"], check=True,
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [
+                *prefix,
+                initdb,
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *prefix,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-l",
+                str(folder / "log"),
+                "-w",
+                "-o",
+                f"-h 127.0.0.1 -p {port} -k {folder}",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as e:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"could not start a throwaway PostgreSQL server: {e}")
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(folder, ignore_errors=True)

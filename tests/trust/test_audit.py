@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -72,8 +73,15 @@ def store(request: pytest.FixtureRequest, home: Path) -> Sqlite | Postgres:
     key = keys.load_identity()
     with open_audit(raw.url) as log:
         for i in range(N_RECORDS):
-            log.append({"kind": "render", "context": "film-x", "details": {"take": i},
-                        "outputs": [{"name": f"take{i}.mp4", "sha256": f"{i:064x}"}]}, key)
+            log.append(
+                {
+                    "kind": "render",
+                    "context": "film-x",
+                    "details": {"take": i},
+                    "outputs": [{"name": f"take{i}.mp4", "sha256": f"{i:064x}"}],
+                },
+                key,
+            )
     return raw
 
 
@@ -91,7 +99,7 @@ def test_intact_log_verifies_and_chains(store):
     assert result.ok and result.n_records == N_RECORDS
     bodies = [body_of(store, seq) for seq in range(1, N_RECORDS + 1)]
     assert bodies[0]["prev_hash"] == GENESIS_HASH
-    for before, after in zip(bodies, bodies[1:]):
+    for before, after in zip(bodies, bodies[1:], strict=False):
         assert after["prev_hash"] == record_hash(canonical(before).decode())
     assert [b["details"]["take"] for b in bodies] == list(range(N_RECORDS))
 
@@ -115,8 +123,9 @@ def _alter_and_rehash(store):
     body = body_of(store, 4)
     body["outputs"][0]["sha256"] = "f" * 64
     text = canonical(body).decode()
-    store.execute("UPDATE audit_log SET body = %s, record_hash = %s WHERE seq = 4",
-                  (text, record_hash(text)))
+    store.execute(
+        "UPDATE audit_log SET body = %s, record_hash = %s WHERE seq = 4", (text, record_hash(text))
+    )
     return 4
 
 
@@ -132,8 +141,10 @@ def _insert_forged(store):
     mallory = ed25519.Ed25519PrivateKey.generate()
     body["signer_key"] = keys.public_key_text(mallory)
     text = canonical(body).decode()
-    store.execute("INSERT INTO audit_log (seq, body, record_hash, signature) VALUES (%s, %s, %s, %s)",
-                  (N_RECORDS + 1, text, record_hash(text), keys.b64(mallory.sign(text.encode()))))
+    store.execute(
+        "INSERT INTO audit_log (seq, body, record_hash, signature) VALUES (%s, %s, %s, %s)",
+        (N_RECORDS + 1, text, record_hash(text), keys.b64(mallory.sign(text.encode()))),
+    )
     return N_RECORDS + 1
 
 
@@ -142,7 +153,9 @@ def _insert_between(store):
     for seq in range(N_RECORDS, 2, -1):
         store.execute("UPDATE audit_log SET seq = %s WHERE seq = %s", (seq + 1, seq))
     row = store.execute("SELECT body, record_hash, signature FROM audit_log WHERE seq = 2")[0]
-    store.execute("INSERT INTO audit_log (seq, body, record_hash, signature) VALUES (3, %s, %s, %s)", row)
+    store.execute(
+        "INSERT INTO audit_log (seq, body, record_hash, signature) VALUES (3, %s, %s, %s)", row
+    )
     return 3
 
 
@@ -154,17 +167,27 @@ def _reorder(store):
 
 
 def _swap_contents(store):
-    rows = {seq: store.execute("SELECT body, record_hash, signature FROM audit_log WHERE seq = %s",
-                               (seq,))[0] for seq in (3, 4)}
+    rows = {
+        seq: store.execute(
+            "SELECT body, record_hash, signature FROM audit_log WHERE seq = %s", (seq,)
+        )[0]
+        for seq in (3, 4)
+    }
     for seq, other in ((3, 4), (4, 3)):
-        store.execute("UPDATE audit_log SET body = %s, record_hash = %s, signature = %s WHERE seq = %s",
-                      (*rows[other], seq))
+        store.execute(
+            "UPDATE audit_log SET body = %s, record_hash = %s, signature = %s WHERE seq = %s",
+            (*rows[other], seq),
+        )
     return 3
 
 
 TAMPERING: dict[str, Callable[[Any], int]] = {
-    "alter": _alter, "alter-and-rehash": _alter_and_rehash, "delete": _delete,
-    "insert-forged": _insert_forged, "insert-between": _insert_between, "reorder": _reorder,
+    "alter": _alter,
+    "alter-and-rehash": _alter_and_rehash,
+    "delete": _delete,
+    "insert-forged": _insert_forged,
+    "insert-between": _insert_between,
+    "reorder": _reorder,
     "swap-contents": _swap_contents,
 }
 
@@ -187,7 +210,9 @@ def test_record_output_through_the_gate(home, tmp_path):
     stored = record_output(auth, inputs=[prompt], outputs=[out], details={"fps": 30})
     body = json.loads(stored.body)
     assert body["seq"] == 1 and body["kind"] == "render" and body["details"] == {"fps": 30}
-    assert body["outputs"] == [{"name": "out.mp4", "sha256": __import__("hashlib").sha256(out.read_bytes()).hexdigest()}]
+    assert body["outputs"] == [
+        {"name": "out.mp4", "sha256": __import__("hashlib").sha256(out.read_bytes()).hexdigest()}
+    ]
     assert body["subject"] == "likeness built-in synthetic avatar"
     with open_audit(None) as log:
         assert log.verify(trusted_audit_keys()).ok

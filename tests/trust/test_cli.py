@@ -24,12 +24,35 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_consent_grant_verify_revoke_list(state, capsys):
-    assert main(["consent", "grant", "--subject", "alice", "--likeness", "alice.glb", "--context",
-                 "film-x", "--context", "film-y", "--outputs", "render,export", "--expires",
-                 "2099-01-01", "-o", "grant.json"]) == 0
+    assert (
+        main(
+            [
+                "consent",
+                "grant",
+                "--subject",
+                "alice",
+                "--likeness",
+                "alice.glb",
+                "--context",
+                "film-x",
+                "--context",
+                "film-y",
+                "--outputs",
+                "render,export",
+                "--expires",
+                "2099-01-01",
+                "-o",
+                "grant.json",
+            ]
+        )
+        == 0
+    )
     grant = json.loads(Path("grant.json").read_text())
     assert grant["contexts"] == ["film-x", "film-y"] and grant["outputs"] == ["export", "render"]
-    assert main(["consent", "verify", "grant.json", "--likeness", "alice.glb", "--context", "film-y"]) == 0
+    assert (
+        main(["consent", "verify", "grant.json", "--likeness", "alice.glb", "--context", "film-y"])
+        == 0
+    )
     capsys.readouterr()
     assert main(["consent", "verify", "grant.json", "--context", "ads"]) == 3
     assert "wrong-context" in capsys.readouterr().err
@@ -47,11 +70,48 @@ def test_delegated_grant(state, tmp_path, monkeypatch, capsys):
     agent_home = tmp_path / "agent"
     agent = keys.init_keys(name="Agent", home=agent_home)
     agent_key = keys.public_key_text(keys.load_identity(agent_home))
-    assert main(["consent", "delegate", "--subject", "alice", "--to", agent_key, "--context", "film-x",
-                 "--expires", "2099-01-01", "-o", "delegation.json"]) == 0
-    assert main(["consent", "grant", "--subject", "alice", "--likeness", "alice.glb", "--context",
-                 "film-x", "--expires", "2098-01-01", "--key", str(agent.identity_key),
-                 "--delegation", "delegation.json", "-o", "grant.json"]) == 0
+    assert (
+        main(
+            [
+                "consent",
+                "delegate",
+                "--subject",
+                "alice",
+                "--to",
+                agent_key,
+                "--context",
+                "film-x",
+                "--expires",
+                "2099-01-01",
+                "-o",
+                "delegation.json",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "consent",
+                "grant",
+                "--subject",
+                "alice",
+                "--likeness",
+                "alice.glb",
+                "--context",
+                "film-x",
+                "--expires",
+                "2098-01-01",
+                "--key",
+                str(agent.identity_key),
+                "--delegation",
+                "delegation.json",
+                "-o",
+                "grant.json",
+            ]
+        )
+        == 0
+    )
     assert main(["consent", "verify", "grant.json", "--likeness", "alice.glb"]) == 0
 
 
@@ -91,7 +151,11 @@ def test_audit_commands_name_the_tampered_record(state, capsys):
     assert main(["audit", "list", "--last", "2"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
     assert main(["audit", "export", "-o", "audit.jsonl"]) == 0
-    assert [json.loads(line)["seq"] for line in Path("audit.jsonl").read_text().splitlines()] == [1, 2, 3]
+    assert [json.loads(line)["seq"] for line in Path("audit.jsonl").read_text().splitlines()] == [
+        1,
+        2,
+        3,
+    ]
 
     db = sqlite3.connect(state / "home" / "audit.sqlite")
     db.execute("DROP TRIGGER audit_log_no_delete")
@@ -121,8 +185,25 @@ def test_shared_consent_arguments(state):
 
     parser = argparse.ArgumentParser()
     add_consent_arguments(parser)
-    assert main(["consent", "grant", "--subject", "alice", "--likeness", "alice.glb", "--context",
-                 "film-x", "--expires", "2099-01-01", "-o", "grant.json"]) == 0
+    assert (
+        main(
+            [
+                "consent",
+                "grant",
+                "--subject",
+                "alice",
+                "--likeness",
+                "alice.glb",
+                "--context",
+                "film-x",
+                "--expires",
+                "2099-01-01",
+                "-o",
+                "grant.json",
+            ]
+        )
+        == 0
+    )
     args = parser.parse_args(["--consent", "grant.json", "--context", "film-x"])
     assert authorize_from_args(args, "render", likeness_asset="alice.glb").subject == "alice"
     with pytest.raises(ConsentRefused) as refused:

@@ -1,10 +1,9 @@
-"""The consent gate: a valid grant passes; each way a grant can be wrong is refused for its reason."""
+"""The consent gate: a valid grant passes; each way a grant can be wrong is refused, with why."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -45,7 +44,9 @@ def test_grant_file_that_does_not_exist(asset, tmp_path):
     refused("missing", likeness_asset=asset, grant=tmp_path / "nope.json", context="film-x")
 
 
-@pytest.mark.parametrize("text", ["{not json", "", "[]", '{"type": "likeness.consent/1"}', "\xff\xfe"])
+@pytest.mark.parametrize(
+    "text", ["{not json", "", "[]", '{"type": "likeness.consent/1"}', "\xff\xfe"]
+)
 def test_malformed_json(asset, tmp_path, home, text):
     path = tmp_path / "bad.json"
     path.write_bytes(text.encode("latin-1"))
@@ -104,8 +105,13 @@ def test_wrong_key_unknown_subject(make_grant, asset):
 def test_expired(make_grant, asset):
     grant = make_grant(expires=NOW + dt.timedelta(hours=1))
     authorize("render", likeness_asset=asset, grant=grant, context="film-x", now=NOW)
-    refused("expired", likeness_asset=asset, grant=grant, context="film-x",
-            now=NOW + dt.timedelta(hours=1, seconds=1))
+    refused(
+        "expired",
+        likeness_asset=asset,
+        grant=grant,
+        context="film-x",
+        now=NOW + dt.timedelta(hours=1, seconds=1),
+    )
 
 
 def test_revoked(make_grant, asset, alice_key, home):
@@ -133,7 +139,9 @@ def test_tampered_revocation_list_fails_closed(make_grant, asset, alice_key, hom
 
 
 def test_wrong_context(make_grant, asset):
-    error = refused("wrong-context", likeness_asset=asset, grant=make_grant(), context="advertising")
+    error = refused(
+        "wrong-context", likeness_asset=asset, grant=make_grant(), context="advertising"
+    )
     assert "advertising" in str(error) and "film-x" in str(error)
     refused("wrong-context", likeness_asset=asset, grant=make_grant("g2.json"), context=None)
 
@@ -141,7 +149,9 @@ def test_wrong_context(make_grant, asset):
 def test_wrong_likeness(make_grant, tmp_path):
     other_face = tmp_path / "bob.glb"
     other_face.write_bytes(b"glTF\x02\x00\x00\x00 bob's avatar")
-    error = refused("wrong-likeness", likeness_asset=other_face, grant=make_grant(), context="film-x")
+    error = refused(
+        "wrong-likeness", likeness_asset=other_face, grant=make_grant(), context="film-x"
+    )
     assert "bob.glb" in str(error)
 
 
@@ -158,7 +168,9 @@ def test_synthetic_avatar_needs_no_grant(home):
 
 def test_a_presented_grant_is_verified_even_for_the_synthetic_avatar(make_grant):
     grant = make_grant()
-    assert authorize("render", likeness_asset=None, grant=grant, context="film-x", now=NOW).synthetic
+    assert authorize(
+        "render", likeness_asset=None, grant=grant, context="film-x", now=NOW
+    ).synthetic
     doc = json.loads(grant.read_text())
     doc["subject"] = "alicia"
     grant.write_text(json.dumps(doc))
@@ -167,34 +179,79 @@ def test_a_presented_grant_is_verified_even_for_the_synthetic_avatar(make_grant)
 
 def test_delegate_signs_for_the_subject(tmp_path, asset, alice_key):
     agent = ed25519.Ed25519PrivateKey.generate()
-    delegation = consent.delegate("alice", alice_key, keys.public_key_text(agent),
-                                  contexts=["film-x", "film-y"], expires=NOW + dt.timedelta(days=365))
+    delegation = consent.delegate(
+        "alice",
+        alice_key,
+        keys.public_key_text(agent),
+        contexts=["film-x", "film-y"],
+        expires=NOW + dt.timedelta(days=365),
+    )
     path = tmp_path / "by-agent.json"
-    consent.write_grant(consent.make_grant(
-        subject="alice", likeness_asset=asset, contexts=["film-y"], expires=NOW + dt.timedelta(days=9),
-        signing_key=agent, delegation=delegation, now=NOW), path)
-    assert authorize("render", likeness_asset=asset, grant=path, context="film-y", now=NOW).subject == "alice"
+    consent.write_grant(
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["film-y"],
+            expires=NOW + dt.timedelta(days=9),
+            signing_key=agent,
+            delegation=delegation,
+            now=NOW,
+        ),
+        path,
+    )
+    assert (
+        authorize("render", likeness_asset=asset, grant=path, context="film-y", now=NOW).subject
+        == "alice"
+    )
 
 
 def test_delegate_cannot_grant_beyond_the_delegation(tmp_path, asset, alice_key):
     agent = ed25519.Ed25519PrivateKey.generate()
-    delegation = consent.delegate("alice", alice_key, keys.public_key_text(agent),
-                                  contexts=["film-x"], expires=NOW + dt.timedelta(days=365))
+    delegation = consent.delegate(
+        "alice",
+        alice_key,
+        keys.public_key_text(agent),
+        contexts=["film-x"],
+        expires=NOW + dt.timedelta(days=365),
+    )
     path = tmp_path / "too-wide.json"
-    consent.write_grant(consent.make_grant(
-        subject="alice", likeness_asset=asset, contexts=["advertising"],
-        expires=NOW + dt.timedelta(days=9), signing_key=agent, delegation=delegation, now=NOW), path)
+    consent.write_grant(
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["advertising"],
+            expires=NOW + dt.timedelta(days=9),
+            signing_key=agent,
+            delegation=delegation,
+            now=NOW,
+        ),
+        path,
+    )
     refused("wrong-context", likeness_asset=asset, grant=path, context="advertising")
 
 
 def test_delegation_not_signed_by_the_subject(tmp_path, asset):
     agent, mallory = ed25519.Ed25519PrivateKey.generate(), ed25519.Ed25519PrivateKey.generate()
-    forged = consent.delegate("alice", mallory, keys.public_key_text(agent), contexts=["film-x"],
-                              expires=NOW + dt.timedelta(days=365))
+    forged = consent.delegate(
+        "alice",
+        mallory,
+        keys.public_key_text(agent),
+        contexts=["film-x"],
+        expires=NOW + dt.timedelta(days=365),
+    )
     path = tmp_path / "forged-delegation.json"
-    consent.write_grant(consent.make_grant(
-        subject="alice", likeness_asset=asset, contexts=["film-x"], expires=NOW + dt.timedelta(days=9),
-        signing_key=agent, delegation=forged, now=NOW), path)
+    consent.write_grant(
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["film-x"],
+            expires=NOW + dt.timedelta(days=9),
+            signing_key=agent,
+            delegation=forged,
+            now=NOW,
+        ),
+        path,
+    )
     refused("wrong-key", likeness_asset=asset, grant=path, context="film-x")
 
 
@@ -202,7 +259,9 @@ def test_unknown_output_kind_and_missing_asset(make_grant, tmp_path):
     with pytest.raises(InputError, match="output kind"):
         authorize("broadcast", likeness_asset=None, grant=None, context=None)
     with pytest.raises(InputError, match="no such likeness asset"):
-        authorize("render", likeness_asset=tmp_path / "gone.glb", grant=make_grant(), context="film-x")
+        authorize(
+            "render", likeness_asset=tmp_path / "gone.glb", grant=make_grant(), context="film-x"
+        )
 
 
 def test_grant_is_written_atomically_and_canonically(make_grant):
@@ -216,12 +275,30 @@ def test_grant_is_written_atomically_and_canonically(make_grant):
 
 def test_cannot_make_an_already_expired_or_empty_grant(asset, alice_key):
     with pytest.raises(consent.ConsentRefused, match="expired"):
-        consent.make_grant(subject="alice", likeness_asset=asset, contexts=["x"], now=NOW,
-                           expires=NOW - dt.timedelta(days=1), signing_key=alice_key)
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["x"],
+            now=NOW,
+            expires=NOW - dt.timedelta(days=1),
+            signing_key=alice_key,
+        )
     with pytest.raises(consent.ConsentRefused, match="context"):
-        consent.make_grant(subject="alice", likeness_asset=asset, contexts=[], now=NOW,
-                           expires=NOW + dt.timedelta(days=1), signing_key=alice_key)
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=[],
+            now=NOW,
+            expires=NOW + dt.timedelta(days=1),
+            signing_key=alice_key,
+        )
     with pytest.raises(consent.ConsentRefused, match="outputs"):
-        consent.make_grant(subject="alice", likeness_asset=asset, contexts=["x"], now=NOW,
-                           expires=NOW + dt.timedelta(days=1), signing_key=alice_key,
-                           outputs=("broadcast",))
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["x"],
+            now=NOW,
+            expires=NOW + dt.timedelta(days=1),
+            signing_key=alice_key,
+            outputs=("broadcast",),
+        )

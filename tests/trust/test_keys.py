@@ -48,8 +48,9 @@ def test_public_key_text_round_trips_and_rejects_garbage(home):
 
 def test_bring_your_own_chain(home, tmp_path):
     theirs = keys.init_keys(name="Studio", home=tmp_path / "studio")
-    mine = keys.init_keys(name="Me", home=tmp_path / "mine", chain=theirs.signer_chain,
-                          key=theirs.signer_key)
+    mine = keys.init_keys(
+        name="Me", home=tmp_path / "mine", chain=theirs.signer_chain, key=theirs.signer_key
+    )
     assert mine.signer_chain.read_bytes() == theirs.signer_chain.read_bytes()
     assert mine.ca_cert.read_bytes() == theirs.ca_cert.read_bytes()
     assert not mine.ca_key.exists()
@@ -59,7 +60,9 @@ def test_bring_your_own_chain(home, tmp_path):
 def test_bring_your_own_chain_with_the_wrong_key(tmp_path):
     theirs = keys.init_keys(name="Studio", home=tmp_path / "studio")
     with pytest.raises(InputError, match="does not match"):
-        keys.init_keys(name="Me", home=tmp_path / "mine", chain=theirs.signer_chain, key=theirs.ca_key)
+        keys.init_keys(
+            name="Me", home=tmp_path / "mine", chain=theirs.signer_chain, key=theirs.ca_key
+        )
     with pytest.raises(InputError, match="both --chain and --key"):
         keys.init_keys(name="Me", home=tmp_path / "mine2", chain=theirs.signer_chain)
 

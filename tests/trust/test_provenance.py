@@ -1,4 +1,4 @@
-"""C2PA provenance: signed MP4/PNG/JPEG validate with c2pa-python's Reader; one flipped byte fails."""
+"""C2PA provenance: signed MP4/PNG/JPEG validate with c2pa's Reader; a flipped byte fails."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from .conftest import NOW
 @pytest.fixture
 def media(tmp_path: Path) -> dict[str, Path]:
     """A small H.264 MP4, a PNG and a JPEG made from scikit-image's astronaut."""
-    frames = pan_zoom_clip(photo("astronaut"), n_frames=6, size_px=256, rng=np.random.default_rng(1))
+    frames = pan_zoom_clip(
+        photo("astronaut"), n_frames=6, size_px=256, rng=np.random.default_rng(1)
+    )
     files = {"mp4": encode_h264(frames, tmp_path / "render.mp4", crf=23)}
     for ext in ("png", "jpg"):
         files[ext] = tmp_path / f"render.{ext}"
@@ -50,15 +52,23 @@ def test_signed_file_validates_with_the_c2pa_reader(home, media, tmp_path, ext):
     assert report.valid and report.state == "Trusted", report.failures
 
     # Independently of our wrapper: the official Reader, with our CA as the only anchor.
-    settings = c2pa.Settings.from_dict({"verify": {"verify_trust": True},
-                                        "trust": {"trust_anchors": (home / "keys/ca.pem").read_text()}})
+    settings = c2pa.Settings.from_dict(
+        {
+            "verify": {"verify_trust": True},
+            "trust": {"trust_anchors": (home / "keys/ca.pem").read_text()},
+        }
+    )
     with c2pa.Context(settings) as context, c2pa.Reader(str(path), context=context) as reader:
         assert reader.get_validation_state() == "Trusted"
         store = json.loads(reader.json())
     manifest = store["manifests"][store["active_manifest"]]
     assertions = {a["label"]: a["data"] for a in manifest["assertions"]}
-    action = next(a for label, d in assertions.items() if label.startswith("c2pa.actions")
-                  for a in d["actions"])
+    action = next(
+        a
+        for label, d in assertions.items()
+        if label.startswith("c2pa.actions")
+        for a in d["actions"]
+    )
     assert action["action"] == "c2pa.created"
     assert action["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
     assert action["softwareAgent"]["name"] == "likeness"
@@ -91,7 +101,8 @@ def test_manifest_references_the_consent_grant(home, media, make_grant, asset):
     auth = authorize("render", likeness_asset=asset, grant=grant, context="film-x", now=NOW)
     sign_media(media["png"], authorization=auth)
     consent = {a["label"]: a["data"] for a in verify_media(media["png"]).manifest["assertions"]}[
-        "org.likeness.consent"]
+        "org.likeness.consent"
+    ]
     assert consent["grant_id"] == auth.grant_id and consent["context"] == "film-x"
     assert consent["grant_sha256"] == hashlib.sha256(grant.read_bytes()).hexdigest()
     assert consent["likeness_sha256"] == hashlib.sha256(asset.read_bytes()).hexdigest()

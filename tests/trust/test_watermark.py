@@ -3,8 +3,6 @@ cropping, and no detection in unmarked pictures."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -48,7 +46,7 @@ def test_layout_uses_every_chip_once():
 
 @pytest.fixture(scope="module")
 def clip() -> list[np.ndarray]:
-    """Ten seconds (at 30 fps) of a slow pan and zoom over scikit-image's coffee photo, 512 x 512."""
+    """Ten seconds (30 fps) of a slow pan and zoom over scikit-image's coffee photo, 512 x 512."""
     return pan_zoom_clip(photo("coffee"), n_frames=300, rng=np.random.default_rng(11))
 
 
@@ -75,8 +73,14 @@ def test_streaming_embedder_matches_embed_when_refreshing_every_frame(clip):
         assert np.array_equal(embedder(frame), watermark.embed(frame, OUTPUT_ID))
 
 
-@pytest.mark.parametrize("bad", [np.zeros((512, 512, 3), np.float32), np.zeros((512, 512), np.uint8),
-                                 np.zeros((200, 512, 3), np.uint8)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.zeros((512, 512, 3), np.float32),
+        np.zeros((512, 512), np.uint8),
+        np.zeros((200, 512, 3), np.uint8),
+    ],
+)
 def test_embed_rejects_what_it_cannot_mark(bad):
     with pytest.raises(InputError, match="watermark embed"):
         watermark.embed(bad, OUTPUT_ID)
@@ -107,7 +111,9 @@ def test_survives_crop_half_size_and_h264_crf28(clip, tmp_path):
 
 
 def test_detect_reads_files_and_reports_unmarked_video(clip, tmp_path):
-    marked = encode_h264([watermark.embed(f, OUTPUT_ID) for f in clip[:20]], tmp_path / "m.mp4", crf=18)
+    marked = encode_h264(
+        [watermark.embed(f, OUTPUT_ID) for f in clip[:20]], tmp_path / "m.mp4", crf=18
+    )
     assert watermark.detect(marked) == (OUTPUT_ID, pytest.approx(1.0, abs=1e-4))
     plain = encode_h264(clip[:20], tmp_path / "plain.mp4", crf=18)
     assert watermark.detect(plain) == (None, 0.0)
@@ -118,7 +124,9 @@ def test_no_false_positives_on_unmarked_pictures():
     # One view per photo here; docs/watermark.md measures a thousand.
     rng = np.random.default_rng(5)
     for name in PHOTOS:
-        frame = pan_zoom_clip(photo(name), n_frames=1, size_px=int(rng.integers(300, 640)), rng=rng)[0]
+        frame = pan_zoom_clip(
+            photo(name), n_frames=1, size_px=int(rng.integers(300, 640)), rng=rng
+        )[0]
         report = watermark.detect_frames([frame])
         assert report.id is None and report.confidence == 0.0, (name, report.z)
 
