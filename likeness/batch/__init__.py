@@ -10,4 +10,5 @@ from likeness.batch.inputs import BatchItem, read_inputs
 from likeness.batch.jobs import JOBS, Job
 from likeness.batch.runner import run_batch
 
-__all__ = ["BatchItem", "JOBS", "Job", "RAY_INSTALL_LINE", "ray_runtime", "read_inputs", "run_batch"]
+__all__ = ["BatchItem", "JOBS", "Job", "RAY_INSTALL_LINE", "ray_runtime", "read_inputs",
+           "run_batch"]

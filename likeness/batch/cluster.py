@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Iterator
 
 from likeness.errors import InputError, LikenessError
 
@@ -18,7 +18,8 @@ def import_ray() -> ModuleType:
     try:
         import ray
     except ImportError as e:
-        raise LikenessError(f"likeness batch runs on Ray, which is not installed: {RAY_INSTALL_LINE}") from e
+        raise LikenessError(
+            f"likeness batch runs on Ray, which is not installed: {RAY_INSTALL_LINE}") from e
     return ray
 
 
@@ -55,7 +56,8 @@ def ray_runtime(address: str | None = None, *, n_workers: int | None = None) -> 
             ray.init(address=address, **({} if address else local),
                      logging_level=logging.ERROR, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as e:
-            raise LikenessError(f"cannot start or reach Ray at {address or 'a local runtime'}: {e}") from e
+            where = address or "a local runtime"
+            raise LikenessError(f"cannot start or reach Ray at {where}: {e}") from e
         started = True
     try:
         n_cpus = int(ray.cluster_resources().get("CPU", 1))

@@ -18,9 +18,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 from likeness.errors import InputError
 
@@ -87,8 +87,9 @@ def read_inputs(spec: str | os.PathLike[str], *, suffixes: Iterable[str],
     elif source.suffix.lower() == ".jsonl":
         items = _from_rows(source, _jsonl_rows(source))
     else:
-        raise InputError(f"{source}: expected a folder or a manifest ({', '.join(MANIFEST_SUFFIXES)}),"
-                         f" got a {source.suffix or 'extensionless'} file")
+        raise InputError(f"{source}: expected a folder or a manifest "
+                         f"({', '.join(MANIFEST_SUFFIXES)}), got a "
+                         f"{source.suffix or 'extensionless'} file")
     if not items:
         raise InputError(f"{source}: the manifest lists no inputs")
     _check_unique_names(source, items)
@@ -96,7 +97,7 @@ def read_inputs(spec: str | os.PathLike[str], *, suffixes: Iterable[str],
 
 
 def _scan_folder(folder: Path, suffixes: tuple[str, ...], exclude: Path | None) -> list[BatchItem]:
-    """Every file under ``folder`` with one of ``suffixes``, skipping hidden entries and ``exclude``."""
+    """Files under ``folder`` with one of ``suffixes``, but no hidden entries, nor ``exclude``."""
     excluded = exclude.resolve() if exclude is not None else None
     items = []
     for root, dirs, files in os.walk(folder):
@@ -140,7 +141,8 @@ def _jsonl_rows(manifest: Path) -> list[tuple[int, dict[str, str]]]:
         except json.JSONDecodeError as e:
             raise InputError(f"{manifest}:{line_no}: not a JSON object ({e.msg})") from e
         if not isinstance(row, dict):
-            raise InputError(f"{manifest}:{line_no}: expected a JSON object, got {type(row).__name__}")
+            raise InputError(f"{manifest}:{line_no}: expected a JSON object, "
+                             f"got {type(row).__name__}")
         _check_keys(manifest, line_no, row)
         bad = {k: v for k, v in row.items() if v is not None and not isinstance(v, str)}
         if bad:

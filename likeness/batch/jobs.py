@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from likeness.batch.inputs import BatchItem
 from likeness.errors import InputError, LikenessError
@@ -69,7 +70,8 @@ class Job:
             raise LikenessError(f"likeness {self.name} refused the command line {argv}") from e
         args.run(args)
         if not output.is_file():
-            raise InputError(f"{item.path or item.name}: likeness {self.name} wrote no {output.name}")
+            raise InputError(
+                f"{item.path or item.name}: likeness {self.name} wrote no {output.name}")
         return [output] + [p for p in self.companions(output, options) if p.is_file()]
 
 
@@ -93,7 +95,8 @@ def _choice(flag: str, value: str | None, choices: tuple[str, ...]) -> str:
     if value is None:
         return choices[0]
     if value not in choices:
-        raise InputError(f"--{flag} must be one of {', '.join(choices)} for this job, got {value!r}")
+        raise InputError(
+            f"--{flag} must be one of {', '.join(choices)} for this job, got {value!r}")
     return value
 
 

@@ -7,8 +7,9 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from likeness.batch import ledger
 from likeness.batch.cluster import import_ray, ray_runtime
@@ -71,8 +72,7 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
         output = out / (item.name + suffix)
         if output.resolve() == summary_file.resolve():
             raise InputError(f"{item.name}: its output would overwrite the summary {summary_file}")
-        entry = {"name": item.name, "input": str(item.path) if item.path else None,
-                 "output": str(output)}
+        entry = _entry(item, output)
         try:
             key = ledger.item_key(item, job, options, JOBS[job].side_inputs(item, options))
         except InputError as error:
@@ -131,9 +131,7 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
                     break
                 ready, _ = ray.wait(list(in_flight), num_returns=1)
                 task = in_flight.pop(ready[0])
-                entry = {"name": task.item.name,
-                         "input": str(task.item.path) if task.item.path else None,
-                         "output": str(task.output)}
+                entry = _entry(task.item, task.output)
                 try:
                     result = ray.get(ready[0])
                 except ray.exceptions.RayError as error:  # the worker itself died
@@ -152,6 +150,12 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
             raise
         finally:
             bar.close()
+
+
+def _entry(item: BatchItem, output: Path) -> dict[str, Any]:
+    """How the summary names an item."""
+    return {"name": item.name, "input": str(item.path) if item.path else None,
+            "output": str(output)}
 
 
 def _summary(job: str, options: dict[str, Any], done: list[dict[str, Any]],

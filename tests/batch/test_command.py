@@ -12,7 +12,8 @@ from likeness.cli import main
 from likeness.errors import InputError, LikenessError
 
 
-def test_job_options_are_checked_before_anything_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_job_options_are_checked_before_anything_runs(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "a.wav").write_bytes(b"x")
     assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "lipsync",
                  "--format", "mp4"]) == 2

@@ -28,7 +28,8 @@ def test_folder_keeps_relative_names_and_skips_hidden_other_and_output(tmp_path:
     touch(tmp_path / "in" / "out" / "old.wav")
     touch(tmp_path / "in" / "batch-summary.json")
     items = read_inputs(tmp_path / "in", suffixes=(*WAV, ".json"), exclude=tmp_path / "in" / "out")
-    assert items == [BatchItem(name="act1/a", path=b.resolve()), BatchItem(name="b", path=a.resolve())]
+    assert items == [BatchItem(name="act1/a", path=b.resolve()),
+                     BatchItem(name="b", path=a.resolve())]
 
 
 def test_empty_folder_and_missing_input_are_refused(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -108,7 +108,7 @@ def _kill_half_way(argv: list[str], records: Path, n_records: int, kill: signal.
 
 def _check_resumed(outdir: Path, finished_before: dict[str, int], references: dict[str, bytes],
                    n_total: int) -> None:
-    """The re-run's summary and files: only unfinished work done, everything as the command makes it."""
+    """The re-run's summary and files: only unfinished work done, all as the command makes it."""
     summary = json.loads((outdir / "batch-summary.json").read_text())
     totals = summary["totals"]
     assert len(finished_before) - totals["n_skipped"] <= 2  # at most the files in flight redone

@@ -42,7 +42,7 @@ def alice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     grant = tmp_path / "alice-grant.json"
     consent.write_grant(consent.make_grant(
         subject="alice", likeness_asset=avatar, contexts=["film-x"],
-        expires=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30),
+        expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=30),
         signing_key=keys.load_identity()), grant)
     return avatar, grant
 
