@@ -10,6 +10,7 @@ never tracker time.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -50,13 +51,16 @@ class SinkStats:
     last_error: str | None
 
     def as_dict(self) -> dict[str, object]:
-        """The figures as a JSON-serialisable dict."""
+        """The figures as a JSON-serialisable dict (latencies None before the first frame)."""
+        def ms(value: float) -> float | None:
+            return round(value, 4) if math.isfinite(value) else None
+
         return {
             "n_sent": self.n_sent,
             "n_dropped": self.n_dropped,
             "n_errors": self.n_errors,
-            "latency_median_ms": round(self.latency_median_ms, 4),
-            "latency_p95_ms": round(self.latency_p95_ms, 4),
+            "latency_median_ms": ms(self.latency_median_ms),
+            "latency_p95_ms": ms(self.latency_p95_ms),
             "last_error": self.last_error,
         }
 
@@ -65,9 +69,10 @@ class ThreadedSink:
     """Base of every network sink: ``send(frame)`` / ``close()``, a context manager.
 
     Subclasses set up their transport, then call ``super().__init__(name)`` last (it starts the
-    sender thread), and implement :meth:`_transmit` and :meth:`_close_transport`, which only the
-    sender thread calls. ``_transmit`` raises ``OSError`` or :class:`SinkError` when the peer
-    cannot be reached; each kind of failure is logged once per sink and sending goes on.
+    sender thread), and implement :meth:`_transmit` (called by the sender thread only) and
+    :meth:`_close_transport` (called once the sender thread has stopped). ``_transmit`` raises
+    ``OSError`` or :class:`SinkError` when the peer cannot be reached; each kind of failure is
+    logged once per sink and sending goes on.
     """
 
     def __init__(self, name: str) -> None:

@@ -53,7 +53,8 @@ class WebSocketSink(ThreadedSink):
             self._next_attempt_s = now + RECONNECT_INTERVAL_S
             try:
                 self._connection = connect(self.url, open_timeout=CONNECT_TIMEOUT_S,
-                                           compression=None, proxy=None)
+                                           close_timeout=CONNECT_TIMEOUT_S, compression=None,
+                                           proxy=None)
             except (WebSocketException, OSError) as e:
                 self._connect_error = e
                 raise SinkError(f"{self.url}: cannot connect ({e})") from e
