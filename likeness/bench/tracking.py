@@ -196,6 +196,5 @@ def run(options: BenchOptions) -> dict:
         "wall_fps_tracking_loop": round(len(frames) / wall_s, 1),
         "baseline_mediapipe_landmarks": {
             **summarize_ms(baseline), "fps": round(float(len(baseline) / baseline.sum()), 1)},
-        "overhead_over_baseline_ms": round(float(np.median(total) - np.median(baseline)), 4),
         "blink_through_filter": {"30fps": blink_lag(30.0), "60fps": blink_lag(60.0)},
     }
