@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from likeness.errors import InputError
-from likeness.sinks.url import add_send_argument, split_address
+from likeness.sinks.url import add_send_argument, check_options, split_address
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @dataclass
 class RelayResult:
-    """What a relay did: the frames it recorded, how long it ran, and the receiver's counts."""
+    """What a relay did: the frames it recorded, how many it forwarded and for how long."""
 
     frames: list[FaceFrame] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -66,13 +66,8 @@ def open_receiver(url: str) -> UdpReceiver:
     if scheme not in RECEIVE_SCHEMES:
         raise InputError(f"{url}: can only receive from livelink:// or vmc://")
     if scheme == "livelink":
-        unknown = set(options) - {"subject"}
-        if unknown:
-            raise InputError(f"{url}: unknown option {', '.join(sorted(unknown))}; "
-                             "expected subject")
-        return LiveLinkReceiver(host, port, subject=options.get("subject"))
-    if options:
-        raise InputError(f"{url}: unknown option {', '.join(sorted(options))}; expected none")
+        return LiveLinkReceiver(host, port, **check_options(url, options, {"subject": str}))
+    check_options(url, options, {})
     return VmcReceiver(host, port)
 
 

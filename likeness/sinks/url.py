@@ -47,8 +47,9 @@ def split_address(url: str) -> tuple[str, str, int, dict[str, str]]:
     return scheme, parts.hostname, port, dict(parse_qsl(parts.query))
 
 
-def _options(url: str, options: dict[str, str],
-             known: Mapping[str, Callable[[str], object]]) -> dict:
+def check_options(url: str, options: dict[str, str],
+                  known: Mapping[str, Callable[[str], object]]) -> dict:
+    """``options`` converted by ``known`` (name -> type); InputError naming any unknown one."""
     unknown = sorted(set(options) - set(known))
     if unknown:
         raise InputError(f"{url}: unknown option {', '.join(unknown)}; expected "
@@ -69,13 +70,13 @@ def open_sink(url: str) -> ThreadedSink:
     """
     scheme, host, port, options = split_address(url)
     if scheme == "livelink":
-        kwargs = _options(url, options, {"subject": str, "device_id": str, "fps": float})
+        kwargs = check_options(url, options, {"subject": str, "device_id": str, "fps": float})
         return LiveLinkSink(host, port, **kwargs)
     if scheme in ("ws", "wss"):
-        kwargs = _options(url, options, {"format": str})
+        kwargs = check_options(url, options, {"format": str})
         bare = urlsplit(url)._replace(query="").geturl()
         return WebSocketSink(bare, message_format=kwargs.get("format", "json"))
-    _options(url, options, {})
+    check_options(url, options, {})
     return VmcSink(host, port) if scheme == "vmc" else VrchatSink(host, port)
 
 
