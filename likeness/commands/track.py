@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import time
@@ -98,20 +99,22 @@ def _track_file(args: argparse.Namespace, options, calibration):
 
 def _track_camera(args: argparse.Namespace, options, calibration):
     """Track live until Ctrl-C or --max-seconds, reporting fps and per-stage latency."""
-    import numpy as np
-
     from likeness.frame import Animation, FaceFrame
     from likeness.sources.video import open_video
     from likeness.track import LiveTracker, TrackedTake
     from likeness.track.preview import PreviewWriter
 
     rows: list[tuple[float, list]] = []
-    with open_video(args.input) as source, LiveTracker(
-        args.max_faces, filtered=not args.no_filter, calibration=calibration,
-        solver_options=options,
-    ) as tracker:
-        preview = PreviewWriter(args.preview, source.fps).__enter__() if args.preview else None
-        n_shown, last_status, latency_ms = 0, time.perf_counter(), []
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(open_video(args.input))
+        tracker = stack.enter_context(LiveTracker(
+            args.max_faces, filtered=not args.no_filter, calibration=calibration,
+            solver_options=options))
+        preview = (stack.enter_context(PreviewWriter(args.preview, source.fps))
+                   if args.preview else None)
+        latency_ms: list[float] = []
+        start = last_status = time.perf_counter()
+        n_at_status = 0
         try:
             for t_s, rgb in source:
                 frames = tracker(rgb, t_s)
@@ -121,19 +124,17 @@ def _track_camera(args: argparse.Namespace, options, calibration):
                     preview.send(rgb, frames)
                 now = time.perf_counter()
                 if now - last_status >= STATUS_EVERY_S:
-                    stages = " ".join(f"{k} {1e3 * v:.1f}" for k, v in tracker.stage_s.items())
-                    print(f"\r{(len(rows) - n_shown) / (now - last_status):5.1f} fps, latency "
-                          f"{np.median(latency_ms):.1f} ms ({stages} ms), faces "
+                    fps_now = (len(rows) - n_at_status) / (now - last_status)
+                    print(f"\r{_status(fps_now, latency_ms[n_at_status:], tracker)}, faces "
                           f"{sum(f.found for f in frames)}   ", end="", file=sys.stderr)
-                    n_shown, last_status, latency_ms = len(rows), now, []
+                    n_at_status, last_status = len(rows), now
                 if args.max_seconds is not None and t_s >= args.max_seconds:
                     break
         except KeyboardInterrupt:
             log.info("stopped after %d frames", len(rows))
-        finally:
-            print(file=sys.stderr)
-        if preview:
-            preview.close()
+        elapsed_s = max(time.perf_counter() - start, 1e-9)
+        print(f"\r{len(rows)} frames: {_status(len(rows) / elapsed_s, latency_ms, tracker)}",
+              file=sys.stderr)
         fps = source.fps
     takes = []
     for face_id, solver in sorted(tracker.solvers.items()):
@@ -145,6 +146,15 @@ def _track_camera(args: argparse.Namespace, options, calibration):
             "source": args.input, "face_id": face_id, "camera_hfov_deg": options.camera.hfov_deg})
         takes.append(TrackedTake(animation, solver.finish_calibration()))
     return takes
+
+
+def _status(fps: float, latency_ms: list[float], tracker) -> str:
+    """One line of live figures: frames per second, median latency, the latest stage times."""
+    import numpy as np
+
+    stages = " ".join(f"{k} {1e3 * v:.1f}" for k, v in tracker.stage_s.items())
+    median_ms = float(np.median(latency_ms)) if latency_ms else 0.0
+    return f"{fps:5.1f} fps, latency {median_ms:.1f} ms ({stages} ms)"
 
 
 def _write(args: argparse.Namespace, takes, calibration) -> None:

@@ -44,9 +44,3 @@ def eyes_rad(head_points_m: np.ndarray, neutral_m: np.ndarray) -> np.ndarray:
     angles[:, 1] *= -1.0
     return angles.astype(np.float32)
 
-
-def eye_openness_m(head_points_m: np.ndarray) -> np.ndarray:
-    """(2,) distance between the middle of the upper and lower lid, metres, (left, right)."""
-    upper = head_points_m[[lm.LEFT_EYE_UPPER_LID[4], lm.RIGHT_EYE_UPPER_LID[4]], 1]
-    lower = head_points_m[[lm.LEFT_EYE_LOWER_LID[4], lm.RIGHT_EYE_LOWER_LID[4]], 1]
-    return upper - lower

@@ -120,3 +120,18 @@ def test_output_naming_for_several_faces():
 
     assert [p.name for p in output_paths("takes/take.csv", 3)] == [
         "take.csv", "take.face1.csv", "take.face2.csv"]
+
+
+@pytest.mark.slow
+def test_camera_mode_reports_fps_and_latency_and_writes_on_stop(clip, tmp_path, capsys,
+                                                                monkeypatch):
+    # A file standing in for camera:0, read frame by frame as a camera would deliver it.
+    from likeness.sources import video
+
+    monkeypatch.setattr(video, "open_video", lambda spec: video.VideoFile(clip))
+    out = tmp_path / "live.csv"
+    assert main(["track", "camera:0", "-o", str(out), "--max-seconds", "1.0"]) == 0
+    err = capsys.readouterr().err
+    assert "fps, latency" in err and "landmarks" in err
+    animation = read_animation(out)
+    assert len(animation) == 31 and animation.found.all()
