@@ -23,8 +23,7 @@ TRUE_WEIGHT = 0.8
 # sees well near full strength; the tracker-response fields also read channels MediaPipe's own
 # blendshape model leaves dead (eyeWide, mouthRoll, jawForward, mouthPress).
 READ_BACK = {
-    "rig": {"eyeBlinkLeft": 0.6, "browDownRight": 0.5, "mouthPucker": 0.5, "jawOpen": 0.45,
-            "eyeWideLeft": 0.2},
+    "rig": {"eyeBlinkLeft": 0.6, "browDownRight": 0.5, "mouthPucker": 0.5, "jawOpen": 0.45},
     "tracker": {"eyeWideLeft": 0.5, "mouthRollUpper": 0.3, "jawForward": 0.3,
                 "mouthPressLeft": 0.3, "eyeBlinkLeft": 0.5, "browDownRight": 0.5,
                 "mouthPucker": 0.5, "jawOpen": 0.45, "mouthFrownRight": 0.4},
