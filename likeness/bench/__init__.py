@@ -7,6 +7,7 @@ command merges their results under the module's short name into one JSON object.
 BENCH_MODULES: tuple[str, ...] = (
     "likeness.bench.batch",
     "likeness.bench.behave",
+    "likeness.bench.render",
     "likeness.bench.speech",
     "likeness.bench.streaming",
     "likeness.bench.tracking",

@@ -19,7 +19,7 @@ from likeness.avatar.topology import vertex_face_incidence, vertex_normals
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
 from likeness.render.camera import Camera, Lighting
-from likeness.render.shaders import FRAGMENT, MATERIAL_CODES, MAX_LIGHTS, VERTEX
+from likeness.render.shaders import FRAGMENT, MATERIALS, MAX_LIGHTS, VERTEX
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,6 @@ class Renderer:
         program, lights = self._program, self.lighting.lights
         program["u_view_projection"].write(self.camera.view_projection(1.0).T.copy().tobytes())
         program["u_camera"].value = tuple(float(x) for x in self.camera.eye_m())
-        program["u_n_lights"].value = len(lights)
         directions = np.zeros((MAX_LIGHTS, 3), np.float32)
         colors = np.zeros((MAX_LIGHTS, 3), np.float32)
         for i, light in enumerate(lights):
@@ -180,7 +179,12 @@ class Renderer:
         for gpu in self._parts:
             self._morph(gpu, weights)
             part = gpu.part
-            program["u_material"].value = MATERIAL_CODES[part.material]
+            wrap, roughness, f0, depth_occlusion, occlusion = MATERIALS[part.material]
+            program["u_wrap"].value = wrap
+            program["u_roughness"].value = roughness
+            program["u_f0"].value = f0
+            program["u_depth_occlusion"].value = depth_occlusion
+            program["u_occlusion"].value = occlusion
             if part.eye >= 0:
                 yaw, pitch = (float(a) for a in frame.eyes_rad[part.eye])
                 eye = Rotation.from_euler("YX", [yaw, pitch]).as_matrix().astype(np.float32)

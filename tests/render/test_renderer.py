@@ -50,11 +50,11 @@ def _pixel(camera, point_m, size=256):
 
 
 def _pupil_col(rgb, row, col):
-    """Column of the centroid of the darkest pixels near (row, col)."""
+    """Column of the darkness-weighted centroid of the iris and pupil near (row, col)."""
     r, c = int(round(row)), int(round(col))
-    patch = rgb[r - 4 : r + 5, c - 14 : c + 15].astype(int).sum(axis=2)
-    rows, cols = np.nonzero(patch <= np.percentile(patch, 3))
-    return c - 14 + cols.mean()
+    patch = rgb[r - 3 : r + 4, c - 14 : c + 15].astype(float).sum(axis=2)
+    darkness = np.clip(np.median(patch) - patch, 0, None)
+    return c - 14 + (darkness.sum(axis=0) * np.arange(patch.shape[1])).sum() / darkness.sum()
 
 
 @pytest.mark.parametrize("eye", [0, 1])
