@@ -92,3 +92,25 @@ def test_relay_with_no_sender_writes_nothing_and_says_so(tmp_path, capsys) -> No
 def test_relay_rejects_bad_arguments(argv: list[str], message: str, capsys) -> None:
     assert main(["relay", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_relay_records_a_vmc_stream_at_its_frame_interval(rng, tmp_path) -> None:
+    from likeness.formats import read_json
+    from likeness.sinks.vmc_messages import encode_frame
+
+    original = take(rng, n_frames=12, fps=30.0)
+    port = free_udp_port()
+    out = tmp_path / "take.json"
+    thread, result = run_relay(["relay", "--from", f"vmc://127.0.0.1:{port}", "-o", str(out),
+                                "--frames", "12", "--duration", "20"])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        for frame in original:
+            sender.sendto(encode_frame(frame), ("127.0.0.1", port))
+            time.sleep(0.002)
+    thread.join(20)
+    assert result["code"] == 0
+    recorded = read_json(out)
+    assert recorded.fps == pytest.approx(30.0) and len(recorded) == 12
+    np.testing.assert_allclose(recorded.t_s, original.t_s, atol=1e-6)
+    np.testing.assert_allclose(recorded.weights, original.weights, atol=1e-6)
+    np.testing.assert_allclose(recorded.eyes_rad, original.eyes_rad, atol=1e-5)
