@@ -105,11 +105,10 @@ def _track_camera(args: argparse.Namespace, options, calibration):
     from likeness.track.preview import PreviewWriter
 
     rows: list[tuple[float, list]] = []
-    with contextlib.ExitStack() as stack:
-        source = stack.enter_context(open_video(args.input))
-        tracker = stack.enter_context(LiveTracker(
-            args.max_faces, filtered=not args.no_filter, calibration=calibration,
-            solver_options=options))
+    with open_video(args.input) as source, LiveTracker(
+        args.max_faces, filtered=not args.no_filter, calibration=calibration,
+        solver_options=options,
+    ) as tracker, contextlib.ExitStack() as stack:
         preview = (stack.enter_context(PreviewWriter(args.preview, source.fps))
                    if args.preview else None)
         latency_ms: list[float] = []
