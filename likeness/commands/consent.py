@@ -132,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"valid: grant {auth.grant_id} for {auth.subject}, context {auth.context}, "
             f"{auth.output_kind}, until {auth.expires}"
+            + ("" if args.likeness else " (likeness not checked: pass --likeness ASSET)")
         )
     elif args.action == "revoke":
         from likeness.trust.revocation import revoke
