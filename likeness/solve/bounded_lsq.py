@@ -64,8 +64,8 @@ def solve_box_qp(gram: np.ndarray | InverseCache, rhs: np.ndarray, upper: np.nda
     for _ in range(4 * len(w) + 4):
         target = w.copy()
         if free.any():
-            fixed = ~free
-            target[free] = cache.inverse(free) @ (rhs[free] - gram[np.ix_(free, fixed)] @ w[fixed])
+            pinned = gram @ np.where(free, 0.0, w)  # what the fixed variables contribute
+            target[free] = cache.inverse(free) @ (rhs[free] - pinned[free])
         below, above = free & (target < 0.0), free & (target > upper)
         if below.any() or above.any():
             # Step toward the subproblem's answer only as far as the box allows, then fix the
