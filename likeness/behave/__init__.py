@@ -4,6 +4,7 @@ over :class:`likeness.frame.Animation`.
 """
 
 from likeness.behave.blink import Blink, BlinkOptions
+from likeness.behave.complete import Completer, CompletionModel, complete, load_prior, train
 from likeness.behave.emotion import analyze_text, arousal_curve, text_events
 from likeness.behave.facs import EMOTIONS, au_weights, emotion_weights, envelope
 from likeness.behave.gaze import Gaze, GazeOptions
@@ -37,4 +38,9 @@ __all__ = [
     "add_behave_arguments",
     "behave_from_args",
     "speech_activity",
+    "CompletionModel",
+    "Completer",
+    "complete",
+    "load_prior",
+    "train",
 ]

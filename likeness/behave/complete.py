@@ -31,7 +31,7 @@ import numpy as np
 from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES, REGIONS
 from likeness.errors import InputError
 from likeness.fileio import atomic_output, existing_file
-from likeness.frame import Animation
+from likeness.frame import Animation, FaceFrame
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,26 @@ def visible_channels(hidden: Sequence[int]) -> tuple[int, ...]:
 
 
 def features(animation: Animation, visible: Sequence[int]) -> np.ndarray:
-    """(n, 2 * n_visible) features: visible weights now and low-passed over ``SMOOTH_S``."""
+    """(n, 2 * n_visible) features: visible weights now and low-passed over ``SMOOTH_S``.
+
+    The low-pass is causal and follows the frame times, so :class:`Completer`, frame by frame,
+    computes the same features as this whole-take version.
+    """
     x = animation.weights[:, visible].astype(np.float64)
-    alpha = 1.0 - np.exp(-1.0 / (SMOOTH_S * animation.fps))
     smooth = np.empty_like(x)
-    state = x[0] if len(x) else np.zeros(x.shape[1])
-    for i in range(len(x)):  # causal, so streaming completion matches whole-take completion
-        state = state + alpha * (x[i] - state)
+    state: np.ndarray | None = None
+    for i in range(len(x)):
+        dt = 0.0 if i == 0 else float(animation.t_s[i] - animation.t_s[i - 1])
+        state = _low_pass(state, x[i], dt)
         smooth[i] = state
     return np.hstack([x, smooth])
+
+
+def _low_pass(state: np.ndarray | None, x: np.ndarray, dt_s: float) -> np.ndarray:
+    """One step of the first-order low-pass over ``SMOOTH_S`` (starts at the first value)."""
+    if state is None:
+        return x.copy()
+    return state + (1.0 - np.exp(-max(dt_s, 0.0) / SMOOTH_S)) * (x - state)
 
 
 # -- models ------------------------------------------------------------------------------------
@@ -215,8 +226,11 @@ class CompletionModel:
         """(n, n_hidden) hidden weights in 0..1 for ``animation``'s visible channels."""
         if not len(animation):
             return np.zeros((0, len(self.hidden)), np.float32)
-        x = self.scaler.x(features(animation, self.visible))
-        y = self.scaler.unscale_y(predict_raw(self.kind, self.params, x))
+        return self.predict_features(features(animation, self.visible))
+
+    def predict_features(self, x: np.ndarray) -> np.ndarray:
+        """(n, n_hidden) hidden weights in 0..1 from (n, n_features) :func:`features`."""
+        y = self.scaler.unscale_y(predict_raw(self.kind, self.params, self.scaler.x(x)))
         return np.clip(y, 0.0, 1.0).astype(np.float32)
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -461,3 +475,52 @@ def complete(
 
         out = apply_behaviour(out, ("blink",), seed=seed)
     return out
+
+
+class Completer:
+    """Stateful stage filling the hidden channels frame by frame, for a headset in real time.
+
+    Gives the same hidden weights as :func:`complete` on the whole take (blinks aside, which
+    come from their own random draws).
+
+    Parameters
+    ----------
+    model : CompletionModel, optional
+        The built-in prior when not given.
+    add_blinks : bool
+        Add stochastic blinks when the blink channels are hidden (see :func:`complete`).
+    seed : int
+        Seed of the blinks.
+    """
+
+    def __init__(
+        self, model: CompletionModel | None = None, *, add_blinks: bool = True, seed: int = 0
+    ) -> None:
+        self.model = model or load_prior()
+        self.add_blinks = add_blinks and set(BLINKS) <= set(self.model.hidden)
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the feature history and restart the blinks."""
+        from likeness.behave.blink import Blink
+
+        self._smooth: np.ndarray | None = None
+        self._last_t: float | None = None
+        self._blink = Blink(seed=self.seed) if self.add_blinks else None
+
+    def __call__(self, frame: FaceFrame) -> FaceFrame:
+        x = frame.weights[list(self.model.visible)].astype(np.float64)
+        dt = 0.0 if self._last_t is None else frame.t_s - self._last_t
+        if dt < 0:
+            raise InputError(
+                f"frames must come in time order, got t_s={frame.t_s} after {self._last_t}"
+            )
+        self._last_t = frame.t_s
+        self._smooth = _low_pass(self._smooth, x, dt)
+        weights = frame.weights.copy()
+        weights[list(self.model.hidden)] = self.model.predict_features(
+            np.concatenate([x, self._smooth])[None]
+        )[0]
+        frame = frame.replace(weights=weights)
+        return self._blink(frame) if self._blink is not None else frame

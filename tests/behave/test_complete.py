@@ -137,3 +137,17 @@ def test_the_shipped_prior_is_what_the_script_builds(tmp_path):
         assert sorted(shipped.files) == sorted(fresh.files)
         for name in shipped.files:
             np.testing.assert_array_equal(shipped[name], fresh[name])
+
+
+def test_streaming_completion_matches_the_whole_take(person_takes, person_model):
+    from likeness.behave.complete import Completer
+
+    take = person_takes[3].select(slice(0, 600))
+    stage = Completer(person_model, add_blinks=False)
+    streamed = np.array([stage(frame).weights for frame in take])
+    whole = complete(take, person_model, add_blinks=False).weights
+    np.testing.assert_allclose(streamed, whole, atol=1e-6)
+    stage.reset()
+    np.testing.assert_allclose(stage(take[0]).weights, whole[0], atol=1e-6)
+    with pytest.raises(InputError, match="time order"):
+        stage(take[0].replace(t_s=-1.0))
