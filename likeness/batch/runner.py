@@ -22,9 +22,6 @@ from likeness.settings import PREFIX
 
 log = logging.getLogger(__name__)
 
-QUEUED_PER_WORKER = 2
-"""Tasks handed to Ray per parallel slot: enough that no worker waits for the driver, few enough
-that an interrupt has little to cancel."""
 
 
 def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
@@ -122,7 +119,9 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
                    disable=not progress, dynamic_ncols=True)
         try:
             while True:
-                while len(in_flight) < n_parallel * QUEUED_PER_WORKER:
+                # Exactly n_parallel in flight: on a cluster with more CPUs than --workers, a
+                # deeper queue would run more at once than asked.
+                while len(in_flight) < n_parallel:
                     task = next(queue, None)
                     if task is None:
                         break

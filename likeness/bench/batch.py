@@ -1,16 +1,19 @@
 """Batch throughput on Ray with 1 and 2 workers, beside a plain in-process loop over the same files.
 
 The files are espeak-ng lines written as WAV; the job is ``lipsync`` (recognition, no
-transcript). Ray's overhead per file is the 1-worker batch's wall time less the time its worker
-spent inside the job, per file: everything the batch adds around the work (the driver's hashing
-and bookkeeping, scheduling, pickling the task, the result's round trip, the ledger record).
-Runtimes are started before timing and
-their workers warmed on a few other files, so the figures are steady-state; the start-up costs
-are reported on their own. Other processes loading the CPU during the run lower every figure.
+transcript). One local runtime with two CPUs serves both Ray figures (``--workers 1`` keeps one
+file in flight, ``--workers 2`` two), and the loop, 1-worker and 2-worker runs take turns over
+several rounds, so that load from other processes, which lowers every figure, falls on all three
+alike. Ray's overhead per file is the 1-worker batch's wall time less the time its worker spent
+inside the job, per file: what the batch adds around the work (the driver's hashing and
+bookkeeping, scheduling, the task's round trip, the ledger record). The runtime is started and
+its workers warmed before timing; those start-up costs are reported on their own.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import tempfile
 import time
 import wave
@@ -35,63 +38,57 @@ N_WARMUP_FILES = 4
 
 def run(options: BenchOptions) -> dict[str, Any]:
     """Files per second for the loop and for Ray with 1 and 2 workers; Ray's cost per file."""
-    n_files = 12 if options.quick else 48
+    n_rounds, n_per_round = (2, 6) if options.quick else (4, 12)
     with tempfile.TemporaryDirectory(prefix="likeness-bench-batch-") as tmp:
         root = Path(tmp)
-        items = _write_lines(root / "lines", n_files + N_WARMUP_FILES)
+        items = _write_lines(root / "lines", n_per_round + N_WARMUP_FILES)
         warmup, items = items[:N_WARMUP_FILES], items[N_WARMUP_FILES:]
-        seconds_of_speech = sum(_duration_s(item.path) for item in items if item.path)
-
-        process_item(_task(warmup[0], root / "warm-loop"))  # models loaded once, as in a worker
+        speech_s = sum(_duration_s(item.path) for item in items if item.path) / len(items)
         start = time.perf_counter()
-        loop_per_file_s = []
-        for item in items:
-            task_start = time.perf_counter()
-            result = process_item(_task(item, root / "loop"))
-            assert result["status"] == "done", result
-            loop_per_file_s.append(time.perf_counter() - task_start)
-        loop_s = time.perf_counter() - start
-
-        report: dict[str, Any] = {
-            "job": JOB,
-            "n_files": n_files,
-            "speech_s": round(seconds_of_speech, 2),
-            "loop": {"wall_s": round(loop_s, 3), "files_per_s": round(n_files / loop_s, 2),
-                     "per_file": summarize_ms(loop_per_file_s)},
-        }
-        for n_workers in (1, 2):
-            report[f"ray_{n_workers}_workers"] = _ray_run(root, items, warmup, n_workers)
-        ray_1 = report["ray_1_workers"]["wall_s"]
-        ray_2 = report["ray_2_workers"]["wall_s"]
-        report["speedup_2_vs_1_workers"] = round(ray_1 / ray_2, 2)
-        report["speedup_2_workers_vs_loop"] = round(loop_s / ray_2, 2)
-        report["ray_overhead_per_file_ms"] = report["ray_1_workers"]["overhead_per_file_ms"]
-        report["note"] = ("steady state (runtimes started and workers warm before timing); "
-                          "other processes on the machine lower these figures")
-    return report
-
-
-def _ray_run(root: Path, items: list[BatchItem], warmup: list[BatchItem],
-             n_workers: int) -> dict[str, Any]:
-    """One local runtime with ``n_workers`` CPUs: start-up, warm-up, then the timed batch."""
-    start = time.perf_counter()
-    with ray_runtime(n_workers=n_workers):
-        started_s = time.perf_counter() - start
-        run_batch(warmup, JOB, OPTIONS, root / f"warm-{n_workers}", progress=False)
-        warm_s = time.perf_counter() - start - started_s
-        summary = run_batch(items, JOB, OPTIONS, root / f"ray-{n_workers}", progress=False)
-    totals = summary["totals"]
-    assert totals["n_done"] == len(items), summary["failed"]
-    in_job_s = [d["seconds"] for d in summary["done"]]
-    busy_s = totals["wall_s"] * n_workers - sum(in_job_s)
-    return {
-        "wall_s": totals["wall_s"],
-        "files_per_s": totals["files_per_s"],
-        "per_file_in_worker": summarize_ms(in_job_s),
-        "overhead_per_file_ms": round(busy_s / len(items) * 1e3, 2),
-        "runtime_start_s": round(started_s, 2),
-        "worker_warmup_s": round(warm_s, 2),
+        with ray_runtime(n_workers=2):
+            started_s = time.perf_counter() - start
+            run_batch(warmup, JOB, OPTIONS, root / "warm-ray", progress=False)
+            warm_s = time.perf_counter() - start - started_s
+            with contextlib.redirect_stderr(io.StringIO()):  # the command's one-line reports
+                process_item(_task(warmup[0], root / "warm-loop"))
+            loop_s, loop_file_s = 0.0, []
+            wall_s = {1: 0.0, 2: 0.0}
+            in_job_s: dict[int, list[float]] = {1: [], 2: []}
+            for i in range(n_rounds):
+                loop_start = time.perf_counter()
+                with contextlib.redirect_stderr(io.StringIO()):
+                    for item in items:
+                        file_start = time.perf_counter()
+                        result = process_item(_task(item, root / f"loop-{i}"))
+                        assert result["status"] == "done", result
+                        loop_file_s.append(time.perf_counter() - file_start)
+                loop_s += time.perf_counter() - loop_start
+                for n_workers in (1, 2):
+                    summary = run_batch(items, JOB, OPTIONS, root / f"ray-{n_workers}-{i}",
+                                        n_workers=n_workers, progress=False)
+                    assert summary["totals"]["n_done"] == len(items), summary["failed"]
+                    wall_s[n_workers] += summary["totals"]["wall_s"]
+                    in_job_s[n_workers] += [d["seconds"] for d in summary["done"]]
+    n_files = n_rounds * n_per_round
+    report: dict[str, Any] = {
+        "job": JOB,
+        "n_files": n_files,
+        "speech_s_per_file": round(speech_s, 2),
+        "loop": {"wall_s": round(loop_s, 3), "files_per_s": round(n_files / loop_s, 2),
+                 "per_file": summarize_ms(loop_file_s)},
     }
+    for n_workers in (1, 2):
+        report[f"ray_{n_workers}_workers"] = {
+            "wall_s": round(wall_s[n_workers], 3),
+            "files_per_s": round(n_files / wall_s[n_workers], 2),
+            "per_file_in_worker": summarize_ms(in_job_s[n_workers]),
+        }
+    report["speedup_2_vs_1_workers"] = round(wall_s[1] / wall_s[2], 2)
+    report["speedup_2_workers_vs_loop"] = round(loop_s / wall_s[2], 2)
+    report["ray_overhead_per_file_ms"] = round((wall_s[1] - sum(in_job_s[1])) / n_files * 1e3, 2)
+    report["runtime_start_s"] = round(started_s, 2)
+    report["worker_warmup_s"] = round(warm_s, 2)
+    return report
 
 
 def _task(item: BatchItem, outdir: Path) -> Task:
