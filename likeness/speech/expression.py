@@ -27,6 +27,10 @@ PAUSE_DB = 35.0
 LOUDNESS_RANGE_DB = 30.0
 ENVELOPE_S = 0.03
 """Smoothing (Gaussian sigma) of the loudness that scales the jaw."""
+VOICING_S = 0.1
+SPEECH_VOICING = 0.25
+"""Share of voiced frames (Gaussian-weighted over about +-200 ms) from which sound counts fully
+as speech: vowels are voiced, so speech always has some nearby; noise and breath have none."""
 NOD_RAD = np.deg2rad(2.5)
 NOD_S = 0.3
 BROW_S = 0.45
@@ -57,13 +61,15 @@ class Expression:
     """Face and head motion from prosody, sampled at the frame times.
 
     weights: float32 (n, 52), brows and eyelids only; head_pitch_rad: float32 (n,), positive
-    nods down; loudness: float32 (n,) 0..1 for the jaw; prominent: indices of the vowels judged
-    stressed; questions / exclamations: (start_s, end_s) of phrases read as such.
+    nods down; loudness: float32 (n,) 0..1 for the jaw; speaking: float32 (n,) 0..1, how much
+    voiced sound is near each frame (noise and silence have none); prominent: indices of the
+    vowels judged stressed; questions / exclamations: (start_s, end_s) of phrases read as such.
     """
 
     weights: np.ndarray
     head_pitch_rad: np.ndarray
     loudness: np.ndarray
+    speaking: np.ndarray
     prominent: list[int]
     questions: list[tuple[float, float]]
     exclamations: list[tuple[float, float]]
@@ -134,6 +140,14 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
         envelope_db = gaussian_filter1d(envelope_db, ENVELOPE_S / HOP_S, mode="nearest")
     level_db = np.interp(t_s, prosody.t_s, envelope_db) if len(prosody.t_s) else np.full(n, -100.0)
     loudness = np.clip(1.0 + (level_db - levels.peak_db) / LOUDNESS_RANGE_DB, 0.0, 1.0)
+    speaking = np.zeros(n)
+    if len(prosody.t_s) > 1:
+        # Normalised convolution: the edges of what is known (a take's ends, a stream's newest
+        # frame) average only the frames that exist.
+        sigma = VOICING_S / HOP_S
+        voiced = gaussian_filter1d(prosody.voiced.astype(np.float64), sigma, mode="constant")
+        share = voiced / gaussian_filter1d(np.ones(len(prosody.t_s)), sigma, mode="constant")
+        speaking = np.clip(np.interp(t_s, prosody.t_s, share) / SPEECH_VOICING, 0.0, 1.0)
     semitones = _semitones(prosody.f0_hz, levels.median_f0_hz)
 
     def window(start_s: float, end_s: float) -> np.ndarray:
@@ -191,4 +205,5 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
             weights[:, INDEX["browOuterUpLeft"]] += 0.4 * hold
             weights[:, INDEX["browOuterUpRight"]] += 0.4 * hold
     return Expression(np.clip(weights, 0.0, 1.0), pitch.astype(np.float32),
-                      loudness.astype(np.float32), prominent, questions, exclamations)
+                      loudness.astype(np.float32), speaking.astype(np.float32), prominent,
+                      questions, exclamations)

@@ -195,7 +195,8 @@ def animate(phones: Sequence[Phone], pcm: np.ndarray, sr: int, *, fps: float = 6
 def face_curves(phones: Sequence[Phone], t_s: np.ndarray, expression: Expression,
                 options: CoarticulationOptions = DEFAULT_OPTIONS) -> tuple[np.ndarray, np.ndarray]:
     """Mouth curves and expression at ``t_s`` -> (weights (n, 52), head quaternions (n, 4))."""
-    weights = mouth_curves(phones, t_s, expression.loudness, options)
+    # Sound without voicing nearby (noise, breath, clicks) does not move the mouth.
+    weights = mouth_curves(phones, t_s, expression.loudness, options) * expression.speaking[:, None]
     upper = expression.weights.any(axis=0)
     weights[:, upper] = expression.weights[:, upper]
     euler = np.zeros((len(t_s), 3), np.float32)

@@ -211,8 +211,11 @@ class StreamingLipsync:
         if last < self._next_frame:
             return []
         now_s = self._n_samples / self.sr
-        # Blend over a margin past the emitted frames so smoothing sees what follows them.
-        t_all = np.arange(self._next_frame, int(np.floor(now_s * fps)) + 1) / fps
+        # Blend over margins either side of the frames to emit, so that smoothing sees what
+        # precedes and follows them as it does offline.
+        margin = int(np.ceil(3 * self.options.coarticulation.smoothing_s * fps))
+        first = max(0, self._next_frame - margin)
+        t_all = np.arange(first, int(np.floor(now_s * fps)) + 1) / fps
         phones = [p for p in self._committed + self._utterance_phones()
                   if p.end_s >= t_all[0] - self.options.context_s]
         if phones and phones[-1].end_s < now_s:  # the newest sound is still going on
@@ -224,10 +227,10 @@ class StreamingLipsync:
         prosody = Prosody(self._pitch_t[keep], self._pitch_f0[keep], self._pitch_db[keep])
         expression = express(phones, prosody, t_all, self._levels())
         weights, rotation = face_curves(phones, t_all, expression, self.options.coarticulation)
-        n_out = last - self._next_frame + 1
+        emit = range(self._next_frame - first, min(last - first + 1, len(t_all)))
         frames = [FaceFrame.neutral(float(t_all[i])).replace(weights=weights[i],
                                                               head_rotation=rotation[i])
-                  for i in range(min(n_out, len(t_all)))]
+                  for i in emit]
         self._next_frame += len(frames)
         return frames
 

@@ -5,6 +5,8 @@ import pytest
 
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
+from likeness.speech.coarticulation import lip_aperture
+from likeness.speech.evaluate import CLOSED_APERTURE
 from likeness.speech.lipsync import lipsync
 from likeness.speech.stream import StreamingLipsync, StreamOptions
 
@@ -42,8 +44,11 @@ def test_streaming_matches_offline_recognition(streamed, corpus):
     fidelity_offline = np.corrcoef(offline.weights[:n, JAW], aligned[:n])[0, 1]
     assert fidelity_live > fidelity_offline - 0.1
     # Lip closures land in the same places (within 50 ms).
-    closed_live = live[:, INDEX["mouthPressLeft"]] > 0.3
-    closed_offline = offline.weights[:, INDEX["mouthPressLeft"]] > 0.3
+    def sealed(weights):
+        pressed = weights[:, INDEX["mouthPressLeft"]] > 0.15
+        return pressed & (lip_aperture(weights) <= CLOSED_APERTURE)
+
+    closed_live, closed_offline = sealed(live), sealed(offline.weights)
     onsets = np.flatnonzero(closed_offline[1:] & ~closed_offline[:-1]) + 1
     assert len(onsets) >= 5
     found = [closed_live[max(0, i - 3):i + 4].any() for i in onsets]
