@@ -140,7 +140,6 @@ class Gaze:
         self._move_start_s = 0.0
         self._saccade_s = self._head_s = 1e-3
         self._next_s: float | None = None
-        self._on_face = True
         self._speaking: bool | None = None
         self._mode_of_last_shift: bool | None = None
         self._last_t: float | None = None
@@ -200,13 +199,14 @@ class Gaze:
         )
 
     def _start_shift(self, t_s: float, speaking: bool) -> None:
+        """Choose the next target, start the saccade there and the head's share of it."""
         o = self.options
         share_on = o.on_face_talking if speaking else o.on_face_listening
         if self._mode_of_last_shift is not None and self._mode_of_last_shift != speaking:
             share_on = 0.1 if speaking else 0.95
         self._mode_of_last_shift = speaking
-        self._on_face = bool(self.rng.random() < share_on)
-        if self._on_face:
+        on_face = bool(self.rng.random() < share_on)
+        if on_face:
             point = FACE_POINTS_DEG[self.rng.integers(len(FACE_POINTS_DEG))]
             target = point + self.rng.normal(0.0, 0.4, 2)
         else:
@@ -224,7 +224,7 @@ class Gaze:
             self._duration_s(math.hypot(to[0] - start[0], to[1] - start[1])),
             start,
             to,
-            self._on_face,
+            on_face,
         )
         if saccade.amplitude_deg > 0.3:
             self.saccades.append(saccade)

@@ -9,6 +9,7 @@ prior on a person it never saw (synthetic people; see likeness.behave.synthetic)
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,7 @@ def completion_figures(options: BenchOptions) -> dict[str, Any]:
         ("prior_new_person", prior, stranger, stranger.weights[:, prior.hidden].mean(axis=0)),
     ):
         actual = held_out.weights[:, model.hidden]
-        predict = time_calls(lambda m=model, h=held_out: m.predict(h), 3, n_warmup=1)
+        predict = time_calls(partial(model.predict, held_out), 3, n_warmup=1)
         predicted = model.predict(held_out)
         rmse = rmse_per_channel(predicted, actual)
         zeros = rmse_per_channel(np.zeros_like(actual), actual)
