@@ -45,7 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 @dataclass
 class RelayResult:
-    """What a relay did: the frames it recorded, how many it forwarded and for how long."""
+    """What a relay did: the frames it recorded, how many it forwarded and over what time.
+
+    elapsed_s runs from the first frame to the last, so that waiting for a sender, before or
+    after its stream, does not lower the frame rate.
+    """
 
     frames: list[FaceFrame] = field(default_factory=list)
     elapsed_s: float = 0.0
@@ -53,8 +57,8 @@ class RelayResult:
 
     @property
     def fps(self) -> float:
-        """Frames forwarded per second of running time."""
-        return self.n_frames / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        """Frames forwarded per second while the stream ran."""
+        return (self.n_frames - 1) / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
 def open_receiver(url: str) -> UdpReceiver:
@@ -76,12 +80,10 @@ def relay(receiver: UdpReceiver, sinks: FanOut, *, duration_s: float | None = No
     """Forward frames from an open ``receiver`` to ``sinks`` until the duration or count is reached.
 
     Ctrl-C ends the relay like the end of the duration does, so that a take is still recorded.
-    ``elapsed_s`` runs from the first frame, so that time waiting for a sender does not lower
-    the frame rate reported.
     """
     result = RelayResult()
     t_end = None if duration_s is None else time.perf_counter() + duration_s
-    t_first: float | None = None
+    t_first = t_last = 0.0
     try:
         while n_frames is None or result.n_frames < n_frames:
             remaining_s = POLL_S if t_end is None else min(POLL_S, t_end - time.perf_counter())
@@ -90,15 +92,16 @@ def relay(receiver: UdpReceiver, sinks: FanOut, *, duration_s: float | None = No
             frame = receiver.read(remaining_s)
             if frame is None:
                 continue
-            if t_first is None:
-                t_first = time.perf_counter()
+            t_last = time.perf_counter()
+            if not result.n_frames:
+                t_first = t_last
             sinks.send(frame)
             result.n_frames += 1
             if record:
                 result.frames.append(frame)
     except KeyboardInterrupt:
         pass
-    result.elapsed_s = 0.0 if t_first is None else time.perf_counter() - t_first
+    result.elapsed_s = t_last - t_first
     return result
 
 
