@@ -15,6 +15,7 @@ from likeness.solve.blas import single_threaded_blas
 from likeness.solve.calibration import Calibration, calmest_neutral
 from likeness.solve.camera import PinholeCamera
 from likeness.solve.expression import ExpressionFit
+from likeness.solve.fields import FIELDS
 from likeness.solve.gaze import eyes_rad
 from likeness.solve.pose import HeadPose, image_points
 
@@ -54,42 +55,6 @@ class SolverOptions:
             raise InputError(f"fields must be one of {sorted(FIELDS)}, got {self.fields!r}")
         if not 0 < self.closed_eye_hold <= 1:
             raise InputError(f"closed_eye_hold must be in (0, 1], got {self.closed_eye_hold}")
-
-
-def rig_fields_m() -> np.ndarray:
-    """The rig's displacement fields (52, 478, 3), metres."""
-    from likeness.rig.shapes import blendshape_deltas_m
-
-    return blendshape_deltas_m()
-
-
-def matched_rig_fields_m() -> np.ndarray:
-    """The rig's fields scaled to what MediaPipe reports of each (see likeness.solve.response)."""
-    from likeness.solve.response import tracker_gains
-
-    rig = rig_fields_m()
-    return (rig * tracker_gains(rig)[:, None, None]).astype(np.float32)
-
-
-def tracker_fields_m() -> np.ndarray:
-    """MediaPipe's measured response to each blendshape (52, 478, 3), metres, where it responds;
-    the rig's field for channels it barely sees (see likeness.solve.response)."""
-    from likeness.solve.response import WEAK_RESPONSE, tracker_response_m
-
-    rig = rig_fields_m()
-    # Only where the channel moves the skin: the tracker's motion elsewhere is its landmark
-    # model's global coupling, which would turn every channel into a bit of every other.
-    reach = np.linalg.norm(rig, axis=-1)
-    tracker = tracker_response_m() * (reach > LOCAL * reach.max(axis=1, keepdims=True))[..., None]
-    strength = np.linalg.norm(tracker.reshape(len(tracker), -1), axis=1)
-    weak = strength < WEAK_RESPONSE * np.linalg.norm(rig.reshape(len(rig), -1), axis=1)
-    return np.where(weak[:, None, None], rig, tracker)
-
-
-LOCAL = 0.05
-"""Points a channel moves by less than this share of its largest motion are outside its reach."""
-
-FIELDS = {"rig": matched_rig_fields_m, "tracker": tracker_fields_m}
 
 
 class FaceSolver:

@@ -21,10 +21,10 @@ TRUE_WEIGHT = 0.8
 # What each choice of fields reads back of a channel rendered at 0.8, at least (docs/tracking.md
 # lists the measured values). The default, gain-matched rig fields read the channels MediaPipe
 # sees well near full strength; the tracker-response fields also read channels MediaPipe's own
-# blendshape model leaves dead (eyeWide, mouthRoll, jawForward, mouthPress).
+# blendshape model leaves dead (mouthRoll, jawForward, mouthPress).
 READ_BACK = {
     "rig": {"eyeBlinkLeft": 0.6, "browDownRight": 0.5, "mouthPucker": 0.5, "jawOpen": 0.45},
-    "tracker": {"eyeWideLeft": 0.5, "mouthRollUpper": 0.3, "jawForward": 0.3,
+    "tracker": {"mouthRollUpper": 0.3, "jawForward": 0.3,
                 "mouthPressLeft": 0.3, "eyeBlinkLeft": 0.5, "browDownRight": 0.5,
                 "mouthPucker": 0.5, "jawOpen": 0.45, "mouthFrownRight": 0.4},
 }

@@ -14,7 +14,7 @@ from likeness.rig.gaze import LOOK_INDICES
 from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.bounded_lsq import solve_box_qp
 from likeness.solve.expression import UNOBSERVED
-from likeness.solve.solver import rig_fields_m
+from likeness.solve.fields import rig_fields_m
 
 SIZE = (640, 480)
 CAMERA = PinholeCamera(60.0)
