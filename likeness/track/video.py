@@ -10,7 +10,7 @@ import numpy as np
 
 from likeness.errors import InputError
 from likeness.filters import FilterOptions, FrameFilter
-from likeness.frame import Animation
+from likeness.frame import N_LANDMARKS, Animation
 from likeness.solve import Calibration, FaceSolver, SolverOptions
 from likeness.sources.video import open_video
 from likeness.track.mesh import FaceTracker
@@ -126,7 +126,7 @@ def _solve_face(face_id: int, rows: dict[int, np.ndarray], times: np.ndarray,
     solver = FaceSolver(options, calibration=calibration)
     smooth = FrameFilter(filter_options) if filtered else None
     frames = []
-    held = np.empty((len(times), 478, 3), np.float32)
+    held = np.empty((len(times), N_LANDMARKS, 3), np.float32)
     last = next(iter(rows.values()))
     for row, t_s in enumerate(times):
         if row in rows:
