@@ -43,6 +43,10 @@ MOUTH = (0.30, 0.09, 0.09)
 
 EYEBALL_RADIUS_M = 12 * _MM
 EYE_CENTER_BEHIND_IRIS_M = 10.5 * _MM
+EYEBALL_CAP_RAD = 1.9
+"""How far round from the gaze axis the eyeball's surface is modelled (110 degrees): far
+enough that a turned eye never shows its edge, short of the sides that would poke through the
+skin at the temples."""
 IRIS_HALF_ANGLE_RAD = 0.52
 """Iris radius ~6 mm on a 12 mm eyeball."""
 PUPIL_HALF_ANGLE_RAD = 0.20
@@ -322,14 +326,15 @@ def _uv_ellipsoid(center, radii, n_rows: int, n_around: int):
 
 
 def _eyeball(center: np.ndarray, eye: int) -> Part:
-    """A sphere looking down +z with the iris and pupil as rings of vertices (crisp edges) and
-    the cornea bulging over the iris."""
+    """The front of an eyeball looking down +z, with the iris and pupil as rings of vertices
+    (crisp edges) and the cornea bulging over the iris. It stops short of the sides, which lie
+    under the skin at the corners of the eye and would show through it when the head turns."""
     thetas = np.concatenate(
         [
             [PUPIL_HALF_ANGLE_RAD - 0.01, PUPIL_HALF_ANGLE_RAD + 0.01],
             np.linspace(PUPIL_HALF_ANGLE_RAD + 0.08, IRIS_HALF_ANGLE_RAD - 0.06, 2),
             [IRIS_HALF_ANGLE_RAD - 0.015, IRIS_HALF_ANGLE_RAD + 0.015],
-            np.linspace(IRIS_HALF_ANGLE_RAD + 0.2, np.pi - 0.3, 6),
+            np.linspace(IRIS_HALF_ANGLE_RAD + 0.2, EYEBALL_CAP_RAD, 4),
         ]
     )
     n_around = 28
@@ -347,24 +352,15 @@ def _eyeball(center: np.ndarray, eye: int) -> Part:
     # Cornea: a clear dome ~1 mm proud of the sphere over the iris.
     bulge = 1.0 * _MM * np.clip(1 - theta / (IRIS_HALF_ANGLE_RAD + 0.1), 0, 1) ** 2
     radius = EYEBALL_RADIUS_M + bulge
-    front, back = np.array([[0, 0, 1.0]]), np.array([[0, 0, -1.0]])
-    local = np.concatenate(
-        [
-            front * (EYEBALL_RADIUS_M + 1.0 * _MM),
-            directions * radius[:, None],
-            back * EYEBALL_RADIUS_M,
-        ]
-    )
-    theta_all = np.concatenate([[0.0], theta, [np.pi]])
+    front = np.array([[0, 0, EYEBALL_RADIUS_M + 1.0 * _MM]])
+    local = np.concatenate([front, directions * radius[:, None]])
+    theta_all = np.concatenate([[0.0], theta])
     n_rings = len(thetas)
     triangles = [(0, 1 + (k + 1) % n_around, 1 + k) for k in range(n_around)]
     for j in range(n_rings - 1):
         for k in range(n_around):
             a, b = 1 + j * n_around + k, 1 + j * n_around + (k + 1) % n_around
             triangles += [(a, b, b + n_around), (a, b + n_around, a + n_around)]
-    last = 1 + (n_rings - 1) * n_around
-    tail = len(local) - 1
-    triangles += [(last + k, last + (k + 1) % n_around, tail) for k in range(n_around)]
     triangles = orient_outward(local, np.array(triangles), np.zeros(3))
     colors = np.array([_eye_albedo(t) for t in theta_all])
     positions = local + center

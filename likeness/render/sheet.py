@@ -10,6 +10,10 @@ from likeness.avatar.model import Avatar
 from likeness.blendshapes import INDEX
 from likeness.fileio import atomic_output
 from likeness.frame import FaceFrame, quaternions_from_euler
+from likeness.render.camera import Camera
+
+PORTRAIT = Camera(distance_m=0.45, target_m=(0.0, -0.035, -0.02))
+"""Head and shoulders' top: the face fills most of a cell."""
 
 EXPRESSIONS: tuple[tuple[str, dict[str, float], tuple[float, float]], ...] = (
     ("neutral", {}, (0.0, 0.0)),
@@ -94,7 +98,7 @@ def contact_sheet(
     from likeness.render.renderer import Renderer
 
     cells = []
-    with Renderer(cell_px, avatar=avatar) as renderer:
+    with Renderer(cell_px, avatar=avatar, camera=PORTRAIT) as renderer:
         for label, weights, (eye_yaw, eye_pitch) in EXPRESSIONS:
             vector = np.zeros(52, np.float32)
             for name, value in weights.items():
