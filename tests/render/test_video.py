@@ -199,3 +199,20 @@ def test_render_command_reads_the_csv_rate_and_writes_mp4(tmp_path):
         assert float(stream.average_rate) == pytest.approx(60.0)
         assert sum(1 for _ in container.decode(video=0)) == 12
     assert main(["render", str(take), "-o", str(tmp_path / "x.webm"), "--no-progress"]) == 2
+
+
+def test_a_glb_avatar_renders_like_the_built_in_one(tmp_path):
+    from likeness.avatar import default_avatar
+    from likeness.avatar.gltf import write_glb
+
+    glb = write_glb(default_avatar(), tmp_path / "avatar.glb")
+    take = _take()
+    take.head_rotation[:] = [0.0, 0.2588, 0.0, 0.9659]  # 30 degrees of yaw: the Head bone turns
+    csv = tmp_path / "take.csv"
+    write_animation(take, csv)
+    args = ["render", str(csv), "--size", str(SIZE), "--no-progress"]
+    assert main([*args, "-o", str(tmp_path / "builtin.png")]) == 0
+    assert main([*args, "-o", str(tmp_path / "glb.png"), "--avatar", str(glb)]) == 0
+    builtin = np.asarray(Image.open(tmp_path / "builtin.png"), int)
+    loaded = np.asarray(Image.open(tmp_path / "glb.png"), int)
+    assert np.abs(builtin - loaded).max() <= 2
