@@ -66,9 +66,14 @@ class Job:
         argv = self.argv(item, output, options)
         try:
             args = _command_parser().parse_args(argv)
-        except SystemExit as e:  # argparse refusing a line the job wrote: a bug, not the input's
-            raise LikenessError(f"likeness {self.name} refused the command line {argv}") from e
-        args.run(args)
+        except SystemExit as e:  # argparse printed why to the worker's log; it never exits it
+            raise LikenessError(
+                f"likeness {self.name} refused the command line {argv}: this "
+                f"version of the command lacks one of its options"
+            ) from e
+        status = args.run(args)
+        if status:
+            raise LikenessError(f"likeness {self.name} exited with status {status}")
         if not output.is_file():
             raise InputError(
                 f"{item.path or item.name}: likeness {self.name} wrote no {output.name}")
