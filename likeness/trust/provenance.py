@@ -17,6 +17,7 @@ and the hard binding to the media bytes, trusting the installation's CA as an an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import os
@@ -24,6 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from likeness import __version__
 from likeness.errors import InputError, ProvenanceError
@@ -33,12 +37,7 @@ from likeness.trust.gate import Authorization
 from likeness.trust.keys import key_paths
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-MEDIA_TYPES = {
-    ".mp4": "video/mp4",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-}
+MEDIA_SUFFIXES = (".mp4", ".png", ".jpg", ".jpeg")
 INGREDIENT_TYPES = {
     ".wav": "audio/wav",
     ".mp3": "audio/mpeg",
@@ -81,9 +80,6 @@ def _signer(home: Path | None) -> Any:
         raise ProvenanceError(
             f"{e.filename}: no C2PA signing key (run `likeness keys init`)"
         ) from e
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
     private = serialization.load_pem_private_key(key, password=None)
     if isinstance(private, ed25519.Ed25519PrivateKey):
         alg = b"ed25519"
@@ -105,6 +101,7 @@ def _manifest(
     authorization: Authorization | None,
     watermark_id: int | None,
 ) -> dict[str, Any]:
+    """The manifest definition: created action, inputs, consent and watermark assertions."""
     consent: dict[str, Any]
     if authorization is None or authorization.grant_id is None:
         consent = {"synthetic_avatar": authorization is None or authorization.synthetic}
@@ -179,16 +176,13 @@ def sign_media(
     import c2pa
 
     media = existing_file(path, "media file")
-    media_type = MEDIA_TYPES.get(media.suffix.lower())
-    if media_type is None:
+    if media.suffix.lower() not in MEDIA_SUFFIXES:
         raise InputError(
-            f"{media}: C2PA signing supports {sorted(MEDIA_TYPES)}, got {media.suffix!r}"
+            f"{media}: C2PA signing supports {sorted(MEDIA_SUFFIXES)}, got {media.suffix!r}"
         )
     inputs, streams = [], []
     for i, item in enumerate(ingredients):
         if isinstance(item, bytes):
-            import hashlib
-
             inputs.append(
                 {
                     "name": f"text[{i}]",
