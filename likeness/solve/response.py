@@ -42,8 +42,8 @@ YAWS_DEG = (-12.0, 0.0, 12.0)
 SAME_MOTION_COS = 0.55
 """A channel whose response points this close to its rig field (cosine over all landmarks)
 moves the landmarks the way the rig says, only less: its rig field is scaled by the gain."""
-GAIN_FLOOR = 0.5
-"""Scaling a field by a gain g divides its weight's noise by g too; never more than 2x."""
+GAIN_FLOOR = 0.65
+"""Scaling a field by a gain g divides its weight's noise by g too: never more than 1.5x."""
 WEAK_RESPONSE = 0.4
 """A channel whose response moves the landmarks less than this share of its rig field is one
 MediaPipe barely sees (cheekSquint, noseSneer, cheekPuff): fitting its faint response would let
