@@ -129,35 +129,58 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
     stress_known : bool
         Phones carry lexical stress (from the synthesizer): primary stress counts toward
         prominence alongside the acoustics.
+    marks : sequence of (float, str)
+        Sentence punctuation from a transcript, ``(time_s, "?" | "!" | ".")`` at the last word
+        of each sentence. A phrase holding a mark takes its reading; others are read from the
+        pitch contour alone.
     """
     t_s = np.asarray(t_s, np.float64)
-    n = len(t_s)
-    weights = np.zeros((n, N_BLENDSHAPES), np.float32)
-    pitch = np.zeros(n, np.float32)
-    # The jaw follows the loudness envelope, not each 10 ms burst and gap.
+    weights = np.zeros((len(t_s), N_BLENDSHAPES), np.float32)
+    pitch = np.zeros(len(t_s), np.float32)
+    semitones = _semitones(prosody.f0_hz, levels.median_f0_hz)
+    prominent = _stress(phones, prosody, semitones, levels, t_s, weights, pitch, stress_known)
+    questions, exclamations = _phrase_faces(prosody, semitones, levels, t_s, marks, weights, pitch)
+    return Expression(np.clip(weights, 0.0, 1.0), pitch, _loudness(prosody, t_s, levels),
+                      _speaking(prosody, t_s), prominent, questions, exclamations)
+
+
+def _loudness(prosody: Prosody, t_s: np.ndarray, levels: Levels) -> np.ndarray:
+    """0..1 loudness envelope at ``t_s``: the jaw follows it, not each 10 ms burst and gap."""
+    if not len(prosody.t_s):
+        return np.zeros(len(t_s), np.float32)
     envelope_db = prosody.rms_db
     if len(envelope_db) > 1:
         envelope_db = gaussian_filter1d(envelope_db, ENVELOPE_S / HOP_S, mode="nearest")
-    level_db = np.interp(t_s, prosody.t_s, envelope_db) if len(prosody.t_s) else np.full(n, -100.0)
-    loudness = np.clip(1.0 + (level_db - levels.peak_db) / LOUDNESS_RANGE_DB, 0.0, 1.0)
-    speaking = np.zeros(n)
-    if len(prosody.t_s) > 1:
-        # Normalised convolution: the edges of what is known (a take's ends, a stream's newest
-        # frame) average only the frames that exist.
-        sigma = VOICING_S / HOP_S
-        voiced = gaussian_filter1d(prosody.voiced.astype(np.float64), sigma, mode="constant")
-        share = voiced / gaussian_filter1d(np.ones(len(prosody.t_s)), sigma, mode="constant")
-        speaking = np.clip(np.interp(t_s, prosody.t_s, share) / SPEECH_VOICING, 0.0, 1.0)
-    semitones = _semitones(prosody.f0_hz, levels.median_f0_hz)
+    level_db = np.interp(t_s, prosody.t_s, envelope_db)
+    loudness = 1.0 + (level_db - levels.peak_db) / LOUDNESS_RANGE_DB
+    return np.clip(loudness, 0.0, 1.0).astype(np.float32)
 
-    def window(start_s: float, end_s: float) -> np.ndarray:
-        return (prosody.t_s >= start_s) & (prosody.t_s < end_s)
 
+def _speaking(prosody: Prosody, t_s: np.ndarray) -> np.ndarray:
+    """0..1 at ``t_s``: how much voiced sound is near (see :data:`SPEECH_VOICING`)."""
+    if len(prosody.t_s) < 2:
+        return np.zeros(len(t_s), np.float32)
+    # Normalised convolution: at the edges of what is known (a take's ends, a stream's newest
+    # frame) only the frames that exist are averaged.
+    sigma = VOICING_S / HOP_S
+    voiced = gaussian_filter1d(prosody.voiced.astype(np.float64), sigma, mode="constant")
+    share = voiced / gaussian_filter1d(np.ones(len(prosody.t_s)), sigma, mode="constant")
+    return np.clip(np.interp(t_s, prosody.t_s, share) / SPEECH_VOICING, 0.0, 1.0).astype(np.float32)
+
+
+def _window(prosody: Prosody, start_s: float, end_s: float) -> np.ndarray:
+    return (prosody.t_s >= start_s) & (prosody.t_s < end_s)
+
+
+def _stress(phones: Sequence[Phone], prosody: Prosody, semitones: np.ndarray, levels: Levels,
+            t_s: np.ndarray, weights: np.ndarray, pitch: np.ndarray,
+            stress_known: bool) -> list[int]:
+    """Add nods and emphasis brows for prominent vowels; return their indices in ``phones``."""
     prominent = []
     for i, phone in enumerate(phones):
         if phone.phoneme not in VOWELS:
             continue
-        inside = window(phone.start_s, phone.end_s)
+        inside = _window(prosody, phone.start_s, phone.end_s)
         st = semitones[inside]
         st = st[np.isfinite(st)]
         pitch_up = float(np.max(st)) if len(st) else 0.0
@@ -175,20 +198,27 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
             weights[:, INDEX["browInnerUp"]] += brow
             weights[:, INDEX["browOuterUpLeft"]] += 0.7 * brow
             weights[:, INDEX["browOuterUpRight"]] += 0.7 * brow
+    return prominent
 
+
+def _phrase_faces(prosody: Prosody, semitones: np.ndarray, levels: Levels, t_s: np.ndarray,
+                  marks: Sequence[tuple[float, str]], weights: np.ndarray,
+                  pitch: np.ndarray) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Add question and exclamation faces at phrase ends; return those phrases' spans."""
     questions, exclamations = [], []
     for start_s, end_s in phrases(prosody, levels):
-        st = semitones[window(start_s, end_s)]
+        inside = _window(prosody, start_s, end_s)
+        st = semitones[inside]
         st = st[np.isfinite(st)]
         if len(st) < 10:
             continue
         mark = next((m for t, m in marks if start_s - 0.05 <= t <= end_s + PAUSE_S), None)
-        # Statements end low; a question's end stays at or rises above the phrase's pitch.
-        final_st = float(np.median(st[-10:]) - np.median(st))
-        loud = float(np.percentile(prosody.rms_db[window(start_s, end_s)], 90)) - levels.peak_db
         if mark is None:
-            mark = "?" if final_st >= FINAL_RISE_ST else "!" if (
-                np.percentile(st, 90) > 6.0 and loud > -3.0) else "."
+            # Statements end low; a question's end stays at or rises above the phrase's pitch.
+            final_st = float(np.median(st[-10:]) - np.median(st))
+            loud = float(np.percentile(prosody.rms_db[inside], 90)) - levels.peak_db
+            excited = np.percentile(st, 90) > 6.0 and loud > -3.0
+            mark = "?" if final_st >= FINAL_RISE_ST else "!" if excited else "."
         # Held from 400 ms before the phrase ends into the pause after it.
         rise = np.clip((t_s - (end_s - 0.4)) / 0.2, 0, 1)
         hold = rise * np.clip(1 - (t_s - (end_s + 0.4)) / 0.3, 0, 1)
@@ -204,6 +234,4 @@ def express(phones: Sequence[Phone], prosody: Prosody, t_s: np.ndarray, levels: 
             weights[:, INDEX["eyeWideRight"]] += 0.4 * hold
             weights[:, INDEX["browOuterUpLeft"]] += 0.4 * hold
             weights[:, INDEX["browOuterUpRight"]] += 0.4 * hold
-    return Expression(np.clip(weights, 0.0, 1.0), pitch.astype(np.float32),
-                      loudness.astype(np.float32), speaking.astype(np.float32), prominent,
-                      questions, exclamations)
+    return questions, exclamations
