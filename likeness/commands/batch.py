@@ -7,10 +7,10 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from likeness.batch.jobs import JOBS
 from likeness.errors import InputError
 
-JOB_NAMES = ("lipsync", "track", "say", "render")
-JOB_FLAGS = ("fps", "format", "voice", "rate", "max_faces", "no_filter", "hfov", "size", "avatar")
+JOB_FLAGS = tuple(sorted({flag for job in JOBS.values() for flag in job.flags}))
 """Every job option's destination; each job takes the ones in its ``Job.flags``."""
 N_FAILURES_SHOWN = 20
 
@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "manifest")
     parser.add_argument("-o", "--output", required=True, metavar="OUTDIR",
                         help="output folder; outputs keep the inputs' relative names")
-    parser.add_argument("--job", required=True, choices=JOB_NAMES, help="the command to run")
+    parser.add_argument("--job", required=True, choices=tuple(JOBS), help="the command to run: "
+                        + "; ".join(f"{job.name}: {job.summary}" for job in JOBS.values()))
     parser.add_argument("--ray-address", metavar="ADDRESS",
                         help="an existing Ray cluster: 'auto' (this node joined it with "
                         "`ray start`) or ray://HEAD:10001 (default: a local runtime)")
@@ -71,15 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.batch import JOBS, read_inputs, run_batch
+    from likeness.batch import read_inputs, run_batch
 
-    if args.job not in JOBS:
-        raise InputError(f"the {args.job} job is not available in this version of likeness")
     job = JOBS[args.job]
     stray = ["--" + dest.replace("_", "-") for dest in JOB_FLAGS
              if getattr(args, dest) is not None and dest not in job.flags]
     if stray:
-        raise InputError(f"{', '.join(stray)} does not apply to the {job.name} job")
+        raise InputError(f"{', '.join(stray)}: not an option of the {job.name} job")
     options = job.options_from_args(args)
     outdir = Path(args.output)
     items = read_inputs(args.input, suffixes=job.input_suffixes, exclude=outdir)

@@ -20,6 +20,13 @@ def test_job_options_are_checked_before_anything_runs(tmp_path: Path,
     assert "--format must be one of csv, json for this job, got 'mp4'" in capsys.readouterr().err
 
 
+def test_flags_of_another_job_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "a.wav").write_bytes(b"x")
+    assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "lipsync",
+                 "--voice", "en-gb", "--max-faces", "2"]) == 2
+    assert "--max-faces, --voice: not an option of the lipsync job" in capsys.readouterr().err
+
+
 def test_missing_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "out"),
                  "--job", "lipsync"]) == 2
