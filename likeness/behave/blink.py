@@ -37,7 +37,7 @@ SACCADE_SPEED_DEG_S = 60.0
 class BlinkOptions:
     """How the blink model behaves; the defaults are human figures (module docstring)."""
 
-    rate_rest_per_min: float = 13.0  # at rest, before the blinks coupled to events
+    rate_rest_per_min: float = 14.0  # at rest, before the blinks coupled to events
     rate_speaking_per_min: float = 15.0  # while speaking, likewise
     rate_attending_per_min: float = 8.0  # listening or watching closely
     interval_cv: float = 0.7  # coefficient of variation of inter-blink intervals

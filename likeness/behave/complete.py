@@ -1,5 +1,9 @@
-"""VR upper-face completion: infer what a headset hides (brows, lids, cheek squint, nose) from
-what stays visible (mouth, jaw, cheek puff, tongue, and the eye tracker's gaze).
+"""VR upper-face completion: infer what a headset hides (brows, lid squint and widening, cheek
+squint, nose) from what stays visible (mouth, jaw, cheek puff, tongue, and the eye tracker's gaze).
+
+Blinks are neither predicted nor used: an eye tracker measures them, and they are not in the
+mouth. A take that has none at all (a headset without eye tracking) gets them from the blink
+layer instead.
 
 Three plain numpy models are fitted and the one with the lowest error on held-out takes wins:
 
@@ -35,24 +39,25 @@ from likeness.frame import Animation, FaceFrame
 
 log = logging.getLogger(__name__)
 
+BLINKS = (INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"])
+
 HIDDEN: dict[str, tuple[int, ...]] = {
     "upper": tuple(
         sorted(
             REGIONS["brows"]
-            + REGIONS["eyelids"]
+            + tuple(i for i in REGIONS["eyelids"] if i not in BLINKS)
             + REGIONS["nose"]
             + (INDEX["cheekSquintLeft"], INDEX["cheekSquintRight"])
         )
     ),
 }
-"""Channel sets a headset can hide. ``upper``: brows, blink/squint/wide, cheek squint, nose;
-gaze (eyeLook) stays visible, as headsets track the eyes."""
+"""Channel sets a headset can hide. ``upper``: brows, eyeSquint, eyeWide, cheekSquint,
+noseSneer (13 channels)."""
 
 KINDS = ("gaussian", "ridge", "mlp")
 SMOOTH_S = 0.5
 FORMAT_VERSION = 1
 PRIOR_PATH = Path(__file__).parent / "data" / "completion_prior.npz"
-BLINKS = (INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"])
 
 
 def hidden_channels(hidden: str) -> tuple[int, ...]:
@@ -63,8 +68,8 @@ def hidden_channels(hidden: str) -> tuple[int, ...]:
 
 
 def visible_channels(hidden: Sequence[int]) -> tuple[int, ...]:
-    """Every channel not in ``hidden``."""
-    return tuple(i for i in range(N_BLENDSHAPES) if i not in set(hidden))
+    """The model's inputs: every channel neither in ``hidden`` nor a blink."""
+    return tuple(i for i in range(N_BLENDSHAPES) if i not in set(hidden) | set(BLINKS))
 
 
 def features(animation: Animation, visible: Sequence[int]) -> np.ndarray:
@@ -441,8 +446,8 @@ def complete(
     model : CompletionModel, optional
         A person's own model (:func:`train`); the built-in prior when not given.
     add_blinks : bool
-        Add stochastic blinks (:class:`likeness.behave.blink.Blink`) when the blink channels are
-        hidden: a regression gives only the slow lid level, never the blinks themselves.
+        Add stochastic blinks (:class:`likeness.behave.blink.Blink`) when the take has none at
+        all (its blink channels are zero throughout).
     seed : int
         Seed of the added blinks.
 
@@ -470,7 +475,7 @@ def complete(
             "completion": {"kind": model.kind, "channels": [NAMES[i] for i in model.hidden]},
         },
     )
-    if add_blinks and set(BLINKS) <= set(model.hidden) and len(out):
+    if add_blinks and len(out) and not animation.weights[:, BLINKS].any():
         from likeness.behave.layers import apply_behaviour
 
         out = apply_behaviour(out, ("blink",), seed=seed)
@@ -488,16 +493,16 @@ class Completer:
     model : CompletionModel, optional
         The built-in prior when not given.
     add_blinks : bool
-        Add stochastic blinks when the blink channels are hidden (see :func:`complete`).
+        Add stochastic blinks: for headsets without eye tracking, whose frames have none.
     seed : int
         Seed of the blinks.
     """
 
     def __init__(
-        self, model: CompletionModel | None = None, *, add_blinks: bool = True, seed: int = 0
+        self, model: CompletionModel | None = None, *, add_blinks: bool = False, seed: int = 0
     ) -> None:
         self.model = model or load_prior()
-        self.add_blinks = add_blinks and set(BLINKS) <= set(self.model.hidden)
+        self.add_blinks = add_blinks
         self.seed = seed
         self.reset()
 

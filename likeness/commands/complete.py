@@ -10,8 +10,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "complete",
         help="infer brows, lids and cheeks hidden by a VR headset; or train a person's model",
-        description="With IN: fill the hidden channels of a take (.csv Live Link Face or .json) "
-        "from its visible mouth, jaw and gaze, using --model or the built-in prior, and write OUT. "
+        description="With IN: fill what the headset hides (brows, eye squint and widening, cheek "
+        "squint, nose) in a take (.csv Live Link Face or .json) from its visible mouth, jaw and "
+        "gaze, using --model or the built-in prior, add blinks if the take has none, and write "
+        "OUT. "
         "With --train: learn a person's own mapping from full-face takes (tracked or recorded "
         "with Live Link Face) and write a model .npz; the model kind (conditional Gaussian, "
         "ridge, small MLP) is chosen by its error on the last take, held out.",
@@ -41,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-blinks",
         action="store_true",
-        help="do not add stochastic blinks when the blink channels are hidden",
+        help="do not add blinks to a take that has none (headsets without eye tracking)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of added blinks and of training")
     parser.set_defaults(run=run)

@@ -111,3 +111,13 @@ def test_bad_options_and_time_order_are_refused():
     blink.step(1.0)
     with pytest.raises(InputError, match="time order"):
         blink.step(0.5)
+
+
+def test_a_face_at_rest_blinks_fifteen_to_twenty_times_a_minute_and_less_when_attending():
+    take = neutral_take(300)
+    rest = apply_behaviour(take, ("blink", "gaze"), seed=1)
+    take.tracks["listening"] = [{"start_s": 0.0, "end_s": 300.0}]
+    attending = apply_behaviour(take, ("blink", "gaze"), seed=1)
+    rest_per_min = len(rest.tracks["blinks"]) / 5
+    assert 12 <= rest_per_min <= 20
+    assert len(attending.tracks["blinks"]) / 5 < 0.75 * rest_per_min

@@ -58,19 +58,28 @@ def test_a_saved_model_predicts_the_same(tmp_path, person_takes, person_model):
     )
 
 
-def test_completion_ignores_what_was_hidden_and_adds_blinks(person_takes, person_model):
+def test_completion_ignores_what_was_hidden_and_keeps_tracked_blinks(person_takes, person_model):
     take = person_takes[3]
     hidden = take.select(slice(None))
     hidden.weights = take.weights.copy()
     hidden.weights[:, UPPER] = np.random.default_rng(0).random((len(take), len(UPPER)))
-    a = complete(hidden, person_model, add_blinks=False)
-    b = complete(take, person_model, add_blinks=False)
+    a = complete(hidden, person_model)
+    b = complete(take, person_model)
     np.testing.assert_array_equal(a.weights, b.weights)
-    lower = [i for i in range(52) if i not in UPPER]
-    np.testing.assert_array_equal(a.weights[:, lower], take.weights[:, lower])
+    others = [i for i in range(52) if i not in UPPER]
+    np.testing.assert_array_equal(a.weights[:, others], take.weights[:, others])
+    assert "blinks" not in a.tracks  # the take has its own
+
+
+def test_a_take_without_blinks_gets_them(person_takes, person_model):
+    take = person_takes[3].select(slice(None))
+    take.weights = take.weights.copy()
+    take.weights[:, [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]] = 0.0
     blinking = complete(take, person_model, seed=1)
-    assert len(blinking.tracks["blinks"]) > 5
+    assert 10 <= len(blinking.tracks["blinks"]) <= 30  # one minute
     assert blinking.weights[:, INDEX["eyeBlinkLeft"]].max() > 0.9
+    still = complete(take, person_model, add_blinks=False)
+    assert not still.weights[:, INDEX["eyeBlinkLeft"]].any()
 
 
 def test_builtin_prior_generalises_to_a_new_person():
