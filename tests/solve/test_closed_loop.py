@@ -24,7 +24,7 @@ TRUE_WEIGHT = 0.8
 # blendshape model leaves dead (mouthRoll, jawForward, mouthPress).
 READ_BACK = {
     "rig": {"eyeBlinkLeft": 0.6, "browDownRight": 0.5, "mouthPucker": 0.5, "jawOpen": 0.45},
-    "tracker": {"mouthRollUpper": 0.3, "jawForward": 0.3,
+    "tracker": {"mouthRollUpper": 0.3, "mouthRollLower": 0.3, "jawForward": 0.3,
                 "mouthPressLeft": 0.3, "eyeBlinkLeft": 0.5, "browDownRight": 0.5,
                 "mouthPucker": 0.5, "jawOpen": 0.45, "mouthFrownRight": 0.4},
 }
