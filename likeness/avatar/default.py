@@ -162,17 +162,27 @@ def _skull_cap(face: np.ndarray, oval: np.ndarray):
     cap = np.concatenate(rings + [pole[None]])
     n_face, n_oval = len(face), len(oval)
     ring_index = [oval] + [n_face + np.arange(n_oval) + j * n_oval for j in range(_N_CAP_RINGS)]
-    triangles = []
-    for inner, outer in zip(ring_index[:-1], ring_index[1:], strict=True):
-        for k in range(n_oval):
-            a, b = inner[k], inner[(k + 1) % n_oval]
-            c, d = outer[(k + 1) % n_oval], outer[k]
-            triangles += [(a, b, c), (a, c, d)]
-    pole_index = n_face + len(cap) - 1
-    last = ring_index[-1]
-    triangles += [(last[k], last[(k + 1) % n_oval], pole_index) for k in range(n_oval)]
+    triangles = np.concatenate([_stitch(ring_index), _fan(n_face + len(cap) - 1, ring_index[-1])])
     ring_of.append((_N_CAP_RINGS + 1, 0))
-    return cap, np.array(triangles, dtype=np.int32), np.array(ring_of)
+    return cap, triangles.astype(np.int32), np.array(ring_of)
+
+
+def _stitch(rows: list[np.ndarray], *, wrap: bool = True, loop: bool = False) -> np.ndarray:
+    """Triangles (m, 3) joining consecutive rows of vertex indices quad by quad; ``wrap`` closes
+    each row on itself, ``loop`` joins the last row back to the first."""
+    pairs = list(zip(rows[:-1], rows[1:], strict=True)) + ([(rows[-1], rows[0])] if loop else [])
+    triangles = []
+    for inner, outer in pairs:
+        n = len(inner)
+        for k in range(n if wrap else n - 1):
+            a, b, c, d = inner[k], inner[(k + 1) % n], outer[(k + 1) % n], outer[k]
+            triangles += [(a, b, c), (a, c, d)]
+    return np.array(triangles, dtype=np.int64)
+
+
+def _fan(apex: int, ring: np.ndarray) -> np.ndarray:
+    """Triangles (n, 3) closing a ring of vertex indices onto one apex vertex."""
+    return np.array([(apex, ring[k], ring[(k + 1) % len(ring)]) for k in range(len(ring))])
 
 
 def _slerp(directions: np.ndarray, target: np.ndarray, t: float) -> np.ndarray:
@@ -261,12 +271,8 @@ def _neck() -> Part:
             center + np.stack([radius_x * np.sin(angle), slant, radius_z * np.cos(angle)], 1)
         )
     positions = np.concatenate(rings)
-    triangles = []
-    for j in range(len(ys) - 1):
-        for k in range(n_around):
-            a, b = j * n_around + k, j * n_around + (k + 1) % n_around
-            triangles += [(a, b + n_around, b), (a, a + n_around, b + n_around)]
-    triangles = orient_outward(positions, np.array(triangles), _NECK_CENTER_M + [0, -0.12, -0.01])
+    rows = list(np.arange(len(positions)).reshape(len(ys), n_around))
+    triangles = orient_outward(positions, _stitch(rows), _NECK_CENTER_M + [0, -0.12, -0.01])
     follow = np.clip((positions[:, 1] - _NECK_BASE_Y_M) / (_NECK_TOP_Y_M - _NECK_BASE_Y_M), 0, 1)
     return Part(
         name="neck",
@@ -314,15 +320,9 @@ def _uv_ellipsoid(center, radii, n_rows: int, n_around: int):
     t, p = np.meshgrid(theta[1:-1], phi, indexing="ij")
     unit = np.stack([np.sin(t) * np.cos(p), np.cos(t), np.sin(t) * np.sin(p)], -1).reshape(-1, 3)
     unit = np.concatenate([[[0, 1.0, 0]], unit, [[0, -1.0, 0]]])
-    rings = n_rows - 2
-    triangles = [(0, 1 + (k + 1) % n_around, 1 + k) for k in range(n_around)]
-    for j in range(rings - 1):
-        for k in range(n_around):
-            a, b = 1 + j * n_around + k, 1 + j * n_around + (k + 1) % n_around
-            triangles += [(a, b, b + n_around), (a, b + n_around, a + n_around)]
-    last, tail = 1 + (rings - 1) * n_around, len(unit) - 1
-    triangles += [(last + k, last + (k + 1) % n_around, tail) for k in range(n_around)]
-    return center + unit * radii, np.array(triangles)
+    rows = list(1 + np.arange(len(unit) - 2).reshape(n_rows - 2, n_around))
+    triangles = [_fan(0, rows[0]), _stitch(rows), _fan(len(unit) - 1, rows[-1])]
+    return center + unit * radii, np.concatenate(triangles)
 
 
 def _eyeball(center: np.ndarray, eye: int) -> Part:
@@ -355,13 +355,10 @@ def _eyeball(center: np.ndarray, eye: int) -> Part:
     front = np.array([[0, 0, EYEBALL_RADIUS_M + 1.0 * _MM]])
     local = np.concatenate([front, directions * radius[:, None]])
     theta_all = np.concatenate([[0.0], theta])
-    n_rings = len(thetas)
-    triangles = [(0, 1 + (k + 1) % n_around, 1 + k) for k in range(n_around)]
-    for j in range(n_rings - 1):
-        for k in range(n_around):
-            a, b = 1 + j * n_around + k, 1 + j * n_around + (k + 1) % n_around
-            triangles += [(a, b, b + n_around), (a, b + n_around, a + n_around)]
-    triangles = orient_outward(local, np.array(triangles), np.zeros(3))
+    rows = list(1 + np.arange(len(theta)).reshape(len(thetas), n_around))
+    triangles = orient_outward(
+        local, np.concatenate([_fan(0, rows[0]), _stitch(rows)]), np.zeros(3)
+    )
     colors = np.array([_eye_albedo(t) for t in theta_all])
     positions = local + center
     return Part(
@@ -413,18 +410,11 @@ def _teeth(points: np.ndarray, upper: bool) -> Part:
     rows = [arch + outward * off + [0.0, edge_y + toward_gum * h, 0.0] for off, h in section]
     positions = np.concatenate(rows)
     n, k = len(arch), len(section)
-    triangles = []
-    for s in range(k):
-        t = (s + 1) % k
-        for i in range(n - 1):
-            a, b, c, d = s * n + i, s * n + i + 1, t * n + i + 1, t * n + i
-            triangles += [(a, b, c), (a, c, d)]
-    for s_end in (0, n - 1):  # cap the two ends of the band
-        ring = [s * n + s_end for s in range(k)]
-        triangles += [(ring[0], ring[1], ring[2]), (ring[0], ring[2], ring[3])]
-    triangles = orient_outward(
-        positions, np.array(triangles), arch.mean(axis=0) + [0, edge_y, -20 * _MM]
-    )
+    grid = np.arange(n * k).reshape(k, n)
+    # The band is closed round its cross-section; two quads cap its ends.
+    ends = [end[[0, 1, 2, 0, 2, 3]].reshape(2, 3) for end in (grid[:, 0], grid[:, -1])]
+    triangles = np.concatenate([_stitch(list(grid), wrap=False, loop=True), *ends])
+    triangles = orient_outward(positions, triangles, arch.mean(axis=0) + [0, edge_y, -20 * _MM])
     # Gaps between teeth: darken the band periodically along the arch.
     along = np.tile(np.linspace(0, 1, n), k)
     gaps = 1 - 0.25 * (np.cos(along * np.pi * 13) > 0.92)

@@ -415,7 +415,7 @@ def _read(gltf: g.GLTF2, blob: bytes, accessor_index: int) -> np.ndarray:
         view = gltf.bufferViews[accessor.bufferView]
         start = (view.byteOffset or 0) + (accessor.byteOffset or 0)
         stride = view.byteStride or dtype.itemsize * width
-        rows = np.ndarray(
+        rows: np.ndarray = np.ndarray(
             (accessor.count, width),
             dtype,
             buffer=blob,
@@ -442,7 +442,7 @@ def _read(gltf: g.GLTF2, blob: bytes, accessor_index: int) -> np.ndarray:
         )
         out[rows] = values.reshape(-1, width)
     if accessor.normalized and dtype.kind in "iu":
-        return out.astype(np.float32) / np.iinfo(dtype).max
+        return out.astype(np.float32) / np.iinfo(dtype.type).max  # type: ignore[type-var]
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from scipy import sparse
@@ -20,6 +21,9 @@ from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
 from likeness.render.camera import Camera, Lighting
 from likeness.render.shaders import FRAGMENT, MATERIALS, MAX_LIGHTS, VERTEX
+
+if TYPE_CHECKING:
+    import moderngl
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +37,9 @@ class _GpuPart:
     part: Part
     active_targets: np.ndarray
     incidence: sparse.csr_matrix
-    positions: object
-    normals: object
-    vao: object
+    positions: moderngl.Buffer
+    normals: moderngl.Buffer
+    vao: moderngl.VertexArray
     last_weights: np.ndarray | None = None
 
 
@@ -81,35 +85,35 @@ class Renderer:
         self.camera = camera or Camera()
         self.lighting = lighting or Lighting()
         try:
-            self._ctx = moderngl.create_standalone_context(backend="egl")
+            context = moderngl.create_standalone_context(backend="egl")  # type: ignore[arg-type]
         except Exception as e:  # moderngl raises bare Exception when EGL is missing
             raise SinkError(
                 f"could not create an OpenGL context through EGL ({e}); install Mesa's EGL "
                 "(Debian: libegl1 libegl-mesa0 libgl1-mesa-dri)"
             ) from e
-        samples = min(int(samples), self._ctx.max_samples) if samples > 1 else 0
+        self._ctx: moderngl.Context | None = context
+        samples = min(int(samples), context.max_samples) if samples > 1 else 0
         shape = (self.size, self.size)
-        self._fbo = self._ctx.framebuffer(
-            color_attachments=[self._ctx.renderbuffer(shape, 4, samples=samples)],
-            depth_attachment=self._ctx.depth_renderbuffer(shape, samples=samples),
+        self._fbo = context.framebuffer(
+            color_attachments=[context.renderbuffer(shape, 4, samples=samples)],
+            depth_attachment=context.depth_renderbuffer(shape, samples=samples),
         )
         self._resolved = (
-            self._ctx.framebuffer(color_attachments=[self._ctx.renderbuffer(shape, 4)])
+            context.framebuffer(color_attachments=[context.renderbuffer(shape, 4)])
             if samples
             else self._fbo
         )
-        self._program = self._ctx.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
-        self._parts = [self._upload(part) for part in avatar.parts]
+        self._program = context.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
+        self._parts = [self._upload(context, part) for part in avatar.parts]
         self._set_scene_uniforms()
         log.debug(
             "renderer ready: %s, %d px, %d samples",
-            self._ctx.info["GL_RENDERER"],
+            context.info["GL_RENDERER"],
             self.size,
             samples,
         )
 
-    def _upload(self, part: Part) -> _GpuPart:
-        ctx = self._ctx
+    def _upload(self, ctx: moderngl.Context, part: Part) -> _GpuPart:
         moving = np.abs(part.deltas_m).reshape(len(part.deltas_m), -1).max(axis=1) > 0
         triangles = part.triangles.astype(np.int64)
         incidence = vertex_face_incidence(len(part.positions_m), triangles)
@@ -134,18 +138,18 @@ class Renderer:
 
     def _set_scene_uniforms(self) -> None:
         program, lights = self._program, self.lighting.lights
-        program["u_view_projection"].write(self.camera.view_projection(1.0).T.copy().tobytes())
-        program["u_camera"].value = tuple(float(x) for x in self.camera.eye_m())
+        _set(program, "u_view_projection", self.camera.view_projection(1.0).T.copy())
+        _set_value(program, "u_camera", tuple(float(x) for x in self.camera.eye_m()))
         directions = np.zeros((MAX_LIGHTS, 3), np.float32)
         colors = np.zeros((MAX_LIGHTS, 3), np.float32)
         for i, light in enumerate(lights):
             directions[i] = np.asarray(light.direction) / np.linalg.norm(light.direction)
             colors[i] = light.color
-        program["u_light_direction"].write(directions.tobytes())
-        program["u_light_color"].write(colors.tobytes())
-        program["u_sky"].value = self.lighting.sky
-        program["u_ground"].value = self.lighting.ground
-        program["u_pivot"].value = tuple(float(x) for x in self.avatar.neck_pivot_m)
+        _set(program, "u_light_direction", directions)
+        _set(program, "u_light_color", colors)
+        _set_value(program, "u_sky", self.lighting.sky)
+        _set_value(program, "u_ground", self.lighting.ground)
+        _set_value(program, "u_pivot", tuple(float(x) for x in self.avatar.neck_pivot_m))
 
     def render(self, frame: FaceFrame) -> np.ndarray:
         """Draw the avatar with ``frame``'s weights, head rotation and gaze.
@@ -165,39 +169,46 @@ class Renderer:
         if self._ctx is None:
             raise SinkError("the renderer is closed")
         with self._ctx:  # make this renderer's context current: several may be open at once
-            return self._draw(frame)
+            return self._draw(self._ctx, frame)
 
-    def _draw(self, frame: FaceFrame) -> np.ndarray:
+    @property
+    def gl_renderer(self) -> str:
+        """The OpenGL implementation drawing, e.g. ``llvmpipe (LLVM 15.0.6, 256 bits)``."""
+        return str(self._ctx.info["GL_RENDERER"]) if self._ctx is not None else "closed"
+
+    def _draw(self, ctx: moderngl.Context, frame: FaceFrame) -> np.ndarray:
         weights = np.asarray(frame.weights, np.float32)
         rotation = Rotation.from_quat(np.asarray(frame.head_rotation, np.float64)).as_matrix()
         program = self._program
-        program["u_head_rotation"].write(rotation.astype(np.float32).T.copy().tobytes())
+        _set(program, "u_head_rotation", rotation.astype(np.float32).T.copy())
         self._fbo.use()
         self._fbo.clear(*self.camera.background, 1.0)
         # Back faces never show: the mouth's inside is its own inward-facing part.
-        self._ctx.enable(self._ctx.DEPTH_TEST | self._ctx.CULL_FACE)
+        ctx.enable(ctx.DEPTH_TEST | ctx.CULL_FACE)
         for gpu in self._parts:
             self._morph(gpu, weights)
             part = gpu.part
             wrap, roughness, f0, depth_occlusion, occlusion = MATERIALS[part.material]
-            program["u_wrap"].value = wrap
-            program["u_roughness"].value = roughness
-            program["u_f0"].value = f0
-            program["u_depth_occlusion"].value = depth_occlusion
-            program["u_occlusion"].value = occlusion
+            _set_value(program, "u_wrap", wrap)
+            _set_value(program, "u_roughness", roughness)
+            _set_value(program, "u_f0", f0)
+            _set_value(program, "u_depth_occlusion", depth_occlusion)
+            _set_value(program, "u_occlusion", occlusion)
             if part.eye >= 0:
                 yaw, pitch = (float(a) for a in frame.eyes_rad[part.eye])
                 eye = Rotation.from_euler("YX", [yaw, pitch]).as_matrix().astype(np.float32)
-                program["u_eye_center"].value = tuple(
-                    float(x) for x in self.avatar.eye_centers_m[part.eye]
+                _set_value(
+                    program,
+                    "u_eye_center",
+                    tuple(float(x) for x in self.avatar.eye_centers_m[part.eye]),
                 )
             else:
                 eye = _IDENTITY3
-                program["u_eye_center"].value = (0.0, 0.0, 0.0)
-            program["u_eye_rotation"].write(eye.T.copy().tobytes())
+                _set_value(program, "u_eye_center", (0.0, 0.0, 0.0))
+            _set(program, "u_eye_rotation", eye.T.copy())
             gpu.vao.render()
         if self._resolved is not self._fbo:
-            self._ctx.copy_framebuffer(self._resolved, self._fbo)
+            ctx.copy_framebuffer(self._resolved, self._fbo)
         data = self._resolved.read(components=3, alignment=1)
         return np.frombuffer(data, np.uint8).reshape(self.size, self.size, 3)[::-1]
 
@@ -229,3 +240,13 @@ class Renderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _set(program: moderngl.Program, name: str, array: np.ndarray) -> None:
+    """Write a uniform from an array (matrices column-major, as GLSL reads them)."""
+    cast("moderngl.Uniform", program[name]).write(np.ascontiguousarray(array, np.float32).tobytes())
+
+
+def _set_value(program: moderngl.Program, name: str, value: Any) -> None:
+    """Set a scalar or vector uniform."""
+    cast("moderngl.Uniform", program[name]).value = value
