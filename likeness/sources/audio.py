@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 WORKING_RATE_HZ = 16000
 """The rate the speech stage works at (pocketsphinx's acoustic model is 16 kHz)."""
 
-MIC_INSTALL_LINE = (".venv/bin/pip install sounddevice==0.5.6 "
-                    "(and the PortAudio library: apt-get install libportaudio2)")
+MIC_INSTALL_LINE = (".venv/bin/pip install sounddevice==0.5.6 and the PortAudio library "
+                    "(make system, or apt-get install libportaudio2)")
 
 
 def read_audio(path: str | os.PathLike[str], *, sr: int = WORKING_RATE_HZ) -> np.ndarray:
