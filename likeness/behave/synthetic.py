@@ -15,7 +15,7 @@ import numpy as np
 
 from likeness.behave.facs import ACTION_UNITS, PROTOTYPES, au_weights, envelope
 from likeness.behave.layers import apply_behaviour
-from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
+from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 from likeness.frame import Animation
 
@@ -116,15 +116,8 @@ def synthetic_take(
     # Speech: syllable-rate mouth shapes in talk spurts, independent of the upper face.
     speaking = np.repeat(rng.random(int(duration_s) + 1) < 0.6, int(fps))[:n]
     syllables = rng.random((int(duration_s * 5) + 2, len(SPEECH_SHAPES))) ** 3
-    shapes = (
-        np.array(
-            [
-                np.interp(t * 5, np.arange(len(syllables)), syllables[:, j])
-                for j in range(len(SPEECH_SHAPES))
-            ]
-        ).T
-        * 0.6
-    )
+    knots = np.arange(len(syllables))
+    shapes = 0.6 * np.stack([np.interp(t * 5, knots, column) for column in syllables.T], axis=1)
     mouth = weights[:, SPEECH_SHAPES]
     weights[:, SPEECH_SHAPES] = 1.0 - (1.0 - mouth) * (1.0 - shapes * speaking[:, None])
     weights += rng.normal(0.0, 0.015, weights.shape)
@@ -133,12 +126,7 @@ def synthetic_take(
     take.tracks["phonemes"] = _talk_spurts(speaking, fps)
     take = apply_behaviour(take, ("gaze", "blink", "idle"), seed=int(rng.integers(1 << 30)))
     take.tracks = {}
-    take.metadata = {
-        "source": "synthetic",
-        "person": person_seed,
-        "take": take_seed,
-        "blendshapes": len(NAMES),
-    }
+    take.metadata = {"source": "synthetic", "person": person_seed, "take": take_seed}
     return take
 
 
