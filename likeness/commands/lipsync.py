@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "loudness move the brows, nod the head and scale the jaw. Reads WAV, FLAC, MP3, OGG at "
         "any rate. OUT is a Live Link Face .csv or the project's .json (which also keeps the "
         "phoneme and viseme tracks). With --mic (or --stream on a file) frames are made live, "
-        "about 120 ms behind the audio, and can be sent to engines with --send.",
+        "about 120 ms behind the audio; --send streams them to engines (a file's take is "
+        "played to them in real time).",
     )
     parser.add_argument("audio", nargs="?", metavar="AUDIO", help="speech audio file")
     parser.add_argument("-o", "--output", metavar="OUT", help="animation file: .csv or .json")
@@ -66,20 +68,31 @@ def run(args: argparse.Namespace) -> int:
         from likeness.speech.lipsync import lipsync_file
 
         animation = lipsync_file(args.audio, text=_transcript(args), fps=args.fps)
-        if args.send:
-            from likeness.sinks.url import open_sinks
-
-            sinks = open_sinks(args.send)
-            try:
-                for frame in animation:
-                    sinks.send(frame)
-            finally:
-                sinks.close()
     if args.output:
         write_animation(animation, args.output)
         print(f"lipsync: {len(animation)} frames ({animation.duration_s:.2f} s) -> {args.output}",
               file=sys.stderr)
+    if args.send and not (args.mic or args.stream):
+        _play(animation, args.send)
     return 0
+
+
+def _play(animation, urls: list[str]) -> None:  # animation: Animation
+    """Send a finished take to the destinations at its own pace, as if it were live."""
+    from likeness.sinks.url import open_sinks
+
+    sinks = open_sinks(urls)
+    start = time.perf_counter()
+    try:
+        for frame in animation:
+            delay_s = frame.t_s - animation.t_s[0] - (time.perf_counter() - start)
+            if delay_s > 0:
+                time.sleep(delay_s)
+            sinks.send(frame)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sinks.close()
 
 
 def _transcript(args: argparse.Namespace) -> str | None:

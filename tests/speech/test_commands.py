@@ -132,3 +132,35 @@ def test_say_renders_a_talking_avatar_with_its_speech(tmp_path):
         n_frames = sum(1 for _ in container.decode(video=0))
     assert kinds == ["audio", "video"]
     assert n_frames >= 8
+
+
+def test_lipsync_plays_a_take_to_an_engine_in_real_time(tmp_path, speech_wav):
+    """--send on a file: every frame reaches the Live Link Face port, paced like the speech."""
+    import socket
+    import threading
+    import time
+
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(1.0)
+    port = receiver.getsockname()[1]
+    arrivals: list[float] = []
+
+    def listen() -> None:
+        while True:
+            try:
+                receiver.recv(4096)
+            except TimeoutError:
+                return
+            arrivals.append(time.perf_counter())
+
+    thread = threading.Thread(target=listen)
+    thread.start()
+    out = tmp_path / "take.csv"
+    assert main(["lipsync", str(speech_wav), "-o", str(out), "--fps", "30",
+                 "--send", f"livelink://127.0.0.1:{port}"]) == 0
+    thread.join()
+    receiver.close()
+    take = read_animation(out)
+    assert len(arrivals) >= 0.9 * len(take)
+    assert arrivals[-1] - arrivals[0] == pytest.approx(take.duration_s, abs=0.5)
