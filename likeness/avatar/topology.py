@@ -188,3 +188,21 @@ def vertex_normals(
     normals = incidence @ face
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     return (normals / np.maximum(length, 1e-12)).astype(np.float32)
+
+
+def stitch(rows: list[np.ndarray], *, wrap: bool = True, loop: bool = False) -> np.ndarray:
+    """Triangles (m, 3) joining consecutive rows of vertex indices quad by quad; ``wrap`` closes
+    each row on itself, ``loop`` joins the last row back to the first."""
+    pairs = list(zip(rows[:-1], rows[1:], strict=True)) + ([(rows[-1], rows[0])] if loop else [])
+    triangles = []
+    for inner, outer in pairs:
+        n = len(inner)
+        for k in range(n if wrap else n - 1):
+            a, b, c, d = inner[k], inner[(k + 1) % n], outer[(k + 1) % n], outer[k]
+            triangles += [(a, b, c), (a, c, d)]
+    return np.array(triangles, dtype=np.int64)
+
+
+def fan(apex: int, ring: np.ndarray) -> np.ndarray:
+    """Triangles (n, 3) closing a ring of vertex indices onto one apex vertex."""
+    return np.array([(apex, ring[k], ring[(k + 1) % len(ring)]) for k in range(len(ring))])
