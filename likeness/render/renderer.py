@@ -89,7 +89,7 @@ class Renderer:
         except Exception as e:  # moderngl raises bare Exception when EGL is missing
             raise SinkError(
                 f"could not create an OpenGL context through EGL ({e}); install Mesa's EGL "
-                "(Debian: libegl1 libegl-mesa0 libgl1-mesa-dri)"
+                "(Debian: libegl1 libegl-mesa0 libgl1-mesa-dri libgl1)"
             ) from e
         self._ctx: moderngl.Context | None = context
         samples = min(int(samples), context.max_samples) if samples > 1 else 0
