@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -14,8 +16,9 @@ from fastapi.staticfiles import StaticFiles
 
 from likeness.errors import InputError, LikenessError
 from likeness.server import sockets
-from likeness.server.avatars import AvatarStore
+from likeness.server.avatars import DefaultAvatar, Uploads
 from likeness.server.channels import Channel, play_loop
+from likeness.server.glb import check_glb
 from likeness.server.options import ServerOptions
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,7 @@ HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 THREE_DIR = HERE / "web" / "node_modules" / "three"
 GLB_MEDIA_TYPE = "model/gltf-binary"
+MAX_GRANT_BYTES = 64 * 1024
 
 
 def create_app(options: ServerOptions | None = None) -> FastAPI:
@@ -37,25 +41,49 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
     Raises
     ------
     InputError
-        A watch file cannot be read (checked here, before anything is served).
+        A watch file cannot be read, or this installation has no keys to sign the audit log
+        with (``likeness keys init``): both checked here, before anything is served.
     """
     from likeness.formats import read_animation
+    from likeness.trust.consent import read_grant
+    from likeness.trust.keys import load_identity
 
     options = options or ServerOptions()
-    hub = sockets.Hub(options)
+    load_identity()  # every session leaves a signed audit record: no keys, no serving
     playlists = {name: read_animation(spec) for name, spec in options.watch}
+    folder = Path(tempfile.mkdtemp(prefix="likeness-serve-"))
+    avatars = Uploads(
+        folder,
+        what="avatar (POST /api/avatars)",
+        suffix=".glb",
+        max_files=options.max_avatars,
+        check=lambda path, name: check_glb(path.read_bytes(), name=name),
+    )
+    grants = Uploads(
+        folder,
+        what="grant (POST /api/grants)",
+        suffix=".json",
+        max_files=options.max_avatars,
+        check=lambda path, name: read_grant(path),
+    )
+    hub = sockets.Hub(options, avatars=avatars, grants=grants)
     for name, spec in options.watch:
         hub.channels[name] = Channel(name, source=spec)
-    avatars = AvatarStore(max_avatars=options.max_avatars)
+    default_glb = DefaultAvatar()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        players = [asyncio.create_task(play_loop(hub.channels[name], animation))
-                   for name, animation in playlists.items()]
-        yield
-        for player in players:
-            player.cancel()
-        await asyncio.gather(*players, return_exceptions=True)
+        players = [
+            asyncio.create_task(play_loop(hub.channels[name], animation))
+            for name, animation in playlists.items()
+        ]
+        try:
+            yield
+        finally:
+            for player in players:
+                player.cancel()
+            await asyncio.gather(*players, return_exceptions=True)
+            shutil.rmtree(folder, ignore_errors=True)
 
     app = FastAPI(
         title="likeness",
@@ -67,7 +95,6 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.hub = hub
-    app.state.avatars = avatars
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
@@ -87,7 +114,7 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
              response_class=Response, responses={200: {"content": {GLB_MEDIA_TYPE: {}}}})
     async def default_avatar() -> Response:
         try:
-            data = await asyncio.to_thread(avatars.default)
+            data = await asyncio.to_thread(default_glb)
         except ImportError as e:
             raise HTTPException(503, f"the default avatar needs likeness.avatar ({e})") from e
         except LikenessError as e:
@@ -107,14 +134,49 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
             avatar_id, report = avatars.add(data, name=name)
         except InputError as e:
             raise HTTPException(400, str(e)) from e
-        return {"id": avatar_id, "url": f"/api/avatars/{avatar_id}.glb",
-                "morph_targets": list(report.present), "missing": list(report.missing)}
+        return {
+            "id": avatar_id,
+            "url": f"/api/avatars/{avatar_id}.glb",
+            "morph_targets": list(report.present),
+            "missing": list(report.missing),
+        }
 
-    @app.get("/api/avatars/{avatar_id}.glb", summary="An uploaded avatar", response_class=Response,
-             responses={200: {"content": {GLB_MEDIA_TYPE: {}}}})
+    @app.post(
+        "/api/grants",
+        summary="Upload a consent grant for an uploaded avatar",
+        description="The body is the grant JSON (`likeness.consent/1`). Sessions showing "
+        "an uploaded avatar name it with `?avatar=ID&grant=ID&context=C`; the grant is "
+        "checked (signature, subject key, expiry, revocation, context, likeness hash) when "
+        "the session starts. 400 when it is not a well-formed grant.",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    async def upload_grant(request: Request) -> dict[str, Any]:
+        data = await _read_body(request, MAX_GRANT_BYTES)
+        try:
+            grant_id, grant = grants.add(data, name="grant")
+        except LikenessError as e:
+            raise HTTPException(400, str(e)) from e
+        return {
+            "id": grant_id,
+            "subject": grant["subject"],
+            "contexts": grant["contexts"],  # type: ignore[index]
+            "expires": grant["expires"],
+        }  # type: ignore[index]
+
+    @app.get(
+        "/api/avatars/{avatar_id}.glb",
+        summary="An uploaded avatar",
+        response_class=Response,
+        responses={200: {"content": {GLB_MEDIA_TYPE: {}}}},
+    )
     async def uploaded_avatar(avatar_id: str) -> Response:
         try:
-            return Response(avatars.get(avatar_id), media_type=GLB_MEDIA_TYPE)
+            return FileResponse(avatars.path(avatar_id), media_type=GLB_MEDIA_TYPE)
         except InputError as e:
             raise HTTPException(404, str(e)) from e
 

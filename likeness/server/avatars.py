@@ -1,4 +1,5 @@
-"""The avatars the viewer can show: the default one and GLBs that clients upload."""
+"""What clients upload (avatar GLBs, consent grants), kept on disk by content id, and the
+default avatar."""
 
 from __future__ import annotations
 
@@ -6,47 +7,70 @@ import collections
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from likeness.errors import InputError
-from likeness.server.glb import MorphTargetReport, check_glb
+from likeness.fileio import atomic_output
 
 
-class AvatarStore:
-    """Uploaded GLBs kept in memory by content id (the newest ``max_avatars``), plus the default."""
+class Uploads:
+    """Uploaded files of one kind in ``folder``, named by content hash; the newest ``max_files``.
 
-    def __init__(self, *, max_avatars: int) -> None:
-        self._uploads: collections.OrderedDict[str, tuple[bytes, MorphTargetReport]] = (
-            collections.OrderedDict())
-        self._max_avatars = max_avatars
-        self._default: bytes | None = None
+    Files live on disk (not only in memory) because the consent gate hashes the likeness asset
+    and reads the grant from a path.
+    """
 
-    def add(self, data: bytes, *, name: str) -> tuple[str, MorphTargetReport]:
-        """Check and keep an uploaded GLB; returns its id and what it can show."""
-        report = check_glb(data, name=name)
-        avatar_id = hashlib.sha256(data).hexdigest()[:16]
-        self._uploads[avatar_id] = (data, report)
-        self._uploads.move_to_end(avatar_id)
-        while len(self._uploads) > self._max_avatars:
-            self._uploads.popitem(last=False)
-        return avatar_id, report
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        what: str,
+        suffix: str,
+        max_files: int,
+        check: Callable[[Path, str], object],
+    ) -> None:
+        self.folder = folder
+        self._what = what
+        self._suffix = suffix
+        self._max_files = max_files
+        self._check = check
+        self._ids: collections.OrderedDict[str, Path] = collections.OrderedDict()
 
-    def get(self, avatar_id: str) -> bytes:
-        """The GLB bytes of an uploaded avatar; InputError if it is unknown or forgotten."""
-        if avatar_id not in self._uploads:
-            raise InputError(f"no uploaded avatar {avatar_id!r} (upload it with POST /api/avatars)")
-        return self._uploads[avatar_id][0]
+    def add(self, data: bytes, *, name: str) -> tuple[str, object]:
+        """Check and keep ``data``; returns its id and what ``check`` said about it."""
+        upload_id = hashlib.sha256(data).hexdigest()[:16]
+        path = self.folder / f"{upload_id}{self._suffix}"
+        with atomic_output(path) as tmp:
+            tmp.write_bytes(data)
+            report = self._check(tmp, name)  # a refused upload is never kept
+        self._ids[upload_id] = path
+        self._ids.move_to_end(upload_id)
+        while len(self._ids) > self._max_files:
+            self._ids.popitem(last=False)[1].unlink(missing_ok=True)
+        return upload_id, report
 
-    def default(self) -> bytes:
-        """The default avatar as GLB bytes, made once by :mod:`likeness.avatar`."""
-        if self._default is None:
+    def path(self, upload_id: str) -> Path:
+        """The file of an upload; InputError if it is unknown or forgotten."""
+        if upload_id not in self._ids:
+            raise InputError(
+                f"no {self._what} {upload_id!r} here (upload it first; the server "
+                f"keeps the newest {self._max_files})"
+            )
+        return self._ids[upload_id]
+
+
+class DefaultAvatar:
+    """The default avatar as GLB bytes, made once by :mod:`likeness.avatar`."""
+
+    def __init__(self) -> None:
+        self._data: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._data is None:
             from likeness.avatar import default_avatar
             from likeness.avatar.gltf import write_glb
 
             with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "default.glb"
-                write_glb(default_avatar(), path)
-                data = path.read_bytes()
-            check_glb(data, name="default avatar")
-            self._default = data
-        return self._default
-
+                path = write_glb(default_avatar(), Path(folder) / "default.glb")
+                self._data = Path(path).read_bytes()
+        return self._data

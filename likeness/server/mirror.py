@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 
@@ -19,34 +21,19 @@ def decode_jpeg(jpeg: bytes) -> np.ndarray:
 
 
 class MirrorPipeline:
-    """Tracker, solver and filter for one session's camera (stateful: one per session)."""
+    """The live tracking path for one session's camera (stateful: one per session)."""
 
     def __init__(self) -> None:
-        from likeness.filters import FrameFilter
-        from likeness.solve import FaceSolver
-        from likeness.track import FaceTracker
+        from likeness.track import LiveTracker
 
-        self._tracker = FaceTracker(max_faces=1)
-        self._solver = FaceSolver()
-        self._filter = FrameFilter()
-        self._last = FaceFrame.neutral(found=False, confidence=0.0)
+        self._tracker = LiveTracker(max_faces=1)
 
     def __call__(self, jpeg: bytes, t_s: float, stages: StageClock) -> FaceFrame:
-        """The face in one camera image (``found=False`` with the last pose when there is none)."""
-        rgb = _timed(stages, "decode", decode_jpeg, jpeg)
-        faces = _timed(stages, "track", self._tracker, rgb, t_s)
-        if not faces:
-            self._last = self._last.replace(t_s=t_s, found=False, confidence=0.0)
-            return self._last
-        frame = _timed(stages, "solve", self._solver, faces[0], t_s)
-        self._last = self._filter(frame)
-        return self._last
-
-
-def _timed(stages: StageClock, name: str, fn, *args):  # type: ignore[no-untyped-def]
-    import time
-
-    start = time.perf_counter()
-    result = fn(*args)
-    stages.add(name, (time.perf_counter() - start) * 1e3)
-    return result
+        """The face in one camera image (``found=False``, last values held, when there is none)."""
+        start = time.perf_counter()
+        rgb = decode_jpeg(jpeg)
+        stages.add("decode", (time.perf_counter() - start) * 1e3)
+        frames = self._tracker(rgb, t_s)
+        for stage, seconds in self._tracker.stage_s.items():
+            stages.add(stage, seconds * 1e3)
+        return frames[0] if frames else FaceFrame.neutral(t_s, found=False, confidence=0.0)

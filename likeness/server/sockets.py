@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from likeness.blendshapes import NAMES
 from likeness.errors import ConsentError, InputError, LikenessError
+from likeness.server.avatars import Uploads
 from likeness.server.channels import Channel
 from likeness.server.options import ServerOptions
 from likeness.server.protocol import MAX_TEXT_CHARS, decode_image, decode_published, parse_text
@@ -40,8 +41,10 @@ MAX_CHANNEL_NAME = 64
 class Hub:
     """Everything sessions share: options, live sessions, finished records, channels."""
 
-    def __init__(self, options: ServerOptions) -> None:
+    def __init__(self, options: ServerOptions, *, avatars: Uploads, grants: Uploads) -> None:
         self.options = options
+        self.avatars = avatars
+        self.grants = grants
         self.sessions: dict[str, Session] = {}
         self.records: list[dict[str, Any]] = []
         self.channels: dict[str, Channel] = {}
@@ -76,7 +79,7 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
     hub.sessions[session.id] = session
     joined = False  # teardown undoes setup, so it runs only if setup did
     try:
-        session.authorization = _authorize(hub.options, websocket)
+        session.authorization = _authorize(hub, websocket)
         session.transition(SessionState.ACTIVE)
         if setup is not None:
             await setup(session)
@@ -93,7 +96,7 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(tasks)
         for task in done:
             if not task.cancelled() and task.exception() is not None and not _is_disconnect(task.exception()):
                 log.warning("session %s ended by %r", session.id, task.exception())
@@ -211,13 +214,19 @@ async def talk(hub: Hub, websocket: WebSocket) -> None:
     async def on_say(session: Session, data: bytes | None, text: str | None) -> None:
         nonlocal n_utterances
         message = _expect_text(data, text, "say")
+        try:
+            voice, rate_wpm = str(message.get("voice", "en-us")), int(message.get("rate_wpm", 175))
+        except (TypeError, ValueError) as e:
+            raise InputError(f"talk: rate_wpm must be a whole number, got {message.get('rate_wpm')!r}") from e
         start = time.perf_counter()
         try:
-            utterance = await asyncio.to_thread(
-                speak, message.get("text"), voice=str(message.get("voice", "en-us")),
-                rate_wpm=int(message.get("rate_wpm", 175)))
-        except (TypeError, ValueError) as e:
-            raise InputError(f"talk: bad say message ({e})") from e
+            utterance = await asyncio.to_thread(speak, message.get("text"), voice=voice,
+                                                rate_wpm=rate_wpm)
+        except InputError:
+            raise
+        except Exception as e:  # a fault in speech or behaviour: this answer fails, not the session
+            log.exception("talk session %s could not speak %r", session.id, message.get("text"))
+            raise InputError(f"talk: the server could not speak this text ({type(e).__name__}: {e})") from e
         session.stages.add("speech", (time.perf_counter() - start) * 1e3)
         n_utterances += 1
         await session.send_message(utterance.animation_message(n_utterances))
@@ -270,7 +279,7 @@ async def mirror(hub: Hub, websocket: WebSocket) -> None:
         worker = asyncio.create_task(track_forever(session, pipeline))
 
     def stop(session: Session) -> None:
-        if worker is not None:
+        if worker is not None:  # the tracker is freed with the worker, after its last image
             worker.cancel()
 
     await run_session(hub, websocket, "mirror", on_image, setup=start, teardown=stop)
@@ -291,14 +300,24 @@ def _expect_text(data: bytes | None, text: str | None, kind: str) -> dict[str, A
 
 # -- plumbing -----------------------------------------------------------------------------------
 
-def _authorize(options: ServerOptions, websocket: WebSocket) -> Any:
-    """The session's consent decision (the trust gate refuses with a ConsentError)."""
-    try:
-        from likeness.trust import authorize
-    except ImportError:  # built without the trust gate: sessions keep only the server's record
-        return None
-    return authorize("stream", grant=websocket.query_params.get("grant", options.consent_grant),
-                     context=websocket.query_params.get("context", options.consent_context))
+
+def _authorize(hub: Hub, websocket: WebSocket) -> Any:
+    """The session's consent decision; the trust gate raises ConsentError to refuse it.
+
+    The likeness shown is the avatar the client names (``?avatar=ID``, an upload) or the
+    built-in synthetic one; the grant is an uploaded one (``?grant=ID``) or the server's own.
+    """
+    from likeness.trust import authorize
+
+    query = websocket.query_params
+    avatar = hub.avatars.path(query["avatar"]) if "avatar" in query else None
+    grant = hub.grants.path(query["grant"]) if "grant" in query else hub.options.consent_grant
+    return authorize(
+        "stream",
+        likeness_asset=avatar,
+        grant=grant,
+        context=query.get("context", hub.options.consent_context),
+    )
 
 
 async def _send(websocket: WebSocket, message: bytes | str) -> None:
@@ -336,11 +355,16 @@ def _is_disconnect(error: BaseException) -> bool:
 
 
 def _record(session: Session) -> dict[str, Any]:
-    """The audit record of a finished session."""
+    """Write the signed audit record of a finished session; returns its figures."""
+    from likeness.trust import record_output
+
     figures = session.figures()
     if session.authorization is not None:
-        from likeness.trust import record_output
-
-        record_output(session.authorization, "stream", inputs=[session.kind], outputs=[session.client],
-                      details=figures)
+        summary = json.dumps(figures, sort_keys=True).encode()
+        record_output(
+            session.authorization,
+            inputs=[f"{session.kind} session from {session.client}".encode()],
+            outputs=[summary],
+            details={"session": figures},
+        )
     return figures

@@ -3,7 +3,6 @@ port, and headless Chromium."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -168,4 +167,17 @@ def face_glb_bytes() -> bytes:
     return face_glb()
 
 
-os.environ.setdefault("LIKENESS_HOME", "/tmp/likeness-server-tests-home")
+@pytest.fixture(scope="session")
+def server_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LIKENESS_HOME with this installation's keys (the audit log needs them)."""
+    from likeness.trust import keys
+
+    home = tmp_path_factory.mktemp("home")
+    keys.init_keys(name="Server tests", subject="server-tests", home=home)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def _use_server_home(server_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIKENESS_HOME", str(server_home))
+    monkeypatch.delenv("LIKENESS_AUDIT", raising=False)
