@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "likeness.commands.provenance",
     "likeness.commands.watermark",
     "likeness.commands.audit",
+    "likeness.commands.serve",
 )
 
 EXIT_CODES: tuple[tuple[type[LikenessError], int], ...] = (

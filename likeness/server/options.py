@@ -30,9 +30,12 @@ class ServerOptions:
     max_sessions : int
         Concurrent WebSocket sessions before new ones are refused.
     consent_grant : str or None
-        Grant applied to sessions that do not bring their own (see ``likeness.trust``).
-    consent_context : str
-        The use sessions are authorized for.
+        Grant file applied to sessions that do not bring their own (see ``likeness.trust``).
+    consent_context : str or None
+        The use sessions are authorized for, unless a session names its own.
+    audit : str or None
+        Audit log (``postgresql://...`` or an .sqlite path); default ``LIKENESS_AUDIT``, else
+        ``LIKENESS_HOME/audit.sqlite``.
     """
 
     watch: tuple[tuple[str, str], ...] = ()
@@ -43,7 +46,8 @@ class ServerOptions:
     stats_interval_s: float = 1.0
     max_sessions: int = 256
     consent_grant: str | None = None
-    consent_context: str = "live-preview"
+    consent_context: str | None = None
+    audit: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_upload_bytes", "max_avatars", "max_image_bytes", "outbox_frames",

@@ -114,7 +114,7 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
         if teardown is not None and joined:
             teardown(session)
         del hub.sessions[session.id]
-        hub.records.append(_record(session))
+        hub.records.append(_record(session, hub.options.audit))
         del hub.records[:-1000]
 
 
@@ -354,7 +354,7 @@ def _is_disconnect(error: BaseException) -> bool:
         isinstance(error, RuntimeError) and "close" in str(error).lower())
 
 
-def _record(session: Session) -> dict[str, Any]:
+def _record(session: Session, audit: str | None) -> dict[str, Any]:
     """Write the signed audit record of a finished session; returns its figures."""
     from likeness.trust import record_output
 
