@@ -78,6 +78,10 @@ _OPENING = [INDEX[n] for n in ("mouthFunnel", "mouthLowerDownLeft", "mouthLowerD
                                "mouthUpperUpLeft", "mouthUpperUpRight", "mouthStretchLeft",
                                "mouthStretchRight", "tongueOut")]
 _PRESS = [INDEX["mouthPressLeft"], INDEX["mouthPressRight"]]
+_BLOCK = 1024
+"""Frames blended at once."""
+_REACH = 12
+"""Dominance time constants beyond which a phone's influence (< 1e-5) is left out."""
 
 
 @dataclass(frozen=True)
@@ -166,20 +170,29 @@ def mouth_curves(
     classes = [_class_of(p.phoneme) for p in phones]
     alpha = np.array([_DOMINANCE[c] for c in classes])  # (m, 2): lips, jaw
     targets = np.stack([phone_target(p.phoneme) for p in phones])  # (m, 52)
-
-    before = np.maximum(starts[None, :] - t_s[:, None], 0.0)
-    after = np.maximum(t_s[:, None] - ends[None, :], 0.0)
-    decay = np.exp(-before / options.anticipation_s - after / options.carryover_s)  # (n, m)
-    # Silence gives way quickly at its edges, so speech is not muted by the pause around it.
     silent = np.array([c == "silence" for c in classes])
-    decay[:, silent] **= 2
-    lips = decay * alpha[None, :, 0] + 1e-9
-    jaw = decay * alpha[None, :, 1] + 1e-9
-
-    weights = (lips @ targets) / lips.sum(axis=1, keepdims=True)
-    weights[:, JAW] = (jaw @ targets[:, JAW]) / jaw.sum(axis=1)
     bilabial = np.array([c == "bilabial" for c in classes])
-    share = lips[:, bilabial].sum(axis=1) / lips.sum(axis=1)
+
+    weights = np.empty((n, N_BLENDSHAPES))
+    share = np.empty(n)
+    # Blocks of frames against the phones within reach keep memory linear in the take's length.
+    reach_s = _REACH * max(options.anticipation_s, options.carryover_s)
+    for first in range(0, n, _BLOCK):
+        t = t_s[first:first + _BLOCK]
+        near = np.flatnonzero((ends >= t[0] - reach_s) & (starts <= t[-1] + reach_s))
+        if not len(near):
+            near = np.array([int(np.argmin(np.abs(starts - t[0])))])
+        before = np.maximum(starts[near][None, :] - t[:, None], 0.0)
+        after = np.maximum(t[:, None] - ends[near][None, :], 0.0)
+        decay = np.exp(-before / options.anticipation_s - after / options.carryover_s)
+        # Silence gives way quickly at its edges, so speech is not muted by the pause around it.
+        decay[:, silent[near]] **= 2
+        lips = decay * alpha[near, 0][None, :] + 1e-9
+        jaw = decay * alpha[near, 1][None, :] + 1e-9
+        block = slice(first, first + len(t))
+        weights[block] = (lips @ targets[near]) / lips.sum(axis=1, keepdims=True)
+        weights[block, JAW] = (jaw @ targets[near, JAW]) / jaw.sum(axis=1)
+        share[block] = lips[:, bilabial[near]].sum(axis=1) / lips.sum(axis=1)
 
     if options.smoothing_s > 0 and n > 1:
         sigma = options.smoothing_s / float(np.median(np.diff(t_s)))

@@ -20,6 +20,8 @@ WINDOW_S = 0.025
 MIN_F0_HZ = 60.0
 MAX_F0_HZ = 500.0
 YIN_THRESHOLD = 0.15
+_BLOCK = 2048
+"""Frames analysed at once (about 20 s)."""
 SILENCE_DB = -50.0
 """Frames quieter than this (dBFS) are unvoiced whatever their periodicity."""
 
@@ -77,9 +79,27 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
         raise InputError(f"pitch tracking needs at least 8000 Hz audio, got {sr} Hz")
     hop = int(round(HOP_S * sr))
     window = int(round(WINDOW_S * sr))
-    tau_min = int(sr / MAX_F0_HZ)
     tau_max = int(np.ceil(sr / MIN_F0_HZ))
-    frames = _frames(pcm, window + tau_max, hop).astype(np.float64)
+    frames = _frames(pcm, window + tau_max, hop)  # a strided view: no copy
+    # Blocks of frames keep memory bounded on long recordings.
+    parts = [_yin(frames[i:i + _BLOCK].astype(np.float64), sr, window)
+             for i in range(0, len(frames), _BLOCK)]
+    f0, aperiodicity, rms_db = (np.concatenate(column) for column in zip(*parts, strict=True))
+    voiced = (aperiodicity < YIN_THRESHOLD * 2) & (rms_db > SILENCE_DB)
+    f0 = np.where(voiced, f0, np.nan)
+    # A 50 ms median removes isolated octave jumps without blurring real contours.
+    filled = np.where(voiced, f0, 0.0)
+    smoothed = median_filter(filled, size=5, mode="nearest")
+    f0 = np.where(voiced & (smoothed > 0), smoothed, np.where(voiced, f0, np.nan))
+    t_s = np.arange(len(f0)) * HOP_S + WINDOW_S / 2
+    return Prosody(t_s, f0.astype(np.float32), rms_db.astype(np.float32))
+
+
+def _yin(frames: np.ndarray, sr: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """YIN on (n, window + tau_max) frames -> F0 candidate (Hz), its aperiodicity (the CMND dip,
+    0 = perfectly periodic) and the RMS level (dBFS), each (n,)."""
+    tau_min = int(sr / MAX_F0_HZ)
+    tau_max = frames.shape[1] - window
     # r(tau) = sum_j x[j] x[j + tau] over the first `window` samples, for every frame at once.
     # Circular correlation over one frame length cannot wrap for lags 0..tau_max.
     n_fft = 1 << int(np.ceil(np.log2(window + tau_max)))
@@ -113,14 +133,5 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
     safe = np.where(np.abs(denominator) > 1e-12, denominator, np.inf)
     shift = 0.5 * (a - c) / safe
     f0 = sr / (tau + np.clip(shift, -1, 1))
-
     rms = np.sqrt(np.mean(frames[:, :window] ** 2, axis=1))
-    rms_db = 20.0 * np.log10(np.maximum(rms, 1e-5))
-    voiced = (b < YIN_THRESHOLD * 2) & (rms_db > SILENCE_DB)
-    f0 = np.where(voiced, f0, np.nan)
-    # A 50 ms median removes isolated octave jumps without blurring real contours.
-    filled = np.where(voiced, f0, 0.0)
-    smoothed = median_filter(filled, size=5, mode="nearest")
-    f0 = np.where(voiced & (smoothed > 0), smoothed, np.where(voiced, f0, np.nan))
-    t_s = np.arange(len(frames)) * HOP_S + WINDOW_S / 2
-    return Prosody(t_s, f0.astype(np.float32), rms_db.astype(np.float32))
+    return f0, b, 20.0 * np.log10(np.maximum(rms, 1e-5))
