@@ -1,5 +1,6 @@
 """Rendering benchmark: frames per second of the avatar at 512x512 (the target is 120 on CPU,
-llvmpipe), beside the rasteriser's floor for the same triangles, and H.264 encode speed.
+llvmpipe) for files (per-pixel lighting, 4x MSAA), without MSAA, and as a preview (per-vertex
+lighting, no MSAA), beside the rasteriser's floor for the same triangles; H.264 encode speed.
 
 The animation is a moving face: every frame changes jaw, lips, blinks, brows, gaze and head
 pose, so morphing and normals are recomputed each frame as in real use. The floor draws the same
@@ -60,6 +61,8 @@ def run(options: BenchOptions) -> dict:
     with Renderer(SIZE, samples=1) as aliased:
         out["render_no_msaa"] = _timed(aliased.render, frames)
         images = [aliased.render(frame) for frame in frames]
+    with Renderer(SIZE, samples=1, shading="vertex") as preview:
+        out["preview_vertex_shading_no_msaa"] = _timed(preview.render, frames)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "encode.mp4"
         start = time.perf_counter()

@@ -20,7 +20,7 @@ from likeness.avatar.topology import vertex_face_incidence, vertex_normals
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
 from likeness.render.camera import Camera, Lighting
-from likeness.render.shaders import FRAGMENT, MATERIALS, MAX_LIGHTS, VERTEX
+from likeness.render.shaders import MATERIALS, MAX_LIGHTS, PROGRAMS
 
 if TYPE_CHECKING:
     import moderngl
@@ -56,6 +56,9 @@ class Renderer:
     lighting : Lighting, optional
     samples : int
         MSAA samples per pixel (1 disables anti-aliasing).
+    shading : {"pixel", "vertex"}
+        Light every pixel (for files), or every vertex and interpolate: a fast preview, since on
+        a CPU rasteriser the per-pixel lighting is most of a frame's cost.
 
     Examples
     --------
@@ -71,11 +74,14 @@ class Renderer:
         lighting: Lighting | None = None,
         *,
         samples: int = 4,
+        shading: str = "pixel",
     ) -> None:
         import moderngl
 
         if not 16 <= int(size) <= 4096:
             raise InputError(f"render size must be 16..4096 pixels, got {size}")
+        if shading not in PROGRAMS:
+            raise InputError(f"shading must be one of {sorted(PROGRAMS)}, got {shading!r}")
         if avatar is None:
             from likeness.avatar import default_avatar
 
@@ -103,7 +109,10 @@ class Renderer:
             if samples
             else self._fbo
         )
-        self._program = context.program(vertex_shader=VERTEX, fragment_shader=FRAGMENT)
+        vertex_shader, fragment_shader = PROGRAMS[shading]
+        self._program = context.program(
+            vertex_shader=vertex_shader, fragment_shader=fragment_shader
+        )
         self._parts = [self._upload(context, part) for part in avatar.parts]
         self._set_scene_uniforms()
         log.debug(

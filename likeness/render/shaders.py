@@ -1,36 +1,12 @@
 """GLSL for the avatar: head pose and gaze in the vertex stage; skin with a subsurface
-approximation, eyes with a glossy cornea, enamel and a wet tongue in the fragment stage."""
+approximation, eyes with a glossy cornea, enamel and a wet tongue.
+
+The lighting function is written once (:data:`SHADE`) and run either per pixel (``"pixel"``
+shading, for files) or per vertex (``"vertex"`` shading, a fast preview: on a CPU rasteriser
+the per-pixel work is most of a frame).
+"""
 
 MAX_LIGHTS = 4
-
-VERTEX = """
-#version 330
-uniform mat4 u_view_projection;
-uniform mat3 u_head_rotation;
-uniform vec3 u_pivot;
-uniform mat3 u_eye_rotation;
-uniform vec3 u_eye_center;
-in vec3 in_position;
-in vec3 in_normal;
-in vec3 in_color;
-in float in_head_weight;
-out vec3 v_position;
-out vec3 v_rest;
-out vec3 v_normal;
-out vec3 v_color;
-void main() {
-    vec3 p = u_eye_center + u_eye_rotation * (in_position - u_eye_center);
-    vec3 n = u_eye_rotation * in_normal;
-    v_rest = p;
-    // The neck blends from the body (weight 0) to the head (weight 1).
-    p = mix(p, u_pivot + u_head_rotation * (p - u_pivot), in_head_weight);
-    n = mix(n, u_head_rotation * n, in_head_weight);
-    v_position = p;
-    v_normal = n;
-    v_color = in_color;
-    gl_Position = u_view_projection * vec4(p, 1.0);
-}
-"""
 
 MATERIALS = {
     # wrap (per channel), roughness, F0, occlusion by depth in the mouth (0/1), constant occlusion
@@ -46,8 +22,7 @@ MATERIALS = {
 
 # Written for llvmpipe as much as for GPUs: a constant-bound light loop (unrolled), no pow(),
 # no branches on the material, so the CPU rasteriser's SIMD lanes stay full.
-FRAGMENT = f"""
-#version 330
+SHADE = f"""
 #define MAX_LIGHTS {MAX_LIGHTS}
 uniform vec3 u_camera;
 uniform vec3 u_light_direction[MAX_LIGHTS];
@@ -59,19 +34,15 @@ uniform float u_roughness;
 uniform float u_f0;
 uniform float u_depth_occlusion;
 uniform float u_occlusion;
-in vec3 v_position;
-in vec3 v_rest;
-in vec3 v_normal;
-in vec3 v_color;
-out vec4 f_color;
 
-void main() {{
-    vec3 albedo = v_color * v_color;  // sRGB to linear, gamma 2
-    vec3 n = normalize(v_normal);
-    vec3 v = normalize(u_camera - v_position);
+// Lit colour, display-ready (tone-mapped, sRGB), of albedo (sRGB) at a point with a normal;
+// `rest` is the point before head pose, for the occlusion deep in the mouth.
+vec3 shade(vec3 position, vec3 rest, vec3 normal, vec3 srgb) {{
+    vec3 albedo = srgb * srgb;  // sRGB to linear, gamma 2
+    vec3 n = normalize(normal);
+    vec3 v = normalize(u_camera - position);
     float a2 = u_roughness * u_roughness;
     a2 *= a2;
-    float nv = max(dot(n, v), 1e-3);
     vec3 wrapped = (1.0 + u_wrap) * (1.0 + u_wrap);
     vec3 color = albedo * mix(u_ground, u_sky, 0.5 + 0.5 * n.y);
     for (int i = 0; i < MAX_LIGHTS; ++i) {{
@@ -90,10 +61,78 @@ void main() {{
         color += u_light_color[i] * (albedo * diffuse + specular);
     }}
     // Teeth and tongue sit in the shadow of the lips: darker the deeper they are.
-    float depth = clamp(0.25 + (v_rest.z + 0.028) * 30.0, 0.2, 1.0);
+    float depth = clamp(0.25 + (rest.z + 0.028) * 30.0, 0.2, 1.0);
     color *= u_occlusion * mix(1.0, depth, u_depth_occlusion);
     // Filmic curve (Narkowicz's ACES fit), then linear to sRGB (gamma 2).
     color = (color * (2.51 * color + 0.03)) / (color * (2.43 * color + 0.59) + 0.14);
-    f_color = vec4(sqrt(clamp(color, 0.0, 1.0)), 1.0);
+    return sqrt(clamp(color, 0.0, 1.0));
 }}
 """
+
+_POSE = """
+uniform mat4 u_view_projection;
+uniform mat3 u_head_rotation;
+uniform vec3 u_pivot;
+uniform mat3 u_eye_rotation;
+uniform vec3 u_eye_center;
+in vec3 in_position;
+in vec3 in_normal;
+in vec3 in_color;
+in float in_head_weight;
+
+// Gaze turns an eye about its centre; head pose turns the head about the top of the neck, and
+// the neck blends from the body (weight 0) to the head (weight 1).
+void pose(out vec3 p, out vec3 rest, out vec3 n) {
+    rest = u_eye_center + u_eye_rotation * (in_position - u_eye_center);
+    n = u_eye_rotation * in_normal;
+    p = mix(rest, u_pivot + u_head_rotation * (rest - u_pivot), in_head_weight);
+    n = mix(n, u_head_rotation * n, in_head_weight);
+    gl_Position = u_view_projection * vec4(p, 1.0);
+}
+"""
+
+PROGRAMS = {
+    "pixel": (
+        "#version 330\n"
+        + _POSE
+        + """
+out vec3 v_position;
+out vec3 v_rest;
+out vec3 v_normal;
+out vec3 v_color;
+void main() {
+    pose(v_position, v_rest, v_normal);
+    v_color = in_color;
+}
+""",
+        "#version 330\n"
+        + SHADE
+        + """
+in vec3 v_position;
+in vec3 v_rest;
+in vec3 v_normal;
+in vec3 v_color;
+out vec4 f_color;
+void main() { f_color = vec4(shade(v_position, v_rest, v_normal, v_color), 1.0); }
+""",
+    ),
+    "vertex": (
+        "#version 330\n"
+        + _POSE
+        + SHADE
+        + """
+out vec3 v_lit;
+void main() {
+    vec3 p, rest, n;
+    pose(p, rest, n);
+    v_lit = shade(p, rest, n, in_color);
+}
+""",
+        """#version 330
+in vec3 v_lit;
+out vec4 f_color;
+void main() { f_color = vec4(v_lit, 1.0); }
+""",
+    ),
+}
+"""(vertex shader, fragment shader) per shading mode."""

@@ -81,8 +81,16 @@ def test_multisampling_smooths_edges(face):
     assert levels(soft) > levels(hard)
 
 
-def test_camera_and_size_are_validated():
+def test_vertex_shading_preview_looks_like_the_per_pixel_render(face):
+    with Renderer(128, shading="vertex") as preview, Renderer(128) as full:
+        fast, slow = preview.render(face({"jawOpen": 0.4})), full.render(face({"jawOpen": 0.4}))
+    assert np.abs(fast.astype(int) - slow.astype(int)).mean() < 4
+
+
+def test_camera_size_and_shading_are_validated():
     with pytest.raises(InputError, match="size"):
         Renderer(8)
+    with pytest.raises(InputError, match="shading"):
+        Renderer(64, shading="flat")
     with pytest.raises(InputError, match="fov"):
         Camera(fov_deg=0.0)
