@@ -210,3 +210,13 @@ def test_json_keeps_the_tracks(tmp_path, aligned):
     assert back.tracks["visemes"] == aligned[0].tracks["visemes"]
     assert back.tracks["phonemes"] == aligned[0].tracks["phonemes"]
     np.testing.assert_allclose(back.weights, aligned[0].weights, atol=1e-5)
+
+
+def test_say_closes_the_lips_on_the_synthesizers_own_bilabials():
+    from likeness.speech.tts import phones_from_events
+
+    animation, speech = say("Bob made big maps of pale blue mountains by the sea.")
+    truth = phones_from_events(speech.phonemes, len(speech.pcm) / speech.sample_rate_hz)
+    assert animation.metadata["speech"]["phones_from"] == "synthesizer"
+    assert [p["phoneme"] for p in animation.tracks["phonemes"]] == [p.phoneme for p in truth]
+    assert closure_rate(truth, animation.weights, animation.t_s) == 1.0
