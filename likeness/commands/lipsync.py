@@ -52,13 +52,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output and Path(args.output).suffix.lower() not in (".csv", ".json"):
         raise InputError(f"{args.output}: expected a .csv or .json output file")
-    if args.mic:
-        if args.audio:
-            raise InputError("give either an AUDIO file or --mic, not both")
-        if args.text or args.text_file:
-            raise InputError("--text needs a whole recording; live audio is recognised")
-    elif not args.audio:
+    if args.mic and args.audio:
+        raise InputError("give either an AUDIO file or --mic, not both")
+    if not (args.mic or args.audio):
         raise InputError("give an AUDIO file, or --mic to listen to the microphone")
+    if (args.mic or args.stream) and (args.text or args.text_file):
+        raise InputError("--text needs the whole recording; live audio is recognised")
     if not (args.output or args.send):
         raise InputError("nowhere to put the animation: give -o OUT and/or --send URL")
 

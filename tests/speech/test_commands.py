@@ -75,6 +75,8 @@ def test_lipsync_bad_input_gives_a_clear_error_and_no_output(tmp_path, capsys):
     (tmp_path / "junk.ogg").write_bytes(b"OggS" + bytes(4000))
     assert main(["lipsync", str(tmp_path / "junk.ogg"), "-o", str(out)]) == 2
     assert main(["lipsync", "-o", str(out)]) == 2
+    assert main(["lipsync", str(empty), "--stream", "--text", "hi", "-o", str(out)]) == 2
+    assert main(["lipsync", str(empty), "--mic", "-o", str(out)]) == 2
     assert not out.exists()
 
 
