@@ -8,12 +8,18 @@ alike. Ray's overhead per file is the 1-worker batch's wall time less the time i
 inside the job, per file: what the batch adds around the work (the driver's hashing and
 bookkeeping, scheduling, the task's round trip, the ledger record). The runtime is started and
 its workers warmed before timing; those start-up costs are reported on their own.
+
+For context, the run also measures how much parallelism the machine offered meanwhile: the
+speed-up of two plain CPU-bound processes over one (2.0 on an idle 2-core machine, about 1.0
+when other work already fills the cores). The 2-worker speed-up can only be read against it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 import tempfile
 import time
 import wave
@@ -34,6 +40,8 @@ SENTENCES = (
     "I never thought I would see this place again.",
 )
 N_WARMUP_FILES = 4
+_SPIN = "n = 0\nfor i in range(12_000_000):\n    n += i * i\n"
+"""A fixed piece of pure-Python CPU work (about a second on one idle core)."""
 
 
 def run(options: BenchOptions) -> dict[str, Any]:
@@ -44,6 +52,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         items = _write_lines(root / "lines", n_per_round + N_WARMUP_FILES)
         warmup, items = items[:N_WARMUP_FILES], items[N_WARMUP_FILES:]
         speech_s = sum(_duration_s(item.path) for item in items if item.path) / len(items)
+        capacity = [_parallel_capacity()]
         start = time.perf_counter()
         with ray_runtime(n_workers=2):
             started_s = time.perf_counter() - start
@@ -69,6 +78,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
                     assert summary["totals"]["n_done"] == len(items), summary["failed"]
                     wall_s[n_workers] += summary["totals"]["wall_s"]
                     in_job_s[n_workers] += [d["seconds"] for d in summary["done"]]
+        capacity.append(_parallel_capacity())
     n_files = n_rounds * n_per_round
     report: dict[str, Any] = {
         "job": JOB,
@@ -84,11 +94,24 @@ def run(options: BenchOptions) -> dict[str, Any]:
             "per_file_in_worker": summarize_ms(in_job_s[n_workers]),
         }
     report["speedup_2_vs_1_workers"] = round(wall_s[1] / wall_s[2], 2)
+    report["machine_parallelism_2_processes"] = round(sum(capacity) / len(capacity), 2)
     report["speedup_2_workers_vs_loop"] = round(loop_s / wall_s[2], 2)
     report["ray_overhead_per_file_ms"] = round((wall_s[1] - sum(in_job_s[1])) / n_files * 1e3, 2)
     report["runtime_start_s"] = round(started_s, 2)
     report["worker_warmup_s"] = round(warm_s, 2)
     return report
+
+
+def _parallel_capacity() -> float:
+    """Speed-up of two CPU-bound processes over one, measured now."""
+    def spin(n_processes: int) -> float:
+        start = time.perf_counter()
+        processes = [subprocess.Popen([sys.executable, "-c", _SPIN]) for _ in range(n_processes)]
+        for process in processes:
+            process.wait()
+        return time.perf_counter() - start
+
+    return 2 * spin(1) / spin(2)
 
 
 def _task(item: BatchItem, outdir: Path) -> Task:
