@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -45,3 +46,15 @@ def test_worker_count_must_be_positive() -> None:
     with pytest.raises(InputError, match="--workers must be at least 1, got 0"), \
             ray_runtime(n_workers=0):
         pass
+
+
+def test_unreadable_grant_fails_its_input_only(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("not read: its grant is missing")
+    manifest = tmp_path / "takes.csv"
+    manifest.write_text("path,consent,context\na.csv,missing-grant.json,film-x\n")
+    outdir = tmp_path / "out"
+    assert main(["batch", str(manifest), "-o", str(outdir), "--job", "render",
+                 "--no-progress"]) == 1
+    summary = json.loads((outdir / "batch-summary.json").read_text())
+    assert summary["totals"]["n_failed"] == 1 and summary["totals"]["n_done"] == 0
+    assert "missing-grant.json: cannot read the consent grant" in summary["failed"][0]["error"]
