@@ -73,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from likeness.batch import read_inputs, run_batch
+    from likeness.batch.inputs import SUMMARY_NAME
 
     job = JOBS[args.job]
     stray = ["--" + dest.replace("_", "-") for dest in JOB_FLAGS
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     totals = summary["totals"]
     print(f"likeness batch: {totals['n_done']} done, {totals['n_skipped']} already done, "
           f"{totals['n_failed']} failed in {totals['wall_s']:.1f} s; summary in "
-          f"{args.summary or outdir / 'batch-summary.json'}", file=sys.stderr)
+          f"{args.summary or outdir / SUMMARY_NAME}", file=sys.stderr)
     for failure in summary["failed"][:N_FAILURES_SHOWN]:
         print(f"  failed: {failure['input'] or failure['name']}: {failure['error']}",
               file=sys.stderr)
