@@ -186,3 +186,24 @@ def test_a_face_that_only_moves_keeps_a_steady_expression(clip_take):
     assert np.median(weights) == 0.0
     assert np.percentile(weights, 95) < 0.25
     assert np.percentile(weights, 95, axis=0).mean() < 0.18
+
+
+@pytest.mark.parametrize("shift_px, axis, sign", [
+    ((3, 0), 0, 1),   # irises moved to the image right: toward her left, positive yaw
+    ((-3, 0), 0, -1),
+    ((0, 3), 1, 1),   # moved down: positive pitch
+    ((0, -3), 1, -1),
+])
+def test_gaze_follows_her_irises(astronaut, shift_px, axis, sign):
+    with FaceTracker() as tracker:
+        centres = tracker(astronaut)[0].landmarks[:, :2] * 512
+        tracker.reset()
+        neutral = _own_neutral(tracker, astronaut)
+        looking = astronaut
+        for iris in (lm.LEFT_IRIS_CENTER, lm.RIGHT_IRIS_CENTER):
+            looking = warp_locally(looking, centres[iris], shift_px, sigma_px=3.0)
+        tracker.reset()
+        face = tracker(looking)[0]
+    frame = FaceSolver(SolverOptions(auto_calibrate=False), calibration=neutral)(
+        face.landmarks, 0.0, face.image_size)
+    assert (sign * np.degrees(frame.eyes_rad[:, axis]) > 2.0).all()
