@@ -119,9 +119,18 @@ def _lipsync_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"fps": _fps(args.fps), "format": _choice("format", args.format, ANIMATION_FORMATS)}
 
 
+def _lipsync_transcript(item: BatchItem, options: dict[str, Any]) -> list[Path]:
+    """Without a transcript in the manifest, NAME.txt beside NAME.wav (as games keep them)."""
+    if item.text is not None or item.path is None:
+        return []
+    return [p for p in (item.path.with_suffix(".txt"),) if p.is_file()]
+
+
 def _lipsync_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[str]:
     argv = ["lipsync", _input(item, "lipsync"), "-o", str(output), f"--fps={options['fps']!r}"]
-    return argv + ([f"--text={item.text}"] if item.text else [])
+    if item.text:
+        return argv + [f"--text={item.text}"]
+    return argv + [f"--text-file={p}" for p in _lipsync_transcript(item, options)]
 
 
 # say: a line of text -> speech + animation -----------------------------------------------------
@@ -236,6 +245,7 @@ JOBS: dict[str, Job] = {
             options_from_args=_lipsync_options,
             output_suffix=lambda options: "." + options["format"],
             argv=_lipsync_argv,
+            side_inputs=_lipsync_transcript,
         ),
         Job(
             name="say",

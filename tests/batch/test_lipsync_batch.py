@@ -30,25 +30,38 @@ def _require_command(name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def lines(tmp_path_factory: pytest.TempPathFactory, make_lines: Callable) -> Path:
-    """A folder of 200 short espeak-ng lines, plus one corrupt and one empty WAV."""
+def transcripts(tmp_path_factory: pytest.TempPathFactory,
+                make_lines: Callable) -> dict[Path, str]:
+    """200 short espeak-ng lines in a folder, half with their transcript beside them
+    (``line_0001.txt``), plus one corrupt and one empty WAV: line -> what it says."""
     pytest.importorskip("likeness.speech", reason="speech stage missing")
     folder = tmp_path_factory.mktemp("lines")
-    make_lines(folder, N_LINES)
+    spoken = make_lines(folder, N_LINES)
+    for wav, _ in spoken[::2]:
+        wav.with_suffix(".txt").unlink()
     (folder / "corrupt.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + os.urandom(200))
     (folder / "empty.wav").write_bytes(b"")
-    return folder
+    return dict(spoken)
+
+
+@pytest.fixture(scope="module")
+def lines(transcripts: dict[Path, str]) -> Path:
+    """The folder of :func:`transcripts`."""
+    return next(iter(transcripts)).parent
 
 
 @pytest.fixture(scope="module")
 def references(lines: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """``likeness lipsync`` run on each line on its own: name -> output bytes."""
+    """``likeness lipsync`` run on each line on its own, with the transcript beside it (half of
+    the lines; the others are recognised): name -> output bytes."""
     _require_command("lipsync")
     folder = tmp_path_factory.mktemp("single")
     refs = {}
     for wav in sorted(lines.glob("line_*.wav")):
         out = folder / f"{wav.stem}.csv"
-        assert main(["lipsync", str(wav), "-o", str(out)]) == 0
+        transcript = wav.with_suffix(".txt")
+        text = ["--text-file", str(transcript)] if transcript.exists() else []
+        assert main(["lipsync", str(wav), "-o", str(out), *text]) == 0
         refs[wav.stem] = out.read_bytes()
     return refs
 
@@ -134,19 +147,18 @@ def test_batch_killed_half_way_finishes_on_rerun_without_redoing_work(
 
 
 def test_ctrl_c_on_a_manifest_with_transcripts_keeps_finished_work(
-        lines: Path, ray_cluster: str, tmp_path: Path) -> None:
+        transcripts: dict[Path, str], ray_cluster: str, tmp_path: Path) -> None:
     n_rows = 40
+    rows = sorted(transcripts.items())[:n_rows]
     manifest = tmp_path / "lines.csv"
     with open(manifest, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["path", "text"])
-        for wav in sorted(lines.glob("line_*.wav"))[:n_rows]:
-            writer.writerow([wav, wav.with_suffix(".txt").read_text()])
+        writer.writerows(rows)
     references = {}
-    for wav in sorted(lines.glob("line_*.wav"))[:n_rows]:
+    for wav, text in rows:
         out = tmp_path / "single" / f"{wav.stem}.csv"
         out.parent.mkdir(exist_ok=True)
-        text = wav.with_suffix(".txt").read_text()
         assert main(["lipsync", str(wav), "-o", str(out), "--text", text]) == 0
         references[wav.stem] = out.read_bytes()
 
