@@ -100,3 +100,17 @@ def test_avatar_command_writes_a_glb_and_refuses_other_suffixes(tmp_path):
     assert main(["avatar", "-o", str(tmp_path / "a.obj")]) == 2
     assert not (tmp_path / "a.obj").exists()
     assert write_glb is not None
+
+
+def test_read_glb_finds_the_head_of_a_standing_avatar(avatar_glb, tmp_path):
+    # A full-body avatar's head sits about 1.6 m up: the import moves it back to the origin.
+    def stand_up(gltf):
+        root = next(n for n in gltf.nodes if n.name == "likeness")
+        root.translation = [0.0, 1.6, 0.02]
+
+    original = default_avatar()
+    loaded = read_glb(_rewrite(avatar_glb, tmp_path / "standing.glb", stand_up))
+    skin = max(loaded.parts, key=lambda p: len(p.positions_m))
+    twin = max(original.parts, key=lambda p: len(p.positions_m))
+    np.testing.assert_allclose(skin.positions_m, twin.positions_m, atol=1e-5)
+    np.testing.assert_allclose(loaded.eye_centers_m, original.eye_centers_m, atol=1e-5)
