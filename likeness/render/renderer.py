@@ -8,6 +8,7 @@ rasterisation on llvmpipe. Head pose and gaze are applied in the vertex shader.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -19,7 +20,7 @@ from likeness.avatar.model import Avatar, Part
 from likeness.avatar.topology import vertex_face_incidence, vertex_normals
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
-from likeness.render.camera import Camera, Lighting
+from likeness.render.camera import Camera, Light, Lighting
 from likeness.render.shaders import MATERIALS, MAX_LIGHTS, PROGRAMS
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class Renderer:
     avatar : Avatar, optional
         Defaults to :func:`likeness.avatar.default_avatar`.
     camera : Camera, optional
-    lighting : Lighting, optional
+    lights : Lighting or sequence of Light, optional
+        Directional lights (and ambient, with a Lighting); defaults to a three-light studio.
     samples : int
         MSAA samples per pixel (1 disables anti-aliasing).
     shading : {"pixel", "vertex"}
@@ -71,7 +73,7 @@ class Renderer:
         size: int = 512,
         avatar: Avatar | None = None,
         camera: Camera | None = None,
-        lighting: Lighting | None = None,
+        lights: Lighting | Sequence[Light] | None = None,
         *,
         samples: int = 4,
         shading: str = "pixel",
@@ -89,7 +91,13 @@ class Renderer:
         self.size = int(size)
         self.avatar = avatar
         self.camera = camera or Camera()
-        self.lighting = lighting or Lighting()
+        self.lighting = (
+            lights
+            if isinstance(lights, Lighting)
+            else Lighting(tuple(lights))
+            if lights
+            else Lighting()
+        )
         try:
             context = moderngl.create_standalone_context(backend="egl")  # type: ignore[arg-type]
         except Exception as e:  # moderngl raises bare Exception when EGL is missing

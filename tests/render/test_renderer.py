@@ -87,6 +87,17 @@ def test_vertex_shading_preview_looks_like_the_per_pixel_render(face):
     assert np.abs(fast.astype(int) - slow.astype(int)).mean() < 4
 
 
+def test_lights_are_configurable(face):
+    from likeness.render import Light
+
+    dim = [Light(direction=(0.0, 0.0, 1.0), color=(0.3, 0.3, 0.3))]
+    with Renderer(96) as studio, Renderer(96, lights=dim) as dark:
+        assert (
+            dark.render(face())[30:70, 30:70].mean()
+            < studio.render(face())[30:70, 30:70].mean() - 20
+        )
+
+
 def test_camera_size_and_shading_are_validated():
     with pytest.raises(InputError, match="size"):
         Renderer(8)
