@@ -8,6 +8,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "likeness.bench.batch",
     "likeness.bench.behave",
     "likeness.bench.render",
+    "likeness.bench.server",
     "likeness.bench.speech",
     "likeness.bench.streaming",
     "likeness.bench.tracking",

@@ -73,10 +73,10 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        players = [
-            asyncio.create_task(play_loop(hub.channels[name], animation))
-            for name, animation in playlists.items()
-        ]
+        by_fps: dict[float, list[tuple[Channel, Any]]] = {}
+        for name, animation in playlists.items():
+            by_fps.setdefault(animation.fps, []).append((hub.channels[name], animation))
+        players = [asyncio.create_task(play_loop(playlist, fps)) for fps, playlist in by_fps.items()]
         try:
             yield
         finally:

@@ -42,28 +42,27 @@ class Channel:
                 "frames": self.n_frames, "publishers": self.n_publishers}
 
 
-async def play_loop(channel: Channel, animation: Animation) -> None:
-    """Publish ``animation`` to ``channel`` in real time, over and over, until cancelled.
+async def play_loop(playlist: list[tuple[Channel, Animation]], fps: float) -> None:
+    """Publish each animation to its channel in real time, over and over, until cancelled.
 
-    Frames are scheduled against absolute deadlines so that timer jitter never accumulates; a
-    frame whose deadline has already passed by more than one frame interval is skipped (live
-    means now, not catching up).
+    All the channels of one frame rate share this one clock, so the server wakes once per frame
+    interval however many channels it plays. Frames are scheduled against absolute deadlines so
+    timer jitter never accumulates; a tick that is already more than one interval late is skipped
+    (live means now, not catching up).
     """
-    if not len(animation):
-        return
-    interval_s = 1.0 / animation.fps
-    duration_s = len(animation) * interval_s
+    interval_s = 1.0 / fps
+    playlist = [(channel, animation) for channel, animation in playlist if len(animation)]
     loop = asyncio.get_running_loop()
     start_s = loop.time()
-    n_loops = 0
-    while True:
-        for i in range(len(animation)):
-            deadline_s = start_s + n_loops * duration_s + i * interval_s
-            delay_s = deadline_s - loop.time()
-            if delay_s < -interval_s:
-                continue
-            if delay_s > 0:
-                await asyncio.sleep(delay_s)
-            frame = animation[i]
-            channel.publish(frame.replace(t_s=n_loops * duration_s + i * interval_s))
-        n_loops += 1
+    tick = 0
+    while playlist:
+        delay_s = start_s + tick * interval_s - loop.time()
+        if delay_s < -interval_s:
+            tick += int(-delay_s / interval_s)
+            continue
+        if delay_s > 0:
+            await asyncio.sleep(delay_s)
+        for channel, animation in playlist:
+            n_frames = len(animation)
+            channel.publish(animation[tick % n_frames].replace(t_s=tick * interval_s))
+        tick += 1
