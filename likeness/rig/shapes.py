@@ -307,13 +307,14 @@ def jaw_bone_deltas_m(points_m: np.ndarray) -> np.ndarray:
         landmark fields apply to the chin.
     """
     points = np.asarray(points_m, np.float64)
-    bone = _Face().jaw_bone(points)
+    face = _Face()
+    bone = face.jaw_bone(points)
     deltas = np.zeros((N_BLENDSHAPES, len(points), 3))
     for name, motion in bone.items():
         deltas[INDEX[name]] = motion
     # jawRight is jawLeft seen in a mirror: mirror the points, move them, mirror back.
     flip = np.array([-1.0, 1.0, 1.0])
-    deltas[INDEX["jawRight"]] = _Face().jaw_bone(points * flip)["jawLeft"] * flip
+    deltas[INDEX["jawRight"]] = face.jaw_bone(points * flip)["jawLeft"] * flip
     return deltas.astype(np.float32)
 
 
