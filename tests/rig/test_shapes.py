@@ -100,3 +100,16 @@ def test_pucker_narrows_the_mouth_and_pushes_the_lips_forward():
     width = lambda pts: pts[lm.MOUTH_LEFT_CORNER, 0] - pts[lm.MOUTH_RIGHT_CORNER, 0]  # noqa: E731
     assert width(puckered) < width(neutral_m()) - 15 * MM
     assert _delta("mouthPucker")[lm.UPPER_LIP_CENTER_OUTER, 2] > 4 * MM
+
+
+def test_jaw_bone_moves_teeth_as_the_rig_moves_the_chin():
+    from likeness.rig.shapes import jaw_bone_deltas_m
+
+    chin = neutral_m()[[lm.CHIN]]
+    bone = jaw_bone_deltas_m(chin)[:, 0]
+    jaw_shapes = [INDEX[n] for n in ("jawOpen", "jawForward", "jawLeft", "jawRight")]
+    np.testing.assert_allclose(
+        bone[jaw_shapes], blendshape_deltas_m()[jaw_shapes, lm.CHIN], atol=1e-6
+    )
+    others = np.setdiff1d(np.arange(N_BLENDSHAPES), jaw_shapes)
+    assert not bone[others].any()
