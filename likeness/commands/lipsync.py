@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from likeness.behave.layers import add_behave_arguments, behave_from_args
+from likeness.commands.outputs import (
+    add_output_arguments,
+    guarded_sinks,
+    output_kind,
+    play,
+    write_output,
+)
 from likeness.errors import InputError
-from likeness.sinks.url import add_send_argument
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
@@ -43,15 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="run AUDIO through the live path chunk by chunk, as if it were the mic")
     parser.add_argument("--device", metavar="ID", help="microphone device (sounddevice id or name)")
     parser.add_argument("--duration", type=float, metavar="S", help="with --mic: stop after S s")
-    add_send_argument(parser)
+    add_behave_arguments(parser)
+    add_output_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.formats import write_animation
-
-    if args.output and Path(args.output).suffix.lower() not in (".csv", ".json"):
-        raise InputError(f"{args.output}: expected a .csv or .json output file")
+    if args.output:
+        output_kind(args.output, media=False)
     if args.mic and args.audio:
         raise InputError("give either an AUDIO file or --mic, not both")
     if not (args.mic or args.audio):
@@ -66,32 +70,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         from likeness.speech.lipsync import lipsync_file
 
-        animation = lipsync_file(args.audio, text=_transcript(args), fps=args.fps)
+        text = _transcript(args)
+        animation = lipsync_file(args.audio, text=text, fps=args.fps)
+        animation = behave_from_args(animation, args, text=text)
+    ingredients = [args.audio] if args.audio else []
     if args.output:
-        write_animation(animation, args.output)
+        write_output(animation, args.output, args, ingredients=ingredients)
         print(f"lipsync: {len(animation)} frames ({animation.duration_s:.2f} s) -> {args.output}",
               file=sys.stderr)
     if args.send and not (args.mic or args.stream):
-        _play(animation, args.send)
+        with guarded_sinks(args, ingredients=ingredients) as sinks:
+            play(animation, sinks)
     return 0
-
-
-def _play(animation, urls: list[str]) -> None:  # animation: Animation
-    """Send a finished take to the destinations at its own pace, as if it were live."""
-    from likeness.sinks.url import open_sinks
-
-    sinks = open_sinks(urls)
-    start = time.perf_counter()
-    try:
-        for frame in animation:
-            delay_s = frame.t_s - animation.t_s[0] - (time.perf_counter() - start)
-            if delay_s > 0:
-                time.sleep(delay_s)
-            sinks.send(frame)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sinks.close()
 
 
 def _transcript(args: argparse.Namespace) -> str | None:
@@ -104,22 +94,17 @@ def _transcript(args: argparse.Namespace) -> str | None:
 
 def _live(args: argparse.Namespace):  # -> Animation
     from likeness.frame import Animation
-    from likeness.sinks.url import open_sinks
     from likeness.sources.audio import AudioFileSource, MicSource
     from likeness.speech.stream import StreamingLipsync, StreamOptions
 
     source = (MicSource(chunk_s=CHUNK_S, device=_device(args.device)) if args.mic
               else AudioFileSource(args.audio, chunk_s=CHUNK_S))
     stream = StreamingLipsync(options=StreamOptions(fps=args.fps))
-    sinks = open_sinks(args.send)
     frames: list[FaceFrame] = []
-    try:
-        with source:
-            if args.mic:
-                print("lipsync: listening (Ctrl-C to stop)", file=sys.stderr)
-            frames = run_stream(source, stream, sinks.send, duration_s=args.duration)
-    finally:
-        sinks.close()
+    with guarded_sinks(args, ingredients=[args.audio] if args.audio else []) as sinks, source:
+        if args.mic:
+            print("lipsync: listening (Ctrl-C to stop)", file=sys.stderr)
+        frames = run_stream(source, stream, sinks.send, duration_s=args.duration)
     report = stream.latency_report()
     print(f"lipsync: latency median {report['latency_median_ms']:.0f} ms, "
           f"p95 {report['latency_p95_ms']:.0f} ms (audio in -> frame out)", file=sys.stderr)

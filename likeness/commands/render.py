@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from likeness.trust.cli_args import add_consent_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -14,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ARKit-named morph targets). .mp4 is H.264 with --audio muxed as AAC, in sync from the "
         "first frame; .png is one still (the middle of the take, or --at); .gif a preview. "
         "Bad input (unknown columns, NaN, weights outside 0..1, unreadable audio) stops with "
-        "an error and leaves no partial file.",
+        "an error and leaves no partial file. Every output carries a C2PA manifest and (video) an "
+        "invisible watermark, and is recorded in the audit log; a --avatar of a real person "
+        "needs their consent grant (--consent GRANT --context C).",
     )
     parser.add_argument("animation", metavar="ANIM", help="animation file: .csv or .json")
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help=".mp4, .png or .gif")
@@ -33,27 +37,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--at", type=float, metavar="S", help="for .png: the time of the still")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_consent_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from likeness.fileio import existing_file
     from likeness.formats import read_animation
     from likeness.render.video import render_video
+    from likeness.trust.guard import guard_from_args
 
+    animation = read_animation(args.animation, fps=args.fps)
+    if args.audio:
+        existing_file(args.audio, "audio file")
+    guard = guard_from_args(args, "render", likeness_asset=args.avatar,
+                            ingredients=[p for p in (args.animation, args.audio) if p])
     avatar = None
     if args.avatar:
         from likeness.avatar.gltf import read_glb
 
         avatar = read_glb(args.avatar)
-    animation = read_animation(args.animation, fps=args.fps)
-    render_video(
-        animation,
-        args.output,
-        audio_path=args.audio,
-        avatar=avatar,
-        size=args.size,
-        fps=args.fps,
-        progress=not args.no_progress,
-        at_s=args.at,
-    )
+    with guard.writing(args.output) as tmp:
+        render_video(
+            animation,
+            tmp,
+            audio_path=args.audio,
+            avatar=avatar,
+            size=args.size,
+            fps=args.fps,
+            progress=not args.no_progress,
+            at_s=args.at,
+            frame_hook=guard.frame_hook(tmp),
+        )
+    guard.finish([args.output], details={"size": args.size, "frames": len(animation)})
     return 0

@@ -37,13 +37,6 @@ def test_say_refuses_what_it_cannot_write(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_say_mp4_needs_the_renderer(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "likeness.render.video", None)
-    assert main(["say", "hi", "-o", str(tmp_path / "x.mp4")]) == 2
-    assert "renderer" in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_lipsync_with_transcript_file(tmp_path, speech_wav, utterance):
     transcript = tmp_path / "words.txt"
     transcript.write_text(utterance.text, encoding="utf-8")

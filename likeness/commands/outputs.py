@@ -1,0 +1,116 @@
+"""Where commands put likeness output — animation files, rendered media, live streams — each
+through the consent guard, so no command can produce output without consent, provenance and an
+audit record."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from likeness.errors import InputError
+from likeness.sinks.url import add_send_argument
+from likeness.trust.cli_args import add_consent_arguments
+
+ANIMATION_SUFFIXES = (".csv", ".json")
+MEDIA_SUFFIXES = (".mp4", ".png", ".gif")
+
+Ingredient = str | os.PathLike[str] | bytes
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, *, send: bool = True) -> None:
+    """``--send URL`` (if ``send``) and ``--consent/--context/--audit``."""
+    if send:
+        add_send_argument(parser)
+    add_consent_arguments(parser)
+
+
+def output_kind(path: str | os.PathLike[str], *, media: bool) -> str:
+    """``export`` for an animation file, ``render`` for media; InputError for anything else."""
+    suffix = Path(path).suffix.lower()
+    if suffix in ANIMATION_SUFFIXES:
+        return "export"
+    if media and suffix in MEDIA_SUFFIXES:
+        return "render"
+    allowed = ANIMATION_SUFFIXES + (MEDIA_SUFFIXES if media else ())
+    raise InputError(f"{path}: unknown output type {suffix!r}, expected {', '.join(allowed)}")
+
+
+def write_output(
+    animation,  # Animation
+    path: str | os.PathLike[str],
+    args: argparse.Namespace,
+    *,
+    ingredients: Sequence[Ingredient] = (),
+    speech: tuple | None = None,
+    likeness_asset: str | os.PathLike[str] | None = None,
+) -> None:
+    """Write ``animation`` to ``path`` (.csv/.json, or rendered .mp4/.png/.gif) under consent.
+
+    ``speech``: (pcm float32 mono, sample rate) muxed into an .mp4, starting with the animation.
+    """
+    from likeness.trust.guard import guard_from_args
+
+    kind = output_kind(path, media=True)
+    guard = guard_from_args(args, kind, likeness_asset=likeness_asset, ingredients=ingredients)
+    with guard.writing(path) as tmp, tempfile.TemporaryDirectory() as folder:
+        if kind == "export":
+            from likeness.formats import write_animation
+
+            write_animation(animation, tmp)
+        else:
+            from likeness.render.video import render_video
+            from likeness.sources.audio import write_wav
+
+            wav = None
+            if speech is not None and tmp.suffix.lower() == ".mp4":
+                wav = Path(folder) / "speech.wav"
+                write_wav(wav, *speech)
+            render_video(animation, tmp, audio_path=wav, frame_hook=guard.frame_hook(tmp))
+    guard.finish([path], details={"frames": len(animation), "fps": animation.fps})
+
+
+@contextlib.contextmanager
+def guarded_sinks(
+    args: argparse.Namespace,
+    *,
+    ingredients: Sequence[Ingredient] = (),
+    likeness_asset: str | os.PathLike[str] | None = None,
+) -> Iterator:  # -> FanOut
+    """The ``--send`` destinations, opened under a ``stream`` grant and audited when closed
+    (no destinations: an empty fan-out, and nothing to authorize or record)."""
+    from likeness.sinks.url import open_sinks
+    from likeness.trust.guard import guard_from_args
+
+    if not args.send:
+        yield open_sinks([])
+        return
+    guard = guard_from_args(args, "stream", likeness_asset=likeness_asset, ingredients=ingredients)
+    sinks = open_sinks(args.send)
+    try:
+        yield sinks
+    finally:
+        sinks.close()
+        stats = {name: s.as_dict() for name, s in sinks.stats().items()}
+        summary = json.dumps({"destinations": stats}, sort_keys=True).encode()
+        guard.finish([summary], details={"destinations": stats})
+        for name, s in stats.items():
+            print(f"{name}: sent {s['n_sent']}, dropped {s['n_dropped']}, errors {s['n_errors']}",
+                  file=sys.stderr)
+
+
+def play(animation, sinks) -> None:  # Animation, FanOut
+    """Send a finished take to ``sinks`` at its own pace, as if it were live (Ctrl-C stops)."""
+    start = time.perf_counter()
+    with contextlib.suppress(KeyboardInterrupt):
+        for frame in animation:
+            delay_s = frame.t_s - animation.t_s[0] - (time.perf_counter() - start)
+            if delay_s > 0:
+                time.sleep(delay_s)
+            sinks.send(frame)
