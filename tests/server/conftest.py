@@ -70,6 +70,22 @@ def face_glb(*, morph_targets: bool = True) -> bytes:
     return b"".join(gltf.save_to_bytes())
 
 
+def grant_for(asset_bytes: bytes, tmp_path: Path, *, contexts: list[str]) -> bytes:
+    """A grant signed by this installation's subject for the asset, as a file's bytes."""
+    import datetime as dt
+
+    from likeness.trust import consent, keys
+
+    asset = tmp_path / "asset.glb"
+    asset.write_bytes(asset_bytes)
+    grant = consent.make_grant(subject="server-tests", likeness_asset=asset, contexts=contexts,
+                               expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+                               signing_key=keys.load_identity())
+    path = tmp_path / "grant.json"
+    consent.write_grant(grant, path)
+    return path.read_bytes()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

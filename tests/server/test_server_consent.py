@@ -8,26 +8,12 @@ import json
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from conftest import face_glb
+from conftest import face_glb, grant_for
 
 
 def upload_avatar(client) -> tuple[str, bytes]:
     data = face_glb()
     return client.post("/api/avatars", content=data).json()["id"], data
-
-
-def grant_for(asset_bytes: bytes, tmp_path, *, contexts: list[str]) -> bytes:
-    """A grant signed by this installation's subject for the asset, as a file's bytes."""
-    from likeness.trust import consent, keys
-
-    asset = tmp_path / "asset.glb"
-    asset.write_bytes(asset_bytes)
-    grant = consent.make_grant(subject="server-tests", likeness_asset=asset, contexts=contexts,
-                               expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
-                               signing_key=keys.load_identity())
-    path = tmp_path / "grant.json"
-    consent.write_grant(grant, path)
-    return path.read_bytes()
 
 
 def refusal(client, url: str) -> tuple[int, str]:

@@ -38,6 +38,8 @@ const head = new THREE.Group();  // rotated by the head pose, about the head ori
 scene.add(head);
 let drive = { meshes: [], eyes: { left: null, right: null } };
 let names = [];                   // ARKit names in weight order, from the server's hello
+let avatarId = params.get("avatar");  // an uploaded avatar's id; null: the built-in synthetic one
+let grantId = params.get("grant");    // an uploaded consent grant's id, for an uploaded avatar
 
 async function loadAvatar(url) {
   state.avatarReady = false;
@@ -62,10 +64,15 @@ function findEye(root, side) {
   return match && { node: match, rest: match.quaternion.clone() };
 }
 
+// Avatars made in the head frame (likeness's own, and any with its origin between the eyes)
+// are framed on the face; others on their whole extent.
+const FACE_BOX = new THREE.Box3(new THREE.Vector3(-0.11, -0.16, -0.1), new THREE.Vector3(0.11, 0.1, 0.1));
+
 function frameCamera(object) {
-  const box = new THREE.Box3().setFromObject(object);
+  const whole = new THREE.Box3().setFromObject(object);
+  const box = whole.containsPoint(new THREE.Vector3()) ? FACE_BOX : whole;
   const center = box.getCenter(new THREE.Vector3()), size = box.getSize(new THREE.Vector3());
-  const distance = (Math.max(size.x, size.y) * 0.62) / Math.tan(THREE.MathUtils.degToRad(camera.fov / 2));
+  const distance = (Math.max(size.x, size.y) * 0.55) / Math.tan(THREE.MathUtils.degToRad(camera.fov / 2));
   camera.position.set(center.x, center.y, center.z + size.z / 2 + distance);
   camera.near = distance / 100; camera.far = distance * 10;
   camera.lookAt(center);
@@ -129,8 +136,11 @@ let talk = { context: null, analyser: null, current: null, pendingMessage: null 
 
 function startSession(kind, { channel, binary }) {
   stopSession();
+  // The server's consent gate checks the likeness shown, so the session names the avatar.
   const query = new URLSearchParams({ binary: binary ? "1" : "0" });
-  for (const name of ["grant", "context"]) if (params.get(name)) query.set(name, params.get(name));
+  if (avatarId) query.set("avatar", avatarId);
+  if (grantId) query.set("grant", grantId);
+  if ($("context").value) query.set("context", $("context").value);
   const path = kind === "watch" ? `/ws/watch/${encodeURIComponent(channel)}` : `/ws/${kind}`;
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${path}?${query}`);
   socket.binaryType = "arraybuffer";
@@ -329,16 +339,33 @@ $("avatar-file").addEventListener("change", async () => {
   const body = await response.json();
   if (!response.ok) return say(`${file.name}: ${body.detail}`, true);
   await loadAvatar(body.url);
+  avatarId = body.id;
+  restartSession();
   say(body.missing.length ? `${file.name}: loaded; it cannot show ${body.missing.join(", ")}` : `${file.name}: loaded`);
 });
 
+function restartSession() {
+  if (state.session) startSession(state.session.kind, { channel: $("channel").value, binary: $("binary").checked });
+}
+
+$("grant-file").addEventListener("change", async () => {
+  const file = $("grant-file").files[0];
+  if (!file) return;
+  const response = await fetch("/api/grants", { method: "POST", body: file, headers: { "Content-Type": "application/json" } });
+  const body = await response.json();
+  if (!response.ok) return say(`${file.name}: ${body.detail}`, true);
+  grantId = body.id;
+  say(`${file.name}: consent of ${body.subject} for ${body.contexts.join(", ")} until ${body.expires}`);
+  restartSession();
+});
+
 async function main() {
+  $("context").value = params.get("context") || "";
   animate();
   setInterval(showStatus, 500);
   listChannels().catch((error) => say(`channels: ${error.message}`, true));
-  const avatar = params.get("avatar");
   try {
-    await loadAvatar(avatar ? `/api/avatars/${encodeURIComponent(avatar)}.glb` : "/api/avatars/default.glb");
+    await loadAvatar(avatarId ? `/api/avatars/${encodeURIComponent(avatarId)}.glb` : "/api/avatars/default.glb");
   } catch (error) {
     state.avatarError = String(error.message || error);
     say(`avatar: ${state.avatarError}`, true);
