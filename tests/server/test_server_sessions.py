@@ -278,3 +278,27 @@ def test_a_full_outbox_drops_its_oldest_frames():
 
 async def _discard(message: bytes | str) -> None:
     return None
+
+
+@pytest.mark.parametrize("message_format", ["binary", "json"])
+def test_the_cli_websocket_sink_publishes_to_a_channel(live_server, message_format):
+    from websockets.sync.client import connect
+
+    from likeness.sinks import open_sink
+
+    server = live_server()
+    with connect(f"ws://127.0.0.1:{server.port}/ws/watch/cli?binary=1", proxy=None) as viewer:
+        assert json.loads(viewer.recv(timeout=5))["type"] == "hello"
+        with open_sink(f"ws://127.0.0.1:{server.port}/ws/publish/cli?format={message_format}") as sink:
+            jaws = []
+            deadline = time.monotonic() + 10
+            while len(jaws) < 5 and time.monotonic() < deadline:
+                sink.send(jaw_frame(0.75, t_s=time.monotonic()))
+                time.sleep(1 / 60)
+                try:
+                    message = viewer.recv(timeout=0)
+                except TimeoutError:
+                    continue
+                if isinstance(message, bytes):
+                    jaws.append(decode_frame(message)[0].weights[NAMES.index("jawOpen")])
+    assert jaws == [0.75] * 5
