@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from likeness.behave.layers import add_behave_arguments, behave_from_args
 from likeness.commands.outputs import (
     add_output_arguments,
+    check_consent,
     guarded_sinks,
-    output_kind,
     play,
     write_output,
 )
@@ -54,8 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output:
-        output_kind(args.output, media=False)
+    check_consent(args, [args.output], media=False)
     if args.mic and args.audio:
         raise InputError("give either an AUDIO file or --mic, not both")
     if not (args.mic or args.audio):

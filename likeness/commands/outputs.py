@@ -39,7 +39,28 @@ def output_kind(path: str | os.PathLike[str], *, media: bool) -> str:
     if media and suffix in MEDIA_SUFFIXES:
         return "render"
     allowed = ANIMATION_SUFFIXES + (MEDIA_SUFFIXES if media else ())
-    raise InputError(f"{path}: unknown output type {suffix!r}, expected {', '.join(allowed)}")
+    raise InputError(f"{path}: unknown output type {suffix!r}, expected {' or '.join(allowed)}")
+
+
+def check_consent(
+    args: argparse.Namespace,
+    outputs: Sequence[str | os.PathLike[str] | None],
+    *,
+    media: bool,
+    likeness_asset: str | os.PathLike[str] | None = None,
+) -> None:
+    """Refuse at once, before any work, what the consent grant would refuse at the end.
+
+    Checks the output kind of every path in ``outputs`` (None entries are skipped) and, with
+    ``--send``, streaming.
+    """
+    from likeness.trust.cli_args import authorize_from_args
+
+    kinds = {output_kind(path, media=media) for path in outputs if path is not None}
+    if getattr(args, "send", None):
+        kinds.add("stream")
+    for kind in sorted(kinds):
+        authorize_from_args(args, kind, likeness_asset=likeness_asset)
 
 
 def write_output(

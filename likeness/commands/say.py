@@ -10,8 +10,8 @@ from likeness.behave.layers import add_behave_arguments, behave_from_args
 from likeness.commands.outputs import (
     ANIMATION_SUFFIXES,
     add_output_arguments,
+    check_consent,
     guarded_sinks,
-    output_kind,
     play,
     write_output,
 )
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
-    output_kind(output, media=True)
+    check_consent(args, [output], media=True)
     audio_out = None
     if args.audio_out or output.suffix.lower() in ANIMATION_SUFFIXES:
         audio_out = Path(args.audio_out) if args.audio_out else output.with_suffix(".wav")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import sys
 import time
 from pathlib import Path
+
+from likeness.behave.layers import add_behave_arguments, behave_from_args
+from likeness.commands.outputs import add_output_arguments, guarded_sinks, play
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "head pose and per-eye gaze, smooths them, and writes OUT: .csv exactly as the Live "
         "Link Face app records takes, or .json (every frame field). With several faces the "
         "first is written to OUT and the others to OUT's name plus .face1, .face2... "
-        "(take.csv, take.face1.csv). A camera runs until Ctrl-C or --max-seconds.",
+        "(take.csv, take.face1.csv). A camera runs until Ctrl-C or --max-seconds. --send streams "
+        "the frames live (a camera) or at the video's pace (a file) to engines. Every output is "
+        "audited; a presented --consent grant is verified and must name the --calibrate file.",
     )
     parser.add_argument("input", metavar="INPUT", help="video file, or camera:N")
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -42,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the reported head distance")
     parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
                         help="stop a camera after S seconds (a file: after S seconds of video)")
+    add_behave_arguments(parser)
+    add_output_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -52,14 +60,12 @@ def output_paths(output: str | Path, n_faces: int) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from likeness.commands.outputs import check_consent
     from likeness.errors import InputError
-    from likeness.formats.registry import ANIMATION_SUFFIXES
     from likeness.solve import PinholeCamera, SolverOptions, load_calibration
 
     output = Path(args.output)
-    if output.suffix.lower() not in ANIMATION_SUFFIXES:
-        raise InputError(f"{output}: unknown animation format {output.suffix!r}, "
-                         "expected .csv or .json")
+    check_consent(args, [output], media=False, likeness_asset=_likeness(args))
     for path in (output, args.preview):
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: folder {Path(path).parent} does not exist")
@@ -72,12 +78,30 @@ def run(args: argparse.Namespace) -> int:
         calibration = load_calibration(args.calibrate)
         log.info("using the neutral from %s", args.calibrate)
     live = str(args.input).startswith("camera:")
-    track = _track_camera if live else _track_file
-    takes = track(args, options, calibration)
+    if live:
+        with guarded_sinks(args, likeness_asset=_likeness(args)) as sinks:
+            takes = _track_camera(args, options, calibration, sinks)
+    else:
+        takes = _track_file(args, options, calibration)
     if not takes:
         raise InputError(f"{args.input}: no face found in any frame; nothing written")
+    takes = [dataclasses.replace(t, animation=behave_from_args(t.animation, args)) for t in takes]
     _write(args, takes, calibration)
+    if args.send and not live:
+        with guarded_sinks(args, ingredients=[args.input], likeness_asset=_likeness(args)) as sinks:
+            play(takes[0].animation, sinks)
     return 0
+
+
+def _likeness(args: argparse.Namespace) -> str | None:
+    """The likeness a presented grant must name: the user's calibration, when one is read.
+
+    Tracking exports motion, not appearance, so it needs no grant of its own; a grant that is
+    presented is still verified, and then binds the calibration (the user's face).
+    """
+    if args.consent and args.calibrate and Path(args.calibrate).exists():
+        return args.calibrate
+    return None
 
 
 def _track_file(args: argparse.Namespace, options, calibration):
@@ -97,7 +121,7 @@ def _track_file(args: argparse.Namespace, options, calibration):
     return takes
 
 
-def _track_camera(args: argparse.Namespace, options, calibration):
+def _track_camera(args: argparse.Namespace, options, calibration, sinks):
     """Track live until Ctrl-C or --max-seconds, reporting fps and per-stage latency."""
     from likeness.frame import Animation, FaceFrame
     from likeness.sources.video import open_video
@@ -118,6 +142,8 @@ def _track_camera(args: argparse.Namespace, options, calibration):
             for t_s, rgb in source:
                 frames = tracker(rgb, t_s)
                 rows.append((t_s, frames))
+                if frames and frames[0].found:
+                    sinks.send(frames[0])
                 latency_ms.append(1e3 * sum(tracker.stage_s.values()))
                 if preview:
                     preview.send(rgb, frames)
@@ -157,11 +183,12 @@ def _status(fps: float, latency_ms: list[float], tracker) -> str:
 
 
 def _write(args: argparse.Namespace, takes, calibration) -> None:
-    from likeness.formats import write_animation
+    from likeness.commands.outputs import write_output
     from likeness.solve import save_calibration
 
+    inputs = [] if str(args.input).startswith("camera:") else [args.input]
     for take, path in zip(takes, output_paths(args.output, len(takes)), strict=True):
-        write_animation(take.animation, path)
+        write_output(take.animation, path, args, ingredients=inputs, likeness_asset=_likeness(args))
         n_found = int(take.animation.found.sum())
         print(f"{path}: {len(take.animation)} frames, face in {n_found}", file=sys.stderr)
     if args.calibrate and calibration is None and takes[0].calibration is not None:
