@@ -40,8 +40,12 @@ def run(options: BenchOptions) -> dict[str, Any]:
         work = Path(folder)
         env = _environment(work)
         take = _take(work)
-        report: dict[str, Any] = {"sessions": N_SESSIONS, "fps": FPS, "duration_s": duration_s,
-                                  "targets": {"p95_ms": 20.0, "dropped_percent": 0.1}}
+        report: dict[str, Any] = {
+            "sessions": N_SESSIONS,
+            "fps": FPS,
+            "duration_s": duration_s,
+            "targets": {"p95_ms": 20.0, "dropped_percent": 0.1},
+        }
         for name, binary in (("binary", True), ("json_baseline", False)):
             report[name] = _measure(take, env, binary=binary, duration_s=duration_s)
     return report
@@ -83,7 +87,9 @@ def _measure(take: Path, env: dict[str, str], *, binary: bool, duration_s: float
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_until_up(port, server)
-        results = asyncio.run(_viewers(port, binary=binary, duration_s=duration_s, server_pid=server.pid))
+        results = asyncio.run(
+            _viewers(port, binary=binary, duration_s=duration_s, server_pid=server.pid)
+        )
     finally:
         server.terminate()
         _, stderr = server.communicate(timeout=30)
@@ -97,12 +103,19 @@ def _measure(take: Path, env: dict[str, str], *, binary: bool, duration_s: float
         "frames_dropped": n_dropped,
         "dropped_percent": round(100.0 * n_dropped / max(n_expected, 1), 4),
         "fps_per_session": round(n_received / N_SESSIONS / (duration_s - WARMUP_S), 2),
-        "server_rss_mb": {"after_warmup": results[0]["rss_start_mb"], "end": results[0]["rss_end_mb"]},
-        "server_errors": stderr.decode(errors="replace")[-500:] if server.returncode not in (0, -15) else "",
+        "server_rss_mb": {
+            "after_warmup": results[0]["rss_start_mb"],
+            "end": results[0]["rss_end_mb"],
+        },
+        "server_errors": stderr.decode(errors="replace")[-500:]
+        if server.returncode not in (0, -15)
+        else "",
     }
 
 
-async def _viewers(port: int, *, binary: bool, duration_s: float, server_pid: int) -> list[dict[str, Any]]:
+async def _viewers(
+    port: int, *, binary: bool, duration_s: float, server_pid: int
+) -> list[dict[str, Any]]:
     start_s = time.monotonic()
     rss: dict[str, float] = {}
 
@@ -112,9 +125,13 @@ async def _viewers(port: int, *, binary: bool, duration_s: float, server_pid: in
         await asyncio.sleep(duration_s - WARMUP_S - 0.5)
         rss["end"] = _rss_mb(server_pid)
 
-    sessions = [_viewer(f"ws://127.0.0.1:{port}/ws/watch/s{i}?binary={int(binary)}",
-                        start_s, duration_s) for i in range(N_SESSIONS)]
-    *results, _ = await asyncio.gather(*sessions, sample_memory())
+    sessions = [
+        _viewer(f"ws://127.0.0.1:{port}/ws/watch/s{i}?binary={int(binary)}", start_s, duration_s)
+        for i in range(N_SESSIONS)
+    ]
+    memory = asyncio.create_task(sample_memory())
+    results = list(await asyncio.gather(*sessions))
+    await memory
     for r in results:
         r.update(rss_start_mb=rss["start"], rss_end_mb=rss["end"])
     return results
@@ -145,7 +162,11 @@ async def _viewer(url: str, start_s: float, duration_s: float) -> dict[str, Any]
                 times_s.append(t_s)
     # Frames due between the first and last frame seen after warm-up, against those that came.
     n_expected = int(round((times_s[-1] - times_s[0]) * FPS)) + 1 if times_s else 0
-    return {"latency_ms": np.array(latencies_ms), "n_expected": n_expected, "n_received": len(times_s)}
+    return {
+        "latency_ms": np.array(latencies_ms),
+        "n_expected": n_expected,
+        "n_received": len(times_s),
+    }
 
 
 def _rss_mb(pid: int) -> float:
@@ -176,4 +197,3 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-

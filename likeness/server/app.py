@@ -7,8 +7,9 @@ import contextlib
 import logging
 import shutil
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, Response
@@ -76,7 +77,9 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
         by_fps: dict[float, list[tuple[Channel, Any]]] = {}
         for name, animation in playlists.items():
             by_fps.setdefault(animation.fps, []).append((hub.channels[name], animation))
-        players = [asyncio.create_task(play_loop(playlist, fps)) for fps, playlist in by_fps.items()]
+        players = [
+            asyncio.create_task(play_loop(playlist, fps)) for fps, playlist in by_fps.items()
+        ]
         try:
             yield
         finally:
@@ -88,7 +91,8 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
     app = FastAPI(
         title="likeness",
         summary="A live avatar in the browser: face frames over WebSockets (mirror, talk, watch).",
-        description="HTTP endpoints of `likeness serve`. The WebSocket sessions (`/ws/watch/{name}`,"
+        description="HTTP endpoints of `likeness serve`. The WebSocket sessions "
+        "(`/ws/watch/{name}`,"
         " `/ws/publish/{name}`, `/ws/talk`, `/ws/mirror`) and their message format are described "
         "in docs/server.md.",
         version="1",
@@ -110,8 +114,12 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"ok": True, "sessions": len(hub.sessions), "viewer_installed": THREE_DIR.is_dir()}
 
-    @app.get("/api/avatars/default.glb", summary="The default avatar (GLB with 52 ARKit morph targets)",
-             response_class=Response, responses={200: {"content": {GLB_MEDIA_TYPE: {}}}})
+    @app.get(
+        "/api/avatars/default.glb",
+        summary="The default avatar (GLB with 52 ARKit morph targets)",
+        response_class=Response,
+        responses={200: {"content": {GLB_MEDIA_TYPE: {}}}},
+    )
     async def default_avatar() -> Response:
         try:
             data = await asyncio.to_thread(default_glb)
@@ -121,12 +129,19 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
             raise HTTPException(500, f"the default avatar could not be made: {e}") from e
         return Response(data, media_type=GLB_MEDIA_TYPE)
 
-    @app.post("/api/avatars", summary="Upload a GLB avatar with ARKit-named morph targets",
-              description="The request body is the GLB file itself (Content-Type "
-              "model/gltf-binary). Refused with 413 over the size limit, 400 when it is not a "
-              "GLB or carries no ARKit-named morph targets (the message lists the names).",
-              openapi_extra={"requestBody": {"required": True, "content": {
-                  GLB_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+    @app.post(
+        "/api/avatars",
+        summary="Upload a GLB avatar with ARKit-named morph targets",
+        description="The request body is the GLB file itself (Content-Type "
+        "model/gltf-binary). Refused with 413 over the size limit, 400 when it is not a "
+        "GLB or carries no ARKit-named morph targets (the message lists the names).",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {GLB_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+    )
     async def upload_avatar(request: Request) -> dict[str, Any]:
         data = await _read_body(request, options.max_upload_bytes)
         name = request.headers.get("x-filename", "upload.glb")[:200]
@@ -164,9 +179,9 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
         return {
             "id": grant_id,
             "subject": grant["subject"],
-            "contexts": grant["contexts"],  # type: ignore[index]
+            "contexts": grant["contexts"],
             "expires": grant["expires"],
-        }  # type: ignore[index]
+        }
 
     @app.get(
         "/api/avatars/{avatar_id}.glb",
@@ -182,7 +197,10 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
 
     @app.get("/api/sessions", summary="Live sessions and the records of finished ones")
     async def list_sessions() -> dict[str, Any]:
-        return {"live": [s.figures() for s in hub.sessions.values()], "finished": hub.records[-100:]}
+        return {
+            "live": [s.figures() for s in hub.sessions.values()],
+            "finished": hub.records[-100:],
+        }
 
     @app.get("/api/channels", summary="Watch channels: server-played files and live publishers")
     async def list_channels() -> list[dict[str, Any]]:

@@ -6,14 +6,17 @@ from __future__ import annotations
 import collections
 import hashlib
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import Generic, TypeVar
 
 from likeness.errors import InputError
 from likeness.fileio import atomic_output
 
+Report = TypeVar("Report")
 
-class Uploads:
+
+class Uploads(Generic[Report]):
     """Uploaded files of one kind in ``folder``, named by content hash; the newest ``max_files``.
 
     Files live on disk (not only in memory) because the consent gate hashes the likeness asset
@@ -27,7 +30,7 @@ class Uploads:
         what: str,
         suffix: str,
         max_files: int,
-        check: Callable[[Path, str], object],
+        check: Callable[[Path, str], Report],
     ) -> None:
         self.folder = folder
         self._what = what
@@ -36,7 +39,7 @@ class Uploads:
         self._check = check
         self._ids: collections.OrderedDict[str, Path] = collections.OrderedDict()
 
-    def add(self, data: bytes, *, name: str) -> tuple[str, object]:
+    def add(self, data: bytes, *, name: str) -> tuple[str, Report]:
         """Check and keep ``data``; returns its id and what ``check`` said about it."""
         upload_id = hashlib.sha256(data).hexdigest()[:16]
         path = self.folder / f"{upload_id}{self._suffix}"

@@ -38,8 +38,13 @@ class Channel:
 
     def describe(self) -> dict[str, object]:
         """The channel as ``GET /api/channels`` lists it."""
-        return {"name": self.name, "source": self.source, "viewers": len(self.viewers),
-                "frames": self.n_frames, "publishers": self.n_publishers}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "viewers": len(self.viewers),
+            "frames": self.n_frames,
+            "publishers": self.n_publishers,
+        }
 
 
 async def play_loop(playlist: list[tuple[Channel, Animation]], fps: float) -> None:

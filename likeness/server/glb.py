@@ -66,17 +66,21 @@ def check_glb(data: bytes, *, name: str = "upload") -> MorphTargetReport:
     chunk_length, chunk_type = CHUNK_HEADER.unpack_from(data, GLB_HEADER.size)
     start = GLB_HEADER.size + CHUNK_HEADER.size
     if chunk_type != JSON_CHUNK or start + chunk_length > len(data):
-        raise InputError(f"{name}: first chunk is {chunk_type!r} of {chunk_length} bytes, "
-                         "expected the JSON chunk within the file")
+        raise InputError(
+            f"{name}: first chunk is {chunk_type!r} of {chunk_length} bytes, "
+            "expected the JSON chunk within the file"
+        )
     try:
-        gltf = json.loads(data[start:start + chunk_length])
+        gltf = json.loads(data[start : start + chunk_length])
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"{name}: the glTF JSON chunk is not valid JSON ({e})") from e
     found: set[str] = set()
     n_meshes = 0
     for mesh in gltf.get("meshes", []) if isinstance(gltf, dict) else []:
         names = (mesh.get("extras") or {}).get("targetNames") or []
-        n_targets = max((len(p.get("targets") or []) for p in mesh.get("primitives", [])), default=0)
+        n_targets = max(
+            (len(p.get("targets") or []) for p in mesh.get("primitives", [])), default=0
+        )
         arkit = {n for n in names[:n_targets] if n in NAMES}
         n_meshes += bool(arkit)
         found |= arkit
@@ -86,5 +90,6 @@ def check_glb(data: bytes, *, name: str = "upload") -> MorphTargetReport:
         raise InputError(
             f"{name}: no morph targets named for ARKit blendshapes (expected meshes with "
             f"morph targets named in extras.targetNames); missing all {len(NAMES)}: "
-            + ", ".join(NAMES))
+            + ", ".join(NAMES)
+        )
     return MorphTargetReport(present, missing, n_meshes)

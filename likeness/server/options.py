@@ -50,8 +50,13 @@ class ServerOptions:
     audit: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("max_upload_bytes", "max_avatars", "max_image_bytes", "outbox_frames",
-                     "max_sessions"):
+        for name in (
+            "max_upload_bytes",
+            "max_avatars",
+            "max_image_bytes",
+            "outbox_frames",
+            "max_sessions",
+        ):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.stats_interval_s > 0:

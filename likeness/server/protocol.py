@@ -42,7 +42,13 @@ import numpy as np
 
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
-from likeness.sinks.websocket_message import BINARY_SIZE, decode_binary, decode_json, encode_binary, encode_json
+from likeness.sinks.websocket_message import (
+    BINARY_SIZE,
+    decode_binary,
+    decode_json,
+    encode_binary,
+    encode_json,
+)
 
 VERSION = 1
 ENVELOPE = struct.Struct("<2sBxId")
@@ -57,7 +63,9 @@ MAX_TEXT_CHARS = 65536
 def encode_frame(frame: FaceFrame, seq: int, sent_ms: float, *, binary: bool) -> bytes | str:
     """One frame as the server sends it to a viewer (binary envelope or JSON text)."""
     if binary:
-        return ENVELOPE.pack(ENVELOPE_MAGIC, VERSION, seq & 0xFFFFFFFF, sent_ms) + encode_binary(frame)
+        return ENVELOPE.pack(ENVELOPE_MAGIC, VERSION, seq & 0xFFFFFFFF, sent_ms) + encode_binary(
+            frame
+        )
     return f'{{"type":"frame","seq":{seq},"sent_ms":{sent_ms!r},"frame":{encode_json(frame)}}}'
 
 
@@ -65,27 +73,33 @@ def decode_frame(data: bytes | str) -> tuple[FaceFrame, int, float]:
     """(frame, seq, sent_ms) from a message made by :func:`encode_frame` (clients, tests, bench)."""
     if isinstance(data, bytes):
         if len(data) != ENVELOPE.size + BINARY_SIZE:
-            raise InputError(f"binary frame message of {len(data)} bytes, "
-                             f"expected {ENVELOPE.size + BINARY_SIZE}")
+            raise InputError(
+                f"binary frame message of {len(data)} bytes, expected {ENVELOPE.size + BINARY_SIZE}"
+            )
         magic, version, seq, sent_ms = ENVELOPE.unpack_from(data)
         _check_magic("binary frame message", magic, version, ENVELOPE_MAGIC)
-        return decode_binary(data[ENVELOPE.size:]), seq, sent_ms
+        return decode_binary(data[ENVELOPE.size :]), seq, sent_ms
     message = parse_text(data)
     if message["type"] != "frame" or not isinstance(message.get("frame"), dict):
-        raise InputError(f"expected a message of type 'frame' with a 'frame' object, got {data[:80]!r}")
+        raise InputError(
+            f"expected a message of type 'frame' with a 'frame' object, got {data[:80]!r}"
+        )
     return decode_json(json.dumps(message["frame"])), int(message["seq"]), float(message["sent_ms"])
 
 
 def decode_published(data: bytes | str) -> FaceFrame:
-    """A frame a publisher sent (either form of :mod:`likeness.sinks.websocket_message`), checked."""
+    """A frame a publisher sent (either form of :mod:`likeness.sinks.websocket_message`)."""
     frame = decode_binary(data) if isinstance(data, bytes) else decode_json(_bounded(data))
-    numbers = np.concatenate([frame.weights, frame.head_rotation, frame.head_translation_m,
-                              frame.eyes_rad.ravel()])
+    numbers = np.concatenate(
+        [frame.weights, frame.head_rotation, frame.head_translation_m, frame.eyes_rad.ravel()]
+    )
     if not (np.isfinite(numbers).all() and math.isfinite(frame.t_s)):
         raise InputError("published frame contains NaN or infinite numbers")
     if frame.weights.min() < 0 or frame.weights.max() > 1:
-        raise InputError(f"published frame weights must lie in 0..1, got "
-                         f"{frame.weights.min():.3f}..{frame.weights.max():.3f}")
+        raise InputError(
+            f"published frame weights must lie in 0..1, got "
+            f"{frame.weights.min():.3f}..{frame.weights.max():.3f}"
+        )
     return frame
 
 
@@ -108,23 +122,30 @@ def encode_image(seq: int, capture_ms: float, jpeg: bytes) -> bytes:
 def decode_image(data: bytes) -> tuple[int, float, bytes]:
     """(seq, capture_ms, JPEG bytes) from a mirror client's binary image message."""
     if len(data) <= IMAGE_HEADER.size:
-        raise InputError(f"image message of {len(data)} bytes, expected a {IMAGE_HEADER.size}-byte "
-                         "header and a JPEG")
+        raise InputError(
+            f"image message of {len(data)} bytes, expected a {IMAGE_HEADER.size}-byte "
+            "header and a JPEG"
+        )
     magic, version, seq, capture_ms = IMAGE_HEADER.unpack_from(data)
     _check_magic("image message", magic, version, IMAGE_MAGIC)
-    jpeg = data[IMAGE_HEADER.size:]
+    jpeg = data[IMAGE_HEADER.size :]
     if jpeg[:2] != JPEG_MAGIC:
-        raise InputError(f"image message payload starts {jpeg[:2].hex(' ')}, expected a JPEG (ff d8)")
+        raise InputError(
+            f"image message payload starts {jpeg[:2].hex(' ')}, expected a JPEG (ff d8)"
+        )
     return seq, capture_ms, jpeg
 
 
 def _bounded(text: str) -> str:
     if len(text) > MAX_TEXT_CHARS:
-        raise InputError(f"text message of {len(text)} characters, expected at most {MAX_TEXT_CHARS}")
+        raise InputError(
+            f"text message of {len(text)} characters, expected at most {MAX_TEXT_CHARS}"
+        )
     return text
 
 
 def _check_magic(what: str, magic: bytes, version: int, expected: bytes) -> None:
     if magic != expected or version != VERSION:
-        raise InputError(f"{what} starts {magic!r} version {version}, expected {expected!r} "
-                         f"version {VERSION}")
+        raise InputError(
+            f"{what} starts {magic!r} version {version}, expected {expected!r} version {VERSION}"
+        )

@@ -14,7 +14,8 @@ import enum
 import itertools
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import numpy as np
 
@@ -59,9 +60,12 @@ class StageClock:
     def summary(self) -> dict[str, dict[str, float]]:
         """{stage: {"median_ms", "p95_ms"}} over the recent durations."""
         return {
-            stage: {"median_ms": round(float(np.median(d)), 3),
-                    "p95_ms": round(float(np.percentile(d, 95)), 3)}
-            for stage, d in self._recent.items() if d
+            stage: {
+                "median_ms": round(float(np.median(d)), 3),
+                "p95_ms": round(float(np.percentile(d, 95)), 3),
+            }
+            for stage, d in self._recent.items()
+            if d
         }
 
 
@@ -78,8 +82,9 @@ class Session:
     socket never sees two writers.
     """
 
-    def __init__(self, kind: str, send: Send, *, binary: bool, outbox_frames: int,
-                 client: str = "") -> None:
+    def __init__(
+        self, kind: str, send: Send, *, binary: bool, outbox_frames: int, client: str = ""
+    ) -> None:
         self.id = f"{kind}-{next(_ids)}"
         self.kind = kind
         self.binary = binary
@@ -117,7 +122,9 @@ class Session:
         if len(self._outbox) >= self._outbox_frames:
             self._outbox.popleft()
             self.n_dropped += 1
-        self._outbox.append((frame, self.n_offered, time.time() * 1e3 if made_ms is None else made_ms))
+        self._outbox.append(
+            (frame, self.n_offered, time.time() * 1e3 if made_ms is None else made_ms)
+        )
         self.n_offered += 1
         self._ready.set()
 

@@ -13,7 +13,8 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -64,18 +65,28 @@ class Hub:
 Receive = Callable[[Session, bytes | None, str | None], Awaitable[None]]
 
 
-async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Receive, *,
-                      setup: Callable[[Session], Awaitable[None]] | None = None,
-                      teardown: Callable[[Session], None] | None = None) -> None:
+async def run_session(
+    hub: Hub,
+    websocket: WebSocket,
+    kind: str,
+    on_message: Receive,
+    *,
+    setup: Callable[[Session], Awaitable[None]] | None = None,
+    teardown: Callable[[Session], None] | None = None,
+) -> None:
     """Run one session of ``kind`` on ``websocket``; ``on_message`` gets each client message."""
     if len(hub.sessions) >= hub.options.max_sessions:
         await websocket.close(CLOSE_TRY_AGAIN, f"server busy: {len(hub.sessions)} sessions")
         return
     await websocket.accept()
     binary = websocket.query_params.get("binary", "0") in ("1", "true")
-    session = Session(kind, lambda m: _send(websocket, m), binary=binary,
-                      outbox_frames=hub.options.outbox_frames,
-                      client=f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "")
+    session = Session(
+        kind,
+        lambda m: _send(websocket, m),
+        binary=binary,
+        outbox_frames=hub.options.outbox_frames,
+        client=f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "",
+    )
     hub.sessions[session.id] = session
     joined = False  # teardown undoes setup, so it runs only if setup did
     try:
@@ -84,13 +95,26 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
         if setup is not None:
             await setup(session)
         joined = True
-        await session.send_message(json.dumps({
-            "type": "hello", "session": session.id, "kind": kind, "binary": binary,
-            "names": NAMES, "server_ms": time.time() * 1e3,
-        }))
-        tasks = [asyncio.create_task(coroutine) for coroutine in (
-            _receive_loop(session, websocket, on_message), session.pump(),
-            _stats_loop(session, hub.options.stats_interval_s))]
+        await session.send_message(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "session": session.id,
+                    "kind": kind,
+                    "binary": binary,
+                    "names": NAMES,
+                    "server_ms": time.time() * 1e3,
+                }
+            )
+        )
+        tasks = [
+            asyncio.create_task(coroutine)
+            for coroutine in (
+                _receive_loop(session, websocket, on_message),
+                session.pump(),
+                _stats_loop(session, hub.options.stats_interval_s),
+            )
+        ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -98,8 +122,9 @@ async def run_session(hub: Hub, websocket: WebSocket, kind: str, on_message: Rec
                 task.cancel()
             await asyncio.wait(tasks)
         for task in done:
-            if not task.cancelled() and task.exception() is not None and not _is_disconnect(task.exception()):
-                log.warning("session %s ended by %r", session.id, task.exception())
+            error = None if task.cancelled() else task.exception()
+            if error is not None and not _is_disconnect(error):
+                log.warning("session %s ended by %r", session.id, error)
         if session.state is SessionState.ACTIVE:
             session.transition(SessionState.CLOSING)
             await _close(websocket, 1000, "session over")
@@ -143,10 +168,19 @@ async def _common(session: Session, text: str) -> bool:
         message = json.loads(text) if len(text) <= MAX_TEXT_CHARS else None
     except json.JSONDecodeError:
         return False  # the kind's own handler says what is wrong with it
-    kind = message.get("type") if isinstance(message, dict) else None
+    if not isinstance(message, dict):
+        return False
+    kind = message.get("type")
     if kind == "ping":
-        await session.send_message(json.dumps({
-            "type": "pong", "client_ms": message.get("client_ms"), "server_ms": time.time() * 1e3}))
+        await session.send_message(
+            json.dumps(
+                {
+                    "type": "pong",
+                    "client_ms": message.get("client_ms"),
+                    "server_ms": time.time() * 1e3,
+                }
+            )
+        )
         return True
     if kind == "stats":
         session.client_report = {k: v for k, v in message.items() if k != "type"}
@@ -162,8 +196,9 @@ async def _stats_loop(session: Session, interval_s: float) -> None:
 
 # -- the kinds ----------------------------------------------------------------------------------
 
+
 async def watch(hub: Hub, websocket: WebSocket, name: str) -> None:
-    """``/ws/watch/{name}``: receive the frames of a channel (waiting for its publisher if need be)."""
+    """``/ws/watch/{name}``: the frames of a channel (which may wait for its publisher)."""
     if not await _valid_channel_name(websocket, name):
         return
 
@@ -200,8 +235,10 @@ async def publish(hub: Hub, websocket: WebSocket, name: str) -> None:
 async def _valid_channel_name(websocket: WebSocket, name: str) -> bool:
     if name.replace("-", "").replace("_", "").isalnum() and len(name) <= MAX_CHANNEL_NAME:
         return True
-    await websocket.close(CLOSE_POLICY, f"channel name {name[:80]!r}: expected up to "
-                          f"{MAX_CHANNEL_NAME} letters, digits, - and _")
+    await websocket.close(
+        CLOSE_POLICY,
+        f"channel name {name[:80]!r}: expected up to {MAX_CHANNEL_NAME} letters, digits, - and _",
+    )
     return False
 
 
@@ -217,16 +254,22 @@ async def talk(hub: Hub, websocket: WebSocket) -> None:
         try:
             voice, rate_wpm = str(message.get("voice", "en-us")), int(message.get("rate_wpm", 175))
         except (TypeError, ValueError) as e:
-            raise InputError(f"talk: rate_wpm must be a whole number, got {message.get('rate_wpm')!r}") from e
+            raise InputError(
+                f"talk: rate_wpm must be a whole number, got {message.get('rate_wpm')!r}"
+            ) from e
+        words = message.get("text")
+        if not isinstance(words, str):
+            raise InputError(f"talk: 'text' must be a string, got {type(words).__name__}")
         start = time.perf_counter()
         try:
-            utterance = await asyncio.to_thread(speak, message.get("text"), voice=voice,
-                                                rate_wpm=rate_wpm)
+            utterance = await asyncio.to_thread(speak, words, voice=voice, rate_wpm=rate_wpm)
         except InputError:
             raise
         except Exception as e:  # a fault in speech or behaviour: this answer fails, not the session
-            log.exception("talk session %s could not speak %r", session.id, message.get("text"))
-            raise InputError(f"talk: the server could not speak this text ({type(e).__name__}: {e})") from e
+            log.exception("talk session %s could not speak %r", session.id, words)
+            raise InputError(
+                f"talk: the server could not speak this text ({type(e).__name__}: {e})"
+            ) from e
         session.stages.add("speech", (time.perf_counter() - start) * 1e3)
         n_utterances += 1
         await session.send_message(utterance.animation_message(n_utterances))
@@ -262,10 +305,14 @@ async def mirror(hub: Hub, websocket: WebSocket) -> None:
 
     async def on_image(session: Session, data: bytes | None, text: str | None) -> None:
         if data is None:
-            raise InputError(f"mirror: expected a binary image message, got text {(text or '')[:80]!r}")
+            raise InputError(
+                f"mirror: expected a binary image message, got text {(text or '')[:80]!r}"
+            )
         if len(data) > hub.options.max_image_bytes:
-            raise InputError(f"mirror: image of {len(data)} bytes, expected at most "
-                             f"{hub.options.max_image_bytes}")
+            raise InputError(
+                f"mirror: image of {len(data)} bytes, expected at most "
+                f"{hub.options.max_image_bytes}"
+            )
         _seq, capture_ms, jpeg = decode_image(data)
         if "image" in newest:
             session.n_dropped += 1
@@ -291,7 +338,9 @@ async def _no_more_messages(session: Session, data: bytes | None, text: str | No
 
 def _expect_text(data: bytes | None, text: str | None, kind: str) -> dict[str, Any]:
     if text is None:
-        raise InputError(f"expected a JSON text message of type {kind!r}, got {len(data or b'')} binary bytes")
+        raise InputError(
+            f"expected a JSON text message of type {kind!r}, got {len(data or b'')} binary bytes"
+        )
     message = parse_text(text)
     if message["type"] != kind:
         raise InputError(f"expected a message of type {kind!r}, got {message['type']!r}")
@@ -345,13 +394,16 @@ async def _refuse(session: Session, websocket: WebSocket, error: LikenessError) 
             raise
     if session.state is SessionState.ACTIVE:
         session.transition(SessionState.CLOSING)
-    await _close(websocket, CLOSE_REFUSED if isinstance(error, ConsentError) else CLOSE_POLICY, str(error))
+    await _close(
+        websocket, CLOSE_REFUSED if isinstance(error, ConsentError) else CLOSE_POLICY, str(error)
+    )
 
 
 def _is_disconnect(error: BaseException) -> bool:
     """Whether ``error`` only says the client has gone (not a fault of the server)."""
     return isinstance(error, (WebSocketDisconnect, ConnectionError)) or (
-        isinstance(error, RuntimeError) and "close" in str(error).lower())
+        isinstance(error, RuntimeError) and "close" in str(error).lower()
+    )
 
 
 def _record(session: Session, audit: str | None) -> dict[str, Any]:

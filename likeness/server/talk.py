@@ -38,17 +38,20 @@ class Utterance:
     def animation_message(self, utterance_id: int) -> str:
         """The ``utterance`` JSON message: the animation as columns, times from the audio start."""
         a = self.animation
-        return json.dumps({
-            "type": "utterance",
-            "id": utterance_id,
-            "sr": self.sr,
-            "duration_s": round(len(self.pcm) / self.sr, 4),
-            "fps": a.fps,
-            "t_s": np.round(a.t_s, 4).tolist(),
-            "weights": np.round(a.weights, 4).tolist(),
-            "head_rotation": np.round(a.head_rotation, 5).tolist(),
-            "eyes_rad": np.round(a.eyes_rad, 4).tolist(),
-        }, separators=(",", ":"))
+        return json.dumps(
+            {
+                "type": "utterance",
+                "id": utterance_id,
+                "sr": self.sr,
+                "duration_s": round(len(self.pcm) / self.sr, 4),
+                "fps": a.fps,
+                "t_s": np.round(a.t_s, 4).tolist(),
+                "weights": np.round(a.weights, 4).tolist(),
+                "head_rotation": np.round(a.head_rotation, 5).tolist(),
+                "eyes_rad": np.round(a.eyes_rad, 4).tolist(),
+            },
+            separators=(",", ":"),
+        )
 
 
 def speak(text: str, *, voice: str = "en-us", rate_wpm: int = 175) -> Utterance:

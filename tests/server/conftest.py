@@ -7,8 +7,8 @@ import socket
 import threading
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -17,8 +17,16 @@ from likeness.blendshapes import NAMES
 from likeness.server import ServerOptions, create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def face_glb(*, morph_targets: bool = True) -> bytes:
@@ -43,27 +51,54 @@ def face_glb(*, morph_targets: bool = True) -> bytes:
     deltas = blendshape_deltas_m().astype(np.float32) if morph_targets else np.zeros((0, 478, 3))
     blobs += [d.tobytes() for d in deltas]
     offsets = np.cumsum([0] + [len(b) for b in blobs])
-    views = [pygltflib.BufferView(buffer=0, byteOffset=int(offsets[i]), byteLength=len(b))
-             for i, b in enumerate(blobs)]
+    views = [
+        pygltflib.BufferView(buffer=0, byteOffset=int(offsets[i]), byteLength=len(b))
+        for i, b in enumerate(blobs)
+    ]
 
     def accessor(view: int, array: np.ndarray, kind: str, component: int) -> pygltflib.Accessor:
-        return pygltflib.Accessor(bufferView=view, componentType=component, count=len(array),
-                                  type=kind, min=array.min(0).tolist() if kind == "VEC3" else None,
-                                  max=array.max(0).tolist() if kind == "VEC3" else None)
+        return pygltflib.Accessor(
+            bufferView=view,
+            componentType=component,
+            count=len(array),
+            type=kind,
+            min=array.min(0).tolist() if kind == "VEC3" else None,
+            max=array.max(0).tolist() if kind == "VEC3" else None,
+        )
 
-    accessors = [accessor(0, vertices, "VEC3", pygltflib.FLOAT),
-                 pygltflib.Accessor(bufferView=1, componentType=pygltflib.UNSIGNED_INT,
-                                    count=triangles.size, type="SCALAR")]
+    accessors = [
+        accessor(0, vertices, "VEC3", pygltflib.FLOAT),
+        pygltflib.Accessor(
+            bufferView=1, componentType=pygltflib.UNSIGNED_INT, count=triangles.size, type="SCALAR"
+        ),
+    ]
     accessors += [accessor(2 + k, d, "VEC3", pygltflib.FLOAT) for k, d in enumerate(deltas)]
-    primitive = pygltflib.Primitive(attributes=pygltflib.Attributes(POSITION=0), indices=1,
-                                    material=0, targets=[{"POSITION": 2 + k} for k in range(len(deltas))])
-    mesh = pygltflib.Mesh(primitives=[primitive], name="face",
-                          extras={"targetNames": list(NAMES)} if morph_targets else {})
+    primitive = pygltflib.Primitive(
+        attributes=pygltflib.Attributes(POSITION=0),
+        indices=1,
+        material=0,
+        targets=[{"POSITION": 2 + k} for k in range(len(deltas))],
+    )
+    mesh = pygltflib.Mesh(
+        primitives=[primitive],
+        name="face",
+        extras={"targetNames": list(NAMES)} if morph_targets else {},
+    )
     gltf = pygltflib.GLTF2(
-        scene=0, scenes=[pygltflib.Scene(nodes=[0])], nodes=[pygltflib.Node(mesh=0, name="face")],
-        meshes=[mesh], accessors=accessors, bufferViews=views,
-        materials=[pygltflib.Material(doubleSided=True, pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
-            baseColorFactor=[0.85, 0.62, 0.5, 1.0], metallicFactor=0.0, roughnessFactor=0.8))],
+        scene=0,
+        scenes=[pygltflib.Scene(nodes=[0])],
+        nodes=[pygltflib.Node(mesh=0, name="face")],
+        meshes=[mesh],
+        accessors=accessors,
+        bufferViews=views,
+        materials=[
+            pygltflib.Material(
+                doubleSided=True,
+                pbrMetallicRoughness=pygltflib.PbrMetallicRoughness(
+                    baseColorFactor=[0.85, 0.62, 0.5, 1.0], metallicFactor=0.0, roughnessFactor=0.8
+                ),
+            )
+        ],
         buffers=[pygltflib.Buffer(byteLength=int(offsets[-1]))],
     )
     gltf.set_binary_blob(b"".join(blobs))
@@ -78,9 +113,13 @@ def grant_for(asset_bytes: bytes, tmp_path: Path, *, contexts: list[str]) -> byt
 
     asset = tmp_path / "asset.glb"
     asset.write_bytes(asset_bytes)
-    grant = consent.make_grant(subject="server-tests", likeness_asset=asset, contexts=contexts,
-                               expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
-                               signing_key=keys.load_identity())
+    grant = consent.make_grant(
+        subject="server-tests",
+        likeness_asset=asset,
+        contexts=contexts,
+        expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+        signing_key=keys.load_identity(),
+    )
     path = tmp_path / "grant.json"
     consent.write_grant(grant, path)
     return path.read_bytes()
@@ -100,7 +139,7 @@ def client_for():
         from fastapi.testclient import TestClient
     clients = []
 
-    def make(options: ServerOptions | None = None) -> "TestClient":
+    def make(options: ServerOptions | None = None) -> TestClient:
         client = TestClient(create_app(options))
         client.__enter__()
         clients.append(client)
@@ -120,11 +159,18 @@ class LiveServer:
         self.app = create_app(options)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                     log_level="warning", ws="websockets-sansio"))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                ws="websockets-sansio",
+            )
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -28,8 +28,10 @@ def canvas_rgb(page) -> np.ndarray:
 
 def open_viewer(page, server, query: str) -> None:
     page.goto(f"{server.url}/?{query}")
-    page.wait_for_function("window.likeness && (window.likeness.avatarReady || window.likeness.avatarError)",
-                           timeout=30000)
+    page.wait_for_function(
+        "window.likeness && (window.likeness.avatarReady || window.likeness.avatarError)",
+        timeout=30000,
+    )
     assert page.evaluate("window.likeness.avatarError") is None
     page.wait_for_function("window.likeness.session !== null", timeout=10000)
 
@@ -37,13 +39,15 @@ def open_viewer(page, server, query: str) -> None:
 def upload(server, data: bytes, tmp_path) -> str:
     """Upload an avatar and a grant for it; the viewer's query naming both."""
     import httpx
-
     from conftest import grant_for
 
-    avatar = httpx.post(f"{server.url}/api/avatars", content=data,
-                        headers={"content-type": "model/gltf-binary"})
+    avatar = httpx.post(
+        f"{server.url}/api/avatars", content=data, headers={"content-type": "model/gltf-binary"}
+    )
     assert avatar.status_code == 200, avatar.text
-    grant = httpx.post(f"{server.url}/api/grants", content=grant_for(data, tmp_path, contexts=["demo"]))
+    grant = httpx.post(
+        f"{server.url}/api/grants", content=grant_for(data, tmp_path, contexts=["demo"])
+    )
     assert grant.status_code == 200, grant.text
     return f"avatar={avatar.json()['id']}&grant={grant.json()['id']}&context=demo"
 
@@ -62,8 +66,9 @@ def publish_jaw(port: int, jaw_open: float, *, n_frames: int = 20) -> None:
 
 
 @pytest.mark.parametrize("avatar", ["default", "uploaded"])
-def test_avatar_shows_and_its_mouth_opens_with_jaw_open_frames(page, live_server, face_glb_bytes,
-                                                               tmp_path, avatar):
+def test_avatar_shows_and_its_mouth_opens_with_jaw_open_frames(
+    page, live_server, face_glb_bytes, tmp_path, avatar
+):
     server = live_server()
     query = "" if avatar == "default" else upload(server, face_glb_bytes, tmp_path) + "&"
     open_viewer(page, server, f"{query}session=watch&channel=test")
@@ -76,8 +81,8 @@ def test_avatar_shows_and_its_mouth_opens_with_jaw_open_frames(page, live_server
     height, width, _ = closed.shape
     # The avatar covers the middle of the canvas; the background shows at the corners.
     differs = np.abs(closed - BACKGROUND_RGB).sum(axis=2) > 30
-    assert differs[height // 3: 2 * height // 3, width // 3: 2 * width // 3].mean() > 0.95
-    assert differs[:height // 10, :width // 10].mean() < 0.01
+    assert differs[height // 3 : 2 * height // 3, width // 3 : 2 * width // 3].mean() > 0.95
+    assert differs[: height // 10, : width // 10].mean() < 0.01
 
     publish_jaw(server.port, 1.0)
     page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
@@ -101,12 +106,16 @@ def test_talk_plays_audio_and_animation_in_sync(page, live_server):
     open_viewer(page, server, "session=talk")
     page.fill("#say-text", TALK_TEXT)
     page.click("#say")  # a user gesture: the browser lets the page start audio
-    page.wait_for_function("window.likeness.utterances.length === 1 && window.likeness.utterances[0].ended",
-                           timeout=30000)
+    page.wait_for_function(
+        "window.likeness.utterances.length === 1 && window.likeness.utterances[0].ended",
+        timeout=30000,
+    )
     log = page.evaluate("window.likeness.talkLog")
     heard = speak(TALK_TEXT)
     duration_s = len(heard.pcm) / heard.sr
-    assert page.evaluate("window.likeness.utterances[0].durationS") == pytest.approx(duration_s, abs=1e-3)
+    assert page.evaluate("window.likeness.utterances[0].durationS") == pytest.approx(
+        duration_s, abs=1e-3
+    )
     assert len(log) > duration_s * 10, "the face was redrawn fewer than 10 times per second"
 
     # The page's own timing log: the face shown against the audio heard when it was drawn.
@@ -124,14 +133,16 @@ def test_talk_plays_audio_and_animation_in_sync(page, live_server):
         for i, t in enumerate(times_s):
             a, b = int(max(t - window_s, 0) * heard.sr), int(max(t, 0) * heard.sr)
             segment = heard.pcm[a:b]
-            out[i] = np.sqrt(np.mean(segment ** 2)) if len(segment) else 0.0
+            out[i] = np.sqrt(np.mean(segment**2)) if len(segment) else 0.0
         return out
 
     lags_s = np.arange(-0.1, 0.1001, 0.005)
     correlation = [np.corrcoef(measured, speech_rms(analysed_s + lag))[0, 1] for lag in lags_s]
     best = int(np.argmax(correlation))
     assert correlation[best] > 0.8
-    assert abs(lags_s[best]) <= 0.02, f"audio plays {lags_s[best] * 1e3:.0f} ms from where the page expects"
+    assert abs(lags_s[best]) <= 0.02, (
+        f"audio plays {lags_s[best] * 1e3:.0f} ms from where the page expects"
+    )
 
     # And the mouth moved with the speech.
     jaw = np.array([e["jawOpen"] for e in log])

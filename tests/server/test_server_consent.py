@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
-from starlette.websockets import WebSocketDisconnect
-
 from conftest import face_glb, grant_for
+from starlette.websockets import WebSocketDisconnect
 
 
 def upload_avatar(client) -> tuple[str, bytes]:
@@ -35,10 +33,14 @@ def test_an_uploaded_avatar_needs_a_grant(client_for):
 def test_a_valid_grant_lets_the_session_start_and_the_wrong_context_does_not(client_for, tmp_path):
     client = client_for()
     avatar_id, data = upload_avatar(client)
-    uploaded = client.post("/api/grants", content=grant_for(data, tmp_path, contexts=["telepresence"]))
+    uploaded = client.post(
+        "/api/grants", content=grant_for(data, tmp_path, contexts=["telepresence"])
+    )
     assert uploaded.status_code == 200 and uploaded.json()["contexts"] == ["telepresence"]
     grant_id = uploaded.json()["id"]
-    with client.websocket_connect(f"/ws/watch/c?avatar={avatar_id}&grant={grant_id}&context=telepresence") as ws:
+    with client.websocket_connect(
+        f"/ws/watch/c?avatar={avatar_id}&grant={grant_id}&context=telepresence"
+    ) as ws:
         assert ws.receive_json()["type"] == "hello"
     code, message = refusal(client, f"/ws/watch/c?avatar={avatar_id}&grant={grant_id}&context=ads")
     assert code == 4403 and "contexts ['telepresence']" in message
@@ -47,9 +49,12 @@ def test_a_valid_grant_lets_the_session_start_and_the_wrong_context_does_not(cli
 def test_a_grant_for_another_likeness_is_refused(client_for, tmp_path):
     client = client_for()
     avatar_id, _ = upload_avatar(client)
-    grant_id = client.post("/api/grants", content=grant_for(b"someone else", tmp_path,
-                                                             contexts=["telepresence"])).json()["id"]
-    code, message = refusal(client, f"/ws/talk?avatar={avatar_id}&grant={grant_id}&context=telepresence")
+    grant_id = client.post(
+        "/api/grants", content=grant_for(b"someone else", tmp_path, contexts=["telepresence"])
+    ).json()["id"]
+    code, message = refusal(
+        client, f"/ws/talk?avatar={avatar_id}&grant={grant_id}&context=telepresence"
+    )
     assert code == 4403 and "likeness sha256" in message
 
 
@@ -60,7 +65,9 @@ def test_a_forged_or_malformed_grant_upload_is_refused(client_for, tmp_path):
     grant["contexts"] = ["everything"]  # no longer what was signed
     forged_id = client.post("/api/grants", content=json.dumps(grant).encode()).json()["id"]
     avatar_id, _ = upload_avatar(client)
-    code, message = refusal(client, f"/ws/watch/c?avatar={avatar_id}&grant={forged_id}&context=everything")
+    code, message = refusal(
+        client, f"/ws/watch/c?avatar={avatar_id}&grant={forged_id}&context=everything"
+    )
     assert code == 4403 and "signature" in message
     assert client.post("/api/grants", content=b"{not json").status_code == 400
 
@@ -73,6 +80,11 @@ def test_every_session_leaves_a_signed_audit_record(client_for):
         session_id = ws.receive_json()["session"]
     client.get("/api/health")  # the record is written as the session closes
     with open_audit(None) as log:
-        records = [r for r in log.records() if r["details"].get("session", {}).get("id") == session_id]
+        records = [
+            r for r in log.records() if r["details"].get("session", {}).get("id") == session_id
+        ]
     assert len(records) == 1
-    assert records[0]["kind"] == "stream" and records[0]["subject"] == "likeness built-in synthetic avatar"
+    assert (
+        records[0]["kind"] == "stream"
+        and records[0]["subject"] == "likeness built-in synthetic avatar"
+    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 
 import pytest
-
 from conftest import face_glb
+
 from likeness.blendshapes import NAMES
 from likeness.errors import InputError
 from likeness.server.glb import check_glb
@@ -33,13 +33,16 @@ def test_partly_named_targets_report_the_rest_as_missing():
     assert report.missing == ("jawOpen",) and len(report.present) == 51
 
 
-@pytest.mark.parametrize("mangle, complaint", [
-    (lambda d: d[:10], "too short"),
-    (lambda d: b"GLTF" + d[4:], "expected a GLB"),
-    (lambda d: d[:4] + struct.pack("<I", 1) + d[8:], "version 1"),
-    (lambda d: d[:-100], "truncated"),
-    (lambda d: d[:20] + b"{not json" + d[29:], "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "mangle, complaint",
+    [
+        (lambda d: d[:10], "too short"),
+        (lambda d: b"GLTF" + d[4:], "expected a GLB"),
+        (lambda d: d[:4] + struct.pack("<I", 1) + d[8:], "version 1"),
+        (lambda d: d[:-100], "truncated"),
+        (lambda d: d[:20] + b"{not json" + d[29:], "not valid JSON"),
+    ],
+)
 def test_broken_files_are_refused(mangle, complaint):
     with pytest.raises(InputError, match=complaint):
         check_glb(mangle(face_glb()), name="broken.glb")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import face_glb
+
 from likeness.blendshapes import NAMES
 from likeness.server import ServerOptions
 from likeness.server.glb import check_glb
@@ -12,8 +12,14 @@ from likeness.server.glb import check_glb
 
 def test_openapi_describes_every_http_endpoint(client_for):
     schema = client_for().get("/openapi.json").json()
-    assert {"/api/health", "/api/avatars", "/api/avatars/default.glb", "/api/avatars/{avatar_id}.glb",
-            "/api/sessions", "/api/channels"} <= set(schema["paths"])
+    assert {
+        "/api/health",
+        "/api/avatars",
+        "/api/avatars/default.glb",
+        "/api/avatars/{avatar_id}.glb",
+        "/api/sessions",
+        "/api/channels",
+    } <= set(schema["paths"])
     upload = schema["paths"]["/api/avatars"]["post"]
     assert "model/gltf-binary" in upload["requestBody"]["content"]
 
@@ -32,7 +38,9 @@ def test_the_page_loads_three_from_the_server_not_a_cdn(client_for):
 def test_upload_then_fetch_an_avatar(client_for):
     client = client_for()
     data = face_glb()
-    response = client.post("/api/avatars", content=data, headers={"content-type": "model/gltf-binary"})
+    response = client.post(
+        "/api/avatars", content=data, headers={"content-type": "model/gltf-binary"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["morph_targets"] == list(NAMES) and body["missing"] == []
@@ -41,8 +49,9 @@ def test_upload_then_fetch_an_avatar(client_for):
 
 
 def test_an_avatar_without_morph_targets_is_refused_with_the_missing_names(client_for):
-    response = client_for().post("/api/avatars", content=face_glb(morph_targets=False),
-                                 headers={"x-filename": "statue.glb"})
+    response = client_for().post(
+        "/api/avatars", content=face_glb(morph_targets=False), headers={"x-filename": "statue.glb"}
+    )
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert detail.startswith("statue.glb: no morph targets") and "jawOpen" in detail
@@ -66,14 +75,18 @@ def test_oversized_and_empty_uploads_are_refused(client_for):
 def test_unknown_and_forgotten_avatars_are_404(client_for):
     client = client_for(ServerOptions(max_avatars=1))
     first = client.post("/api/avatars", content=face_glb()).json()
-    second = client.post("/api/avatars", content=face_glb().replace(b'"jawOpen"', b'"jawOpem"', 1)).json()
+    second = client.post(
+        "/api/avatars", content=face_glb().replace(b'"jawOpen"', b'"jawOpem"', 1)
+    ).json()
     assert client.get(second["url"]).status_code == 200
     assert client.get(first["url"]).status_code == 404
     assert "POST /api/avatars" in client.get("/api/avatars/nope.glb").json()["detail"]
 
 
 def test_default_avatar_is_a_glb_with_the_52_shapes(client_for):
-    pytest.importorskip("likeness.avatar.gltf", reason="the default avatar comes from likeness.avatar")
+    pytest.importorskip(
+        "likeness.avatar.gltf", reason="the default avatar comes from likeness.avatar"
+    )
     response = client_for().get("/api/avatars/default.glb")
     assert response.status_code == 200
     assert check_glb(response.content).present == NAMES
