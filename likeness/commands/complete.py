@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from likeness.trust.cli_args import add_consent_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -46,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="do not add blinks to a take that has none (headsets without eye tracking)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of added blinks and of training")
+    add_consent_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -57,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
         load_prior,
         train,
     )
+    from likeness.commands.outputs import check_consent, write_output
     from likeness.errors import InputError
-    from likeness.formats import read_animation, write_animation
+    from likeness.formats import read_animation
 
     if args.train:
         if args.input or args.model:
@@ -82,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.model}: the model fills other channels than --hidden {args.hidden}"
         )
+    check_consent(args, [args.output], media=False)
     take = read_animation(args.input)
-    write_animation(
-        complete(take, model, add_blinks=not args.no_blinks, seed=args.seed), args.output
-    )
+    completed = complete(take, model, add_blinks=not args.no_blinks, seed=args.seed)
+    write_output(completed, args.output, args,
+                 ingredients=[args.input] + ([args.model] if args.model else []))
     return 0

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import numpy as np
-
-OUTPUT_SUFFIXES = (".json", ".csv", ".mp4")
+from likeness.commands.outputs import add_output_arguments, check_consent, write_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,33 +29,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--output",
         required=True,
         metavar="OUT",
-        help="animation .json or Live Link Face .csv; .mp4 renders video",
+        help="animation .json or Live Link Face .csv; .mp4 (with the reply's voice), .png "
+        "or .gif render the avatar",
     )
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
     parser.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and idle motion")
     parser.add_argument("--brain-url", help="OpenAI-compatible API root, e.g. http://host:8000/v1")
     parser.add_argument("--brain-model", help="model name for --brain-url")
+    add_output_arguments(parser, send=False)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.behave.respond import brain_from_settings, respond
-    from likeness.errors import InputError
-    from likeness.formats import write_animation
+    import numpy as np
 
-    suffix = Path(args.output).suffix.lower()
-    if suffix not in OUTPUT_SUFFIXES:
-        raise InputError(
-            f"{args.output}: unknown output type {suffix!r}, expected {', '.join(OUTPUT_SUFFIXES)}"
-        )
-    if suffix == ".mp4":
-        try:
-            from likeness.render import video
-        except ImportError as e:
-            raise InputError(
-                f"{args.output}: video needs likeness.render.video, which is not "
-                "installed in this build; write .json or .csv instead"
-            ) from e
+    from likeness.behave.respond import brain_from_settings, respond
+
+    check_consent(args, [args.output], media=True)
     response = respond(
         args.user,
         args.reply,
@@ -69,33 +54,12 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     print(f"reaction: {response.reaction.reason}", file=sys.stderr)
-    if suffix != ".mp4":
-        write_animation(response.animation, args.output)
-        return 0
-    if response.audio is None or not response.sr:
-        video.render_video(response.animation, args.output)
-        return 0
-    import tempfile
-
-    import numpy as np
-
-    lead_s = response.animation.metadata["reply_start_s"]
-    lead = np.zeros(int(round(lead_s * response.sr)), np.float32)
-    with tempfile.TemporaryDirectory() as folder:
-        wav = Path(folder) / "reply.wav"
-        _write_wav(wav, np.concatenate([lead, response.audio]), int(response.sr))
-        video.render_video(response.animation, args.output, audio_path=wav)
+    speech = None
+    if response.audio is not None and response.sr:
+        # The reply is heard only after the listening turn.
+        lead_s = response.animation.metadata["reply_start_s"]
+        lead = np.zeros(int(round(lead_s * response.sr)), np.float32)
+        speech = (np.concatenate([lead, response.audio]), int(response.sr))
+    texts = [args.user.encode("utf-8"), args.reply.encode("utf-8")]
+    write_output(response.animation, args.output, args, ingredients=texts, speech=speech)
     return 0
-
-
-def _write_wav(path: Path, audio: np.ndarray, sr: int) -> None:
-    """16-bit mono WAV."""
-    import wave
-
-    import numpy as np
-
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sr)
-        out.writeframes((np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes())

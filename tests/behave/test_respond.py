@@ -140,20 +140,13 @@ def test_respond_command_writes_json_and_csv(tmp_path, monkeypatch):
 
 def test_respond_command_refuses_bad_requests(tmp_path, capsys):
     assert main(["respond", "--user", " ", "--reply", "x", "-o", str(tmp_path / "a.json")]) == 2
-    assert main(["respond", "--user", "a", "--reply", "b", "-o", str(tmp_path / "a.gif")]) == 2
-    assert "expected .json, .csv, .mp4" in capsys.readouterr().err
+    assert main(["respond", "--user", "a", "--reply", "b", "-o", str(tmp_path / "a.txt")]) == 2
+    assert "expected .csv or .json or .mp4" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow
 def test_respond_to_video_with_the_voice_after_the_listening_turn(tmp_path, capsys):
-    try:
-        import likeness.render.video  # noqa: F401
-    except ImportError:
-        assert main(["respond", "--user", "a", "--reply", "b", "-o", str(tmp_path / "a.mp4")]) == 2
-        assert "likeness.render.video" in capsys.readouterr().err
-        assert not list(tmp_path.iterdir())
-        return
     import av
 
     out = tmp_path / "a.mp4"
