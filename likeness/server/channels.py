@@ -47,13 +47,18 @@ class Channel:
         }
 
 
+MAX_CATCH_UP_S = 0.1
+"""Longest stall of the player after which late frames are still sent rather than skipped."""
+
+
 async def play_loop(playlist: list[tuple[Channel, Animation]], fps: float) -> None:
     """Publish each animation to its channel in real time, over and over, until cancelled.
 
     All the channels of one frame rate share this one clock, so the server wakes once per frame
     interval however many channels it plays. Frames are scheduled against absolute deadlines so
-    timer jitter never accumulates; a tick that is already more than one interval late is skipped
-    (live means now, not catching up).
+    timer jitter never accumulates. After a short stall (up to :data:`MAX_CATCH_UP_S`) the missed
+    frames are sent at once, stamped with their own times, and viewers interpolate through them;
+    after a longer one they are skipped (live means now, not replaying the past).
     """
     interval_s = 1.0 / fps
     playlist = [(channel, animation) for channel, animation in playlist if len(animation)]
@@ -62,7 +67,7 @@ async def play_loop(playlist: list[tuple[Channel, Animation]], fps: float) -> No
     tick = 0
     while playlist:
         delay_s = start_s + tick * interval_s - loop.time()
-        if delay_s < -interval_s:
+        if delay_s < -MAX_CATCH_UP_S:
             tick += int(-delay_s / interval_s)
             continue
         if delay_s > 0:
