@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from likeness.errors import InputError
 from likeness.sinks.url import add_send_argument, check_options, split_address
+from likeness.trust.cli_args import add_consent_arguments
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
@@ -40,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="record the frames to a .csv (Live Link Face) or .json take")
     parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
     parser.add_argument("--frames", type=int, metavar="N", help="stop after N frames")
+    add_consent_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -119,18 +121,15 @@ def take_fps(frames: list[FaceFrame], sender_fps: float | None) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.formats import write_animation
-    from likeness.formats.registry import ANIMATION_SUFFIXES
+    from likeness.commands.outputs import check_consent, guarded_sinks, write_output
     from likeness.frame import Animation
-    from likeness.sinks.url import open_sinks
 
-    if args.output and not args.output.lower().endswith(ANIMATION_SUFFIXES):
-        raise InputError(f"{args.output}: expected a .csv or .json take")
+    check_consent(args, [args.output], media=False)
     for name, value in (("--duration", args.duration), ("--frames", args.frames)):
         if value is not None and value <= 0:
             raise InputError(f"{name} {value}: expected a positive number")
     receiver = open_receiver(args.source)
-    with receiver, open_sinks(args.send) as sinks:
+    with receiver, guarded_sinks(args) as sinks:
         print(f"relay: listening on {receiver.name}"
               + (f", sending to {', '.join(s.name for s in sinks.sinks)}" if len(sinks) else ""),
               file=sys.stderr)
@@ -141,8 +140,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.output}: no frames arrived on {receiver.name}; "
                              "nothing recorded")
         fps = take_fps(result.frames, getattr(receiver, "fps", None))
-        write_animation(Animation.from_frames(result.frames, fps, metadata={"source": args.source}),
-                        args.output)
+        take = Animation.from_frames(result.frames, fps, metadata={"source": args.source})
+        write_output(take, args.output, args)
     report = {
         "source": receiver.name,
         "n_frames": result.n_frames,

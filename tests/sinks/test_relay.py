@@ -32,7 +32,20 @@ def take(rng: np.random.Generator, n_frames: int = 90, fps: float = 60.0) -> Ani
     return animation
 
 
-def run_relay(argv: list[str]) -> tuple[threading.Thread, dict]:
+def wait_until_bound(port: int, timeout_s: float = 20.0) -> None:
+    """Return once something listens on UDP ``port`` (a probe can no longer bind it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"nothing bound UDP port {port} within {timeout_s} s")
+
+
+def run_relay(argv: list[str], port: int) -> tuple[threading.Thread, dict]:
     result: dict = {}
 
     def target() -> None:
@@ -40,7 +53,7 @@ def run_relay(argv: list[str]) -> tuple[threading.Thread, dict]:
 
     thread = threading.Thread(target=target)
     thread.start()
-    time.sleep(0.3)  # let it bind
+    wait_until_bound(port)
     return thread, result
 
 
@@ -51,7 +64,7 @@ def test_relay_forwards_and_records_a_take_that_round_trips(rng, tmp_path, osc_p
     out = tmp_path / "take.csv"
     thread, result = run_relay(
         ["relay", "--from", f"livelink://127.0.0.1:{port}", "--send", f"vmc://127.0.0.1:{osc_peer.port}",
-         "-o", str(out), "--frames", str(len(original)), "--duration", "20"])
+         "-o", str(out), "--frames", str(len(original)), "--duration", "20"], port)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:
         for frame in original:
             packet = packet_from_frame(frame, device_id="iPhone", subject="Anna", fps=60)
@@ -85,7 +98,7 @@ def test_relay_with_no_sender_writes_nothing_and_says_so(tmp_path, capsys) -> No
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--from", "vrchat://127.0.0.1:9001"], "can only receive from"),
-    (["--from", "livelink://127.0.0.1:0", "-o", "take.mp4"], "expected a .csv or .json"),
+    (["--from", "livelink://127.0.0.1:0", "-o", "take.mp4"], "expected .csv or .json"),
     (["--from", "livelink://127.0.0.1:0", "--frames", "0"], "--frames 0"),
     (["--from", "livelink://127.0.0.1:0", "--send", "ftp://x"], "unknown scheme"),
 ])
@@ -102,7 +115,7 @@ def test_relay_records_a_vmc_stream_at_its_frame_interval(rng, tmp_path) -> None
     port = free_udp_port()
     out = tmp_path / "take.json"
     thread, result = run_relay(["relay", "--from", f"vmc://127.0.0.1:{port}", "-o", str(out),
-                                "--frames", "12", "--duration", "20"])
+                                "--frames", "12", "--duration", "20"], port)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         for frame in original:
             sender.sendto(encode_frame(frame), ("127.0.0.1", port))
