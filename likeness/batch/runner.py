@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -52,7 +53,8 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
     dict
         The summary: ``done``, ``skipped`` and ``failed`` lists (each entry names its input and
         output; failures carry ``error``), ``totals`` (counts, ``wall_s``, ``files_per_s``) and
-        ``interrupted``. Ctrl-C cancels the tasks in flight, writes the summary and re-raises.
+        ``interrupted``. Ctrl-C lets the files in flight finish, writes the summary and
+        re-raises.
     """
     if job not in JOBS:
         raise InputError(f"unknown job {job!r}, expected one of {', '.join(JOBS)}")
@@ -117,6 +119,22 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
         in_flight: dict[Any, Task] = {}
         bar = tqdm(total=len(tasks), unit="file", desc=f"batch {tasks[0].job}", file=sys.stderr,
                    disable=not progress, dynamic_ncols=True)
+
+        def collect(ref: Any) -> None:
+            """File the finished task ``ref`` into done or failed."""
+            task = in_flight.pop(ref)
+            entry = _entry(task.item, task.output)
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayError as error:  # the worker itself died
+                result = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
+            if result["status"] == "done":
+                done.append({**entry, "seconds": result["seconds"]})
+            else:
+                log.info("%s failed: %s", task.item.path or task.item.name, result["error"])
+                failed.append({**entry, "error": result["error"]})
+            bar.update(1)
+
         try:
             while True:
                 # Exactly n_parallel in flight: on a cluster with more CPUs than --workers, a
@@ -129,23 +147,15 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
                 if not in_flight:
                     break
                 ready, _ = ray.wait(list(in_flight), num_returns=1)
-                task = in_flight.pop(ready[0])
-                entry = _entry(task.item, task.output)
-                try:
-                    result = ray.get(ready[0])
-                except ray.exceptions.RayError as error:  # the worker itself died
-                    result = {"status": "failed", "error": f"{type(error).__name__}: {error}"}
-                if result["status"] == "done":
-                    done.append({**entry, "seconds": result["seconds"]})
-                else:
-                    log.info("%s failed: %s", task.item.path or task.item.name, result["error"])
-                    failed.append({**entry, "error": result["error"]})
-                bar.update(1)
+                collect(ready[0])
         except KeyboardInterrupt:
-            # A polite cancel raises KeyboardInterrupt inside each task, so atomic writes in
-            # flight remove their temporary files; finished outputs are already recorded.
-            for ref in in_flight:
-                ray.cancel(ref)
+            # Ctrl-C: submit nothing more and let the few files in flight finish (a second
+            # Ctrl-C abandons them). Cancelling instead can crash Ray's driver when a task
+            # completes while being cancelled.
+            log.warning("interrupted: finishing the %d file(s) in flight", len(in_flight))
+            with contextlib.suppress(KeyboardInterrupt):
+                while in_flight:
+                    collect(next(iter(in_flight)))
             raise
         finally:
             bar.close()

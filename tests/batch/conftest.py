@@ -36,6 +36,16 @@ def _make_lines(folder: Path, n_lines: int) -> list[tuple[Path, str]]:
     return lines
 
 
+@pytest.fixture(scope="session", autouse=True)
+def likeness_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private LIKENESS_HOME (keys, audit log) for the batch tests, the workers' included."""
+    with pytest.MonkeyPatch.context() as patch:
+        home = tmp_path_factory.mktemp("likeness-home")
+        patch.setenv("LIKENESS_HOME", str(home))
+        patch.delenv("LIKENESS_AUDIT", raising=False)
+        yield home
+
+
 @pytest.fixture(scope="session")
 def make_lines() -> Callable[[Path, int], list[tuple[Path, str]]]:
     """Writes ``n_lines`` short espeak-ng lines into a folder; returns (path, transcript) pairs."""

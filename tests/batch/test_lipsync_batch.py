@@ -171,7 +171,8 @@ def test_ctrl_c_on_a_manifest_with_transcripts_keeps_finished_work(
     assert not list(outdir.glob(".*.csv")), "temporary files left behind"
     summary = json.loads((outdir / "batch-summary.json").read_text())
     assert summary["interrupted"] is True
-    assert summary["totals"]["n_done"] <= len(finished_before)
+    # Ctrl-C let the files in flight finish: everything written is recorded as done.
+    assert summary["totals"]["n_done"] == len(finished_before)
 
     assert main(argv) == 0
     _check_resumed(outdir, finished_before, references, n_rows)
