@@ -20,8 +20,16 @@ install: $(INSTALLED)
 system:
 	bash scripts/system-deps.sh
 
+DEMO_TEXT := Hello! I am likeness. I turn faces, voices and words into living animation, with consent and provenance built in.
+
+# The main job on built-in defaults: text -> speech -> a talking, blinking, emoting avatar video
+# (signed, watermarked, audited), then that video tracked back into a Live Link Face take.
 demo: install system
-	$(BIN)/likeness demo -o demo
+	mkdir -p demo
+	$(BIN)/likeness say "$(DEMO_TEXT)" --behave all --fps 30 -o demo/hello.mp4
+	$(BIN)/likeness track demo/hello.mp4 -o demo/hello.csv
+	$(BIN)/likeness provenance verify demo/hello.mp4
+	$(BIN)/likeness watermark detect demo/hello.mp4
 
 test: install system
 	$(BIN)/python -m pytest
