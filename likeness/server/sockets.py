@@ -386,7 +386,6 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 
 
 async def _refuse(session: Session, websocket: WebSocket, error: LikenessError) -> None:
-    session.n_rejected_messages += 1
     try:
         await websocket.send_text(json.dumps({"type": "error", "message": str(error)}))
     except Exception as e:
