@@ -161,3 +161,30 @@ def test_upload_without_morph_targets_is_refused_on_the_page(page, live_server, 
     message = page.locator("#message").inner_text()
     assert "statue.glb" in message and "no morph targets" in message and "jawOpen" in message
     assert page.evaluate("window.likeness.avatarReady")  # the previous avatar stays
+
+
+def test_mirror_page_sends_camera_images_and_gets_frames_back(live_server):
+    """Chromium's stand-in camera (a test pattern, no face): the page's capture, JPEG and
+    WebSocket path end to end, and the server's tracking stages in the status figures."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: scripts/system-deps.sh installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    server = live_server()
+    fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=CHROMIUM_ARGS + fake_camera)
+        page = browser.new_page()
+        open_viewer(page, server, "session=mirror")
+        page.wait_for_function("window.likeness.framesReceived >= 3", timeout=30000)
+        page.wait_for_function("window.likeness.server.latency_ms && "
+                               "window.likeness.server.latency_ms.landmarks", timeout=10000)
+        figures = page.evaluate("window.likeness.server")
+        errors = page.evaluate("window.likeness.errors")
+        browser.close()
+    assert errors == []
+    assert {"decode", "landmarks", "solve", "filter"} <= set(figures["latency_ms"])
+    assert figures["frames_sent"] > 0 and figures["rejected_messages"] == 0
