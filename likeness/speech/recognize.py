@@ -58,6 +58,13 @@ def _model_path(*parts: str) -> str:
     return os.path.join(pocketsphinx.get_model_path(), *parts)
 
 
+RECOGNITION_SPEED_OPTIONS = {"topn": 2}
+"""For phone recognition: keep the two best Gaussians per codebook instead of four, about 20%
+faster with the same median boundary error on espeak-ng speech. Scoring every other frame
+(``ds=2``) would nearly double the speed but loses bilabial closures, and forced alignment loses
+words with either, so it keeps pocketsphinx's defaults."""
+
+
 def _decoder(kind: str) -> Any:
     """A cached decoder: ``"align"`` (dictionary) or ``"allphone"`` (phone n-gram)."""
     if kind not in _decoders:
@@ -76,7 +83,7 @@ def new_allphone_decoder() -> Any:
 
     return Decoder(
         hmm=_model_path("en-us", "en-us"), allphone=_model_path("en-us", "en-us-phone.lm.bin"),
-        loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10,
+        loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10, **RECOGNITION_SPEED_OPTIONS,
     )
 
 
