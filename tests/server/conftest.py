@@ -200,16 +200,29 @@ def live_server():
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Headless Debian Chromium through Playwright (skipped, saying why, when it is absent)."""
+def playwright() -> Iterator[object]:
+    """Playwright, for Debian's Chromium (skipped, saying why, when it is absent)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: scripts/system-deps.sh installs Debian's chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+def launch(playwright, *extra_args: str):  # type: ignore[no-untyped-def]
+    """Headless Chromium with the project's flags (and any ``extra_args``)."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + list(extra_args)
+    )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright) -> Iterator[object]:
+    """One headless Chromium for the browser tests."""
+    browser = launch(playwright)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -163,27 +163,26 @@ def test_upload_without_morph_targets_is_refused_on_the_page(page, live_server, 
     assert page.evaluate("window.likeness.avatarReady")  # the previous avatar stays
 
 
-def test_mirror_page_sends_camera_images_and_gets_frames_back(live_server):
+def test_mirror_page_sends_camera_images_and_gets_frames_back(live_server, playwright):
     """Chromium's stand-in camera (a test pattern, no face): the page's capture, JPEG and
     WebSocket path end to end, and the server's tracking stages in the status figures."""
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: scripts/system-deps.sh installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    from conftest import launch
 
     server = live_server()
-    fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=CHROMIUM_ARGS + fake_camera)
+    browser = launch(
+        playwright, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"
+    )
+    try:
         page = browser.new_page()
         open_viewer(page, server, "session=mirror")
         page.wait_for_function("window.likeness.framesReceived >= 3", timeout=30000)
-        page.wait_for_function("window.likeness.server.latency_ms && "
-                               "window.likeness.server.latency_ms.landmarks", timeout=10000)
+        page.wait_for_function(
+            "window.likeness.server.latency_ms && window.likeness.server.latency_ms.landmarks",
+            timeout=10000,
+        )
         figures = page.evaluate("window.likeness.server")
         errors = page.evaluate("window.likeness.errors")
+    finally:
         browser.close()
     assert errors == []
     assert {"decode", "landmarks", "solve", "filter"} <= set(figures["latency_ms"])
