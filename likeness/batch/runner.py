@@ -87,6 +87,7 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
     interrupted = False
     try:
         if tasks:
+            _prepare_signing()
             _run_tasks(tasks, done, failed, ray_address=ray_address, n_workers=n_workers,
                        progress=progress)
     except KeyboardInterrupt:
@@ -159,6 +160,14 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
             raise
         finally:
             bar.close()
+
+
+def _prepare_signing() -> None:
+    """Create this installation's signing keys here, once: workers creating them on first use
+    would race, and a key replaced mid-batch leaves outputs signed by a key no longer trusted."""
+    from likeness.trust.guard import ensure_keys
+
+    ensure_keys()
 
 
 def _entry(item: BatchItem, output: Path) -> dict[str, Any]:
