@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "WebSockets: watch a channel (a file the server plays with --watch, or anything the CLI "
         "sends with --send ws://HOST:PORT/ws/publish/NAME), talk (type text, hear and see the "
         "avatar say it) or mirror (the webcam, tracked on the server). Open http://HOST:PORT/; "
-        "the HTTP API is described at /docs and /openapi.json.",
+        "the HTTP API is described at /openapi.json.",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"

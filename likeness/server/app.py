@@ -97,6 +97,10 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
         "in docs/server.md.",
         version="1",
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN; the description is
+        # served as /openapi.json only.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.hub = hub
 
