@@ -276,7 +276,10 @@ def arousal_curve(
     kernel = np.ones(n_window)
 
     def windowed(values: np.ndarray) -> np.ndarray:
-        return np.convolve(values, kernel, mode="same")
+        # A centred window sum of len(values), also when the take is shorter than the window
+        # (where mode="same" would return the kernel's length).
+        start = (len(kernel) - 1) // 2
+        return np.convolve(values, kernel)[start:start + len(values)]
 
     n_voiced = windowed(voiced.astype(np.float64))
     safe = np.maximum(n_voiced, 1.0)

@@ -42,15 +42,14 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
     Raises
     ------
     InputError
-        A watch file cannot be read, or this installation has no keys to sign the audit log
-        with (``likeness keys init``): both checked here, before anything is served.
+        A watch file cannot be read (checked here, before anything is served).
     """
     from likeness.formats import read_animation
     from likeness.trust.consent import read_grant
-    from likeness.trust.keys import load_identity
+    from likeness.trust.guard import ensure_keys
 
     options = options or ServerOptions()
-    load_identity()  # every session leaves a signed audit record: no keys, no serving
+    ensure_keys()  # every session leaves a signed audit record
     playlists = {name: read_animation(spec) for name, spec in options.watch}
     folder = Path(tempfile.mkdtemp(prefix="likeness-serve-"))
     avatars = Uploads(

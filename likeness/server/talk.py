@@ -75,6 +75,6 @@ def speak(text: str, *, voice: str = "en-us", rate_wpm: int = 175) -> Utterance:
         raise InputError(f"talk: text of {len(text)} characters, expected at most {MAX_TEXT_CHARS}")
     # The synthesizer's own phoneme timings: the mouth lands on the sound it makes, exactly.
     animation, speech = say(text, voice=voice, rate_wpm=rate_wpm, fps=ANIMATION_FPS)
-    # Speech activity comes from the phoneme track; emotion from the text.
-    animation = apply_behaviour(animation, text=text)
+    # Speech activity comes from the phoneme track; emotion from the text and the voice.
+    animation = apply_behaviour(animation, text=text, audio=speech.pcm, sr=speech.sample_rate_hz)
     return Utterance(speech.pcm, speech.sample_rate_hz, animation)

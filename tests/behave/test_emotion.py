@@ -144,3 +144,12 @@ def test_silence_has_no_arousal_and_no_speech():
 def test_bad_audio_is_refused(audio, sr, message):
     with pytest.raises(InputError, match=message):
         arousal_curve(audio, sr, np.zeros(1))
+
+
+def test_arousal_of_a_take_shorter_than_the_window_has_one_value_per_time():
+    sr = 16000
+    t = np.arange(int(0.5 * sr)) / sr
+    voice = (0.3 * np.sin(2 * np.pi * 150 * t)).astype(np.float32)
+    times = np.linspace(0, 0.5, 7)
+    arousal = arousal_curve(voice, sr, times)
+    assert arousal.shape == times.shape and np.all(arousal > 0)
