@@ -11,6 +11,13 @@ from typing import IO, Iterator
 from likeness.errors import InputError, SinkError
 
 
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so set it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
@@ -30,6 +37,8 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str | None = None) ->
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    # mkstemp makes the file private (0600); the output should get the usual permissions.
+    os.chmod(tmp, 0o666 & ~_umask())
     try:
         yield tmp
         os.replace(tmp, target)

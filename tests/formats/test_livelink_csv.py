@@ -74,3 +74,12 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     with pytest.raises(InputError):
         write_animation(anim, tmp_path / "take.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    import os
+
+    write_animation(Animation.neutral(2, 60), tmp_path / "take.csv")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (tmp_path / "take.csv").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -39,7 +39,7 @@ def open_viewer(page, server, query: str) -> None:
 def upload(server, data: bytes, tmp_path) -> str:
     """Upload an avatar and a grant for it; the viewer's query naming both."""
     import httpx
-    from conftest import grant_for
+    from tests.server.conftest import grant_for
 
     avatar = httpx.post(
         f"{server.url}/api/avatars", content=data, headers={"content-type": "model/gltf-binary"}
@@ -150,7 +150,7 @@ def test_talk_plays_audio_and_animation_in_sync(page, live_server):
 
 
 def test_upload_without_morph_targets_is_refused_on_the_page(page, live_server, tmp_path):
-    from conftest import face_glb
+    from tests.server.conftest import face_glb
 
     server = live_server()
     open_viewer(page, server, f"{upload(server, face_glb(), tmp_path)}&session=watch&channel=x")
@@ -166,7 +166,7 @@ def test_upload_without_morph_targets_is_refused_on_the_page(page, live_server, 
 def test_mirror_page_sends_camera_images_and_gets_frames_back(live_server, playwright):
     """Chromium's stand-in camera (a test pattern, no face): the page's capture, JPEG and
     WebSocket path end to end, and the server's tracking stages in the status figures."""
-    from conftest import launch
+    from tests.server.conftest import launch
 
     server = live_server()
     browser = launch(

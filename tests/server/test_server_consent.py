@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import face_glb, grant_for
+from tests.server.conftest import face_glb, grant_for
 from starlette.websockets import WebSocketDisconnect
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-from conftest import face_glb
+from tests.server.conftest import face_glb
 
 from likeness.blendshapes import NAMES
 from likeness.errors import InputError

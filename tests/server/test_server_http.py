@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import face_glb
+from tests.server.conftest import face_glb
 
 from likeness.blendshapes import NAMES
 from likeness.server import ServerOptions
