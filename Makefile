@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install system demo test bench lint clean
+.PHONY: install system system-runtime demo test bench lint clean
 
 # Every Python package comes pinned from requirements.lock, installed without dependency
 # resolution: mediapipe 0.10.21 declares ~1 GB of packages (jax...) its face mesh never imports.
@@ -16,7 +16,11 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 install: $(INSTALLED)
 
-# System libraries and tools (EGL/Mesa, Node packages, Chromium, PostgreSQL) where missing.
+# System libraries and tools where missing: what likeness needs to run (EGL/Mesa, PortAudio,
+# three.js for the viewer), and for the tests also Chromium, PostgreSQL and the glTF validator.
+system-runtime:
+	bash scripts/system-deps.sh runtime
+
 system:
 	bash scripts/system-deps.sh
 
@@ -24,7 +28,7 @@ DEMO_TEXT := Hello! I am likeness. I turn faces, voices and words into living an
 
 # The main job on built-in defaults: text -> speech -> a talking, blinking, emoting avatar video
 # (signed, watermarked, audited), then that video tracked back into a Live Link Face take.
-demo: install system
+demo: install system-runtime
 	mkdir -p demo
 	$(BIN)/likeness say "$(DEMO_TEXT)" --behave all --fps 30 -o demo/hello.mp4
 	$(BIN)/likeness track demo/hello.mp4 -o demo/hello.csv
@@ -34,7 +38,7 @@ demo: install system
 test: install system
 	$(BIN)/python -m pytest
 
-bench: install system
+bench: install system-runtime
 	$(BIN)/likeness bench
 
 lint: install

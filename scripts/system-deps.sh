@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system libraries and tools likeness needs, only where they are missing.
 # Each part lives in scripts/system/*.sh and is sourced in name order; a part adds Debian
-# packages with need_deb and may define more steps. Runs as root (or with sudo) on Debian/Ubuntu.
+# packages with need_deb and may define more steps. Parts named NN-test-*.sh are needed only by
+# the tests: `system-deps.sh runtime` skips them. Runs as root (or with sudo) on Debian/Ubuntu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 after_apt=()
 
 for part in scripts/system/*.sh; do
+  if [ "${1:-}" = runtime ] && [[ "$part" == */[0-9][0-9]-test-* ]]; then
+    continue
+  fi
   # shellcheck source=/dev/null
   source "$part"
 done

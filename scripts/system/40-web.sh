@@ -1,7 +1,6 @@
 # The browser viewer: three.js from npm (pinned by likeness/server/web/package-lock.json and
-# served by `likeness serve` from node_modules), and Debian's Chromium for the browser tests.
+# served by `likeness serve` from node_modules).
 command -v npm >/dev/null || need_deb npm
-need_deb chromium
 
 install_web_viewer() {
   local web=likeness/server/web
