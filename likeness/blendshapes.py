@@ -15,8 +15,8 @@ subject's left eye, which appears on the right of an unmirrored camera image.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 

@@ -20,8 +20,10 @@ Conventions (shared by every stage, sink and file format):
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
@@ -73,7 +75,7 @@ class FaceFrame:
     face_id: int = 0
 
     @classmethod
-    def neutral(cls, t_s: float = 0.0, **fields: Any) -> "FaceFrame":
+    def neutral(cls, t_s: float = 0.0, **fields: Any) -> FaceFrame:
         """A rest face: all weights zero, head upright at the origin, eyes ahead."""
         return cls(t_s=t_s, weights=np.zeros(N_BLENDSHAPES, np.float32), **fields)
 
@@ -81,11 +83,9 @@ class FaceFrame:
         """Head (yaw, pitch, roll) in radians, intrinsic Y-X-Z, as in the module conventions."""
         return euler_from_quaternions(self.head_rotation[None])[0]
 
-    def replace(self, **changes: Any) -> "FaceFrame":
+    def replace(self, **changes: Any) -> FaceFrame:
         """A copy with some fields changed (frames are immutable)."""
-        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        values.update(changes)
-        return FaceFrame(**values)
+        return dataclasses.replace(self, **changes)
 
 
 def euler_from_quaternions(quaternions: np.ndarray) -> np.ndarray:
@@ -171,7 +171,7 @@ class Animation:
     # -- construction -------------------------------------------------------------------------
 
     @classmethod
-    def neutral(cls, n_frames: int, fps: float, *, t0_s: float = 0.0) -> "Animation":
+    def neutral(cls, n_frames: int, fps: float, *, t0_s: float = 0.0) -> Animation:
         """``n_frames`` rest frames at ``fps``, starting at ``t0_s``."""
         return cls(
             fps=fps,
@@ -185,7 +185,7 @@ class Animation:
         )
 
     @classmethod
-    def from_frames(cls, frames: Iterable[FaceFrame], fps: float, **extra: Any) -> "Animation":
+    def from_frames(cls, frames: Iterable[FaceFrame], fps: float, **extra: Any) -> Animation:
         """Stack frames into columns; landmarks are kept only if every frame has them."""
         frames = list(frames)
         if not frames:
@@ -235,7 +235,11 @@ class Animation:
             return np.zeros((0, 3), np.float32)
         return euler_from_quaternions(self.head_rotation)
 
-    def select(self, rows: slice | Sequence[int] | np.ndarray) -> "Animation":
+    def replace(self, **changes: Any) -> Animation:
+        """A new Animation with some columns (or fps, tracks, metadata) replaced, shapes checked."""
+        return dataclasses.replace(self, **changes)
+
+    def select(self, rows: slice | Sequence[int] | np.ndarray) -> Animation:
         """The frames at ``rows`` (a slice, indices or a boolean mask), tracks and metadata kept."""
         return Animation(
             fps=self.fps,
@@ -253,7 +257,7 @@ class Animation:
 
     # -- resampling ---------------------------------------------------------------------------
 
-    def resample(self, fps: float) -> "Animation":
+    def resample(self, fps: float) -> Animation:
         """The same motion sampled at ``fps``, from the first frame's time to the last's.
 
         Weights, translation, gaze and confidence are interpolated linearly, rotation by
@@ -264,12 +268,7 @@ class Animation:
         if not (np.isfinite(fps) and fps > 0):
             raise InputError(f"fps must be a positive number, got {fps}")
         if len(self) < 2:
-            return Animation(
-                fps=fps, t_s=self.t_s, weights=self.weights, head_rotation=self.head_rotation,
-                head_translation_m=self.head_translation_m, eyes_rad=self.eyes_rad,
-                confidence=self.confidence, found=self.found, tracks=self.tracks,
-                metadata=self.metadata,
-            )
+            return self.replace(fps=fps, landmarks=None)
         t0, t1 = float(self.t_s[0]), float(self.t_s[-1])
         n_out = int(np.floor((t1 - t0) * fps + 1e-6)) + 1
         t_out = t0 + np.arange(n_out) / fps

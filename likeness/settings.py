@@ -14,5 +14,5 @@ def env(name: str, default: str | None = None) -> str | None:
 
 
 def home() -> Path:
-    """Where likeness keeps keys, revocations and the audit log: ``LIKENESS_HOME`` or ~/.likeness."""
+    """Where likeness keeps keys, revocations and the audit log (LIKENESS_HOME, or ~/.likeness)."""
     return Path(env("HOME") or Path.home() / ".likeness")

@@ -25,14 +25,18 @@ def test_resample_to_same_rate_is_identity(rng):
     same = anim.resample(anim.fps)
     assert len(same) == len(anim)
     np.testing.assert_allclose(same.weights, anim.weights, atol=1e-6)
-    np.testing.assert_allclose(np.abs((same.head_rotation * anim.head_rotation).sum(1)), 1, atol=1e-5)
+    np.testing.assert_allclose(
+        np.abs((same.head_rotation * anim.head_rotation).sum(1)), 1, atol=1e-5
+    )
 
 
 def test_resample_doubles_frames_and_interpolates_midpoints(rng):
     anim = _random_animation(rng, n=11, fps=10)
     double = anim.resample(20)
     assert len(double) == 21
-    np.testing.assert_allclose(double.weights[1], (anim.weights[0] + anim.weights[1]) / 2, atol=1e-6)
+    np.testing.assert_allclose(
+        double.weights[1], (anim.weights[0] + anim.weights[1]) / 2, atol=1e-6
+    )
     euler = double.head_euler_rad()
     assert np.all(np.isfinite(euler))
 
@@ -47,9 +51,16 @@ def test_resample_never_marks_a_gap_as_found():
 
 def test_shapes_are_checked():
     with pytest.raises(InputError, match="weights"):
-        Animation(fps=30, t_s=np.zeros(2), weights=np.zeros((2, 51)), head_rotation=np.zeros((2, 4)),
-                  head_translation_m=np.zeros((2, 3)), eyes_rad=np.zeros((2, 2, 2)),
-                  confidence=np.ones(2), found=np.ones(2, bool))
+        Animation(
+            fps=30,
+            t_s=np.zeros(2),
+            weights=np.zeros((2, 51)),
+            head_rotation=np.zeros((2, 4)),
+            head_translation_m=np.zeros((2, 3)),
+            eyes_rad=np.zeros((2, 2, 2)),
+            confidence=np.ones(2),
+            found=np.ones(2, bool),
+        )
 
 
 def test_euler_convention_positive_yaw_turns_face_to_its_left():
@@ -57,5 +68,6 @@ def test_euler_convention_positive_yaw_turns_face_to_its_left():
     yaw, pitch, roll = frame.head_euler_rad()
     assert yaw == pytest.approx(0.3, abs=1e-6) and abs(pitch) < 1e-6 and abs(roll) < 1e-6
     from scipy.spatial.transform import Rotation
+
     forward = Rotation.from_quat(frame.head_rotation).apply([0, 0, 1])
     assert forward[0] > 0  # toward +x, the subject's own left

@@ -459,16 +459,8 @@ def complete(
     model = model or load_prior()
     weights = animation.weights.copy()
     weights[:, model.hidden] = model.predict(animation)
-    out = Animation(
-        fps=animation.fps,
-        t_s=animation.t_s,
+    out = animation.replace(
         weights=weights,
-        head_rotation=animation.head_rotation,
-        head_translation_m=animation.head_translation_m,
-        eyes_rad=animation.eyes_rad,
-        confidence=animation.confidence,
-        found=animation.found,
-        landmarks=animation.landmarks,
         tracks=dict(animation.tracks),
         metadata={
             **animation.metadata,

@@ -220,19 +220,7 @@ def apply_behaviour(
             weights, events_weights(animation.t_s, events, arousal), keep_mouth=keep_mouth
         )
         tracks["emotions"] = events
-    base = Animation(
-        fps=animation.fps,
-        t_s=animation.t_s,
-        weights=weights,
-        head_rotation=animation.head_rotation,
-        head_translation_m=animation.head_translation_m,
-        eyes_rad=animation.eyes_rad,
-        confidence=animation.confidence,
-        found=animation.found,
-        landmarks=animation.landmarks,
-        tracks=tracks,
-        metadata=dict(animation.metadata),
-    )
+    base = animation.replace(weights=weights, tracks=tracks, metadata=dict(animation.metadata))
     gaze = Gaze(GazeOptions(look_at=look_at), seed=seed) if "gaze" in chosen else None
     idle = Idle(seed=seed + 1) if "idle" in chosen else None
     blink = Blink(seed=seed + 2) if "blink" in chosen else None

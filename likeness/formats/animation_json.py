@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from likeness.blendshapes import INDEX, NAMES, N_BLENDSHAPES
+from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
 from likeness.errors import InputError
 from likeness.fileio import atomic_open, existing_file
 from likeness.frame import Animation
@@ -69,13 +69,13 @@ def to_dict(animation: Animation, *, decimals: int = 6) -> dict[str, Any]:
 def from_dict(doc: Any, *, name: str = "<json>") -> Animation:
     """Build an Animation from a parsed document, validating it on the way."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise InputError(f"{name}: not a likeness animation (expected \"format\": \"{FORMAT}\")")
+        raise InputError(f'{name}: not a likeness animation (expected "format": "{FORMAT}")')
     if doc.get("version") != VERSION:
         raise InputError(f"{name}: animation version {doc.get('version')!r}, expected {VERSION}")
     frames = doc.get("frames")
     names = doc.get("blendshapes")
     if not isinstance(frames, dict) or not isinstance(names, list):
-        raise InputError(f"{name}: \"frames\" and \"blendshapes\" are required")
+        raise InputError(f'{name}: "frames" and "blendshapes" are required')
     unknown = [n for n in names if n not in INDEX]
     if unknown:
         raise InputError(f"{name}: unknown blendshape names: {', '.join(map(str, unknown))}")
@@ -106,13 +106,20 @@ def from_dict(doc: Any, *, name: str = "<json>") -> Animation:
         fps = float(doc.get("fps", 0))
     except (TypeError, ValueError) as e:
         raise InputError(f"{name}: malformed frames ({e})") from None
-    for key, values in (("t_s", t_s), ("weights", weights), ("head_rotation", head_rotation),
-                        ("head_translation_m", head_translation), ("eyes_rad", eyes)):
+    for key, values in (
+        ("t_s", t_s),
+        ("weights", weights),
+        ("head_rotation", head_rotation),
+        ("head_translation_m", head_translation),
+        ("eyes_rad", eyes),
+    ):
         if not np.isfinite(values).all():
             raise InputError(f"{name}: {key} holds NaN or infinite values")
     if ((weights < -1e-3) | (weights > 1 + 1e-3)).any():
         row, col = np.argwhere((weights < -1e-3) | (weights > 1 + 1e-3))[0]
-        raise InputError(f"{name}: frame {row}: {NAMES[col]} = {weights[row, col]:g}, expected 0..1")
+        raise InputError(
+            f"{name}: frame {row}: {NAMES[col]} = {weights[row, col]:g}, expected 0..1"
+        )
     norms = np.linalg.norm(head_rotation, axis=1)
     if n and (norms < 1e-6).any():
         raise InputError(f"{name}: head_rotation holds a zero quaternion")

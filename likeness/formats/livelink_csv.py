@@ -17,20 +17,28 @@ import os
 
 import numpy as np
 
-from likeness.blendshapes import LIVELINK_CSV_ORDER, NAMES, N_BLENDSHAPES, pascal_case
+from likeness.blendshapes import LIVELINK_CSV_ORDER, N_BLENDSHAPES, NAMES, pascal_case
 from likeness.errors import InputError
 from likeness.fileio import atomic_open, existing_file
 from likeness.frame import Animation, quaternions_from_euler
 
 POSE_COLUMNS = (
-    "HeadYaw", "HeadPitch", "HeadRoll",
-    "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll",
-    "RightEyeYaw", "RightEyePitch", "RightEyeRoll",
+    "HeadYaw",
+    "HeadPitch",
+    "HeadRoll",
+    "LeftEyeYaw",
+    "LeftEyePitch",
+    "LeftEyeRoll",
+    "RightEyeYaw",
+    "RightEyePitch",
+    "RightEyeRoll",
 )
 N_VALUES = N_BLENDSHAPES + len(POSE_COLUMNS)  # 61, the app's BlendShapeCount
-HEADER = ("Timecode", "BlendShapeCount") + tuple(
-    pascal_case(NAMES[i]) for i in LIVELINK_CSV_ORDER
-) + POSE_COLUMNS
+HEADER = (
+    ("Timecode", "BlendShapeCount")
+    + tuple(pascal_case(NAMES[i]) for i in LIVELINK_CSV_ORDER)
+    + POSE_COLUMNS
+)
 
 APP_FPS = 60.0
 """The rate the app records at, assumed when a take is too short to tell."""
@@ -75,13 +83,21 @@ def to_csv_text(animation: Animation) -> str:
     eyes = animation.eyes_rad
     zeros = np.zeros(len(animation), np.float32)
     values = np.column_stack(
-        [animation.weights[:, LIVELINK_CSV_ORDER], head,
-         eyes[:, 0, 0], eyes[:, 0, 1], zeros, eyes[:, 1, 0], eyes[:, 1, 1], zeros]
+        [
+            animation.weights[:, LIVELINK_CSV_ORDER],
+            head,
+            eyes[:, 0, 0],
+            eyes[:, 0, 1],
+            zeros,
+            eyes[:, 1, 0],
+            eyes[:, 1, 1],
+            zeros,
+        ]
     )
     out = io.StringIO()
     out.write(",".join(HEADER) + "\n")
     t0 = float(animation.t_s[0]) if len(animation) else 0.0
-    for t, row in zip(animation.t_s, values):
+    for t, row in zip(animation.t_s, values, strict=True):
         out.write(format_timecode(float(t) - t0, animation.fps) + f",{N_VALUES},")
         out.write(",".join(f"{v:.6g}" for v in row) + "\n")
     return out.getvalue()
@@ -141,7 +157,9 @@ def parse_csv(text: str, *, fps: float | None = None, name: str = "<csv>") -> An
     bad = ~np.isfinite(values)
     if bad.any():
         line, col = np.argwhere(bad)[0]
-        raise InputError(f"{name}:{line + 2}: {HEADER[2 + col]} is {values[line, col]}, expected a number")
+        raise InputError(
+            f"{name}:{line + 2}: {HEADER[2 + col]} is {values[line, col]}, expected a number"
+        )
     weights_csv = values[:, :N_BLENDSHAPES]
     out_of_range = (weights_csv < -1e-3) | (weights_csv > 1 + 1e-3)
     if out_of_range.any():

@@ -20,8 +20,18 @@ DOWN_RANGE_RAD = np.deg2rad(30.0)
 # drives, the one a negative yaw drives, then down (positive pitch) and up.
 _LOOK = np.array(
     [
-        [index("eyeLookOutLeft"), index("eyeLookInLeft"), index("eyeLookDownLeft"), index("eyeLookUpLeft")],
-        [index("eyeLookInRight"), index("eyeLookOutRight"), index("eyeLookDownRight"), index("eyeLookUpRight")],
+        [
+            index("eyeLookOutLeft"),
+            index("eyeLookInLeft"),
+            index("eyeLookDownLeft"),
+            index("eyeLookUpLeft"),
+        ],
+        [
+            index("eyeLookInRight"),
+            index("eyeLookOutRight"),
+            index("eyeLookDownRight"),
+            index("eyeLookUpRight"),
+        ],
     ]
 )
 LOOK_INDICES = tuple(int(i) for i in _LOOK.ravel())
@@ -52,7 +62,7 @@ def look_weights_from_gaze(eyes_rad: np.ndarray, weights: np.ndarray) -> np.ndar
 
 
 def gaze_from_look_weights(weights: np.ndarray) -> np.ndarray:
-    """Eye rotations (..., 2, 2) radians implied by the eyeLook* weights in ``weights`` (..., 52)."""
+    """Eye rotations (..., 2, 2), radians, implied by the eyeLook* weights of ``weights``."""
     w = np.asarray(weights, np.float32)
     yaw = (w[..., _LOOK[:, 0]] - w[..., _LOOK[:, 1]]) * HORIZONTAL_RANGE_RAD
     pitch = w[..., _LOOK[:, 2]] * DOWN_RANGE_RAD - w[..., _LOOK[:, 3]] * UP_RANGE_RAD

@@ -3,3 +3,5 @@ network receivers). Each shares ``open / read / close`` and is a context manager
 
 from likeness.sources.livelink_receiver import LiveLinkReceiver
 from likeness.sources.vmc_receiver import VmcReceiver
+
+__all__ = ["LiveLinkReceiver", "VmcReceiver"]

@@ -41,8 +41,20 @@ def _records(home: Path) -> list[dict]:
 
 def test_a_rendered_video_carries_provenance_watermark_and_audit(tmp_path, home, speech_take):
     out = tmp_path / "talk.mp4"
-    assert main(["render", str(speech_take), "-o", str(out),
-                 "--audio", str(speech_take.with_suffix(".wav")), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "render",
+                str(speech_take),
+                "-o",
+                str(out),
+                "--audio",
+                str(speech_take.with_suffix(".wav")),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert verify_media(out).valid
     record = _records(home)[-1]
     assert record["kind"] == "render" and record["outputs"][0]["name"] == "talk.mp4"
@@ -51,7 +63,9 @@ def test_a_rendered_video_carries_provenance_watermark_and_audit(tmp_path, home,
     assert found.id == record["details"]["output_id"] and found.confidence > 0.99
 
 
-def test_an_avatar_of_a_real_person_needs_a_grant_and_nothing_is_written(tmp_path, home, speech_take):
+def test_an_avatar_of_a_real_person_needs_a_grant_and_nothing_is_written(
+    tmp_path, home, speech_take
+):
     avatar = tmp_path / "person.glb"
     assert main(["avatar", "-o", str(avatar)]) == 0
     out = tmp_path / "person.png"
@@ -65,20 +79,42 @@ def test_a_grant_for_another_likeness_is_refused(tmp_path, home, speech_take, ca
     assert main(["avatar", "-o", str(avatar)]) == 0
     other.write_bytes(avatar.read_bytes() + b"\0")  # a different likeness, byte for byte
     grant = tmp_path / "grant.json"
-    consent.write_grant(consent.make_grant(
-        subject="alice", likeness_asset=other, contexts=["film-x"],
-        expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1), signing_key=alice,
-    ), grant)
+    consent.write_grant(
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=other,
+            contexts=["film-x"],
+            expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+            signing_key=alice,
+        ),
+        grant,
+    )
     out = tmp_path / "alice.png"
-    argv = ["render", str(speech_take), "-o", str(out), "--avatar", str(avatar),
-            "--consent", str(grant), "--context", "film-x"]
+    argv = [
+        "render",
+        str(speech_take),
+        "-o",
+        str(out),
+        "--avatar",
+        str(avatar),
+        "--consent",
+        str(grant),
+        "--context",
+        "film-x",
+    ]
     assert main(argv) == 3
     assert "has sha256" in capsys.readouterr().err
     assert not out.exists()
-    consent.write_grant(consent.make_grant(
-        subject="alice", likeness_asset=avatar, contexts=["film-x"],
-        expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1), signing_key=alice,
-    ), grant)
+    consent.write_grant(
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=avatar,
+            contexts=["film-x"],
+            expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+            signing_key=alice,
+        ),
+        grant,
+    )
     assert main(argv) == 0
     record = _records(home)[-1]
     assert record["context"] == "film-x" and record["subject"] == "alice"
@@ -98,12 +134,20 @@ def test_an_expired_grant_stops_say_before_anything_is_written(tmp_path, home, s
     grant = tmp_path / "grant.json"
     asset = tmp_path / "voice.bin"
     asset.write_bytes(b"voice")
-    consent.write_grant(consent.make_grant(
-        subject="alice", likeness_asset=asset, contexts=["ads"],
-        expires=dt.datetime.now(dt.UTC) - dt.timedelta(days=1), signing_key=alice,
-        now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
-    ), grant)
+    consent.write_grant(
+        consent.make_grant(
+            subject="alice",
+            likeness_asset=asset,
+            contexts=["ads"],
+            expires=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
+            signing_key=alice,
+            now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
+        ),
+        grant,
+    )
     out = tmp_path / "ad.json"
-    assert main(["say", "Buy now", "-o", str(out), "--consent", str(grant), "--context", "ads"]) == 3
+    assert (
+        main(["say", "Buy now", "-o", str(out), "--consent", str(grant), "--context", "ads"]) == 3
+    )
     assert "expired" in capsys.readouterr().err
     assert not out.exists() and not out.with_suffix(".wav").exists()

@@ -15,8 +15,10 @@ def test_header_is_the_apps_header_exactly():
     assert ",".join(HEADER) == APP_HEADER.read_text().strip()
 
 
-@pytest.mark.parametrize("t_s,fps,text", [(0.0, 60, "00:00:00:00.000"), (1.5, 60, "00:00:01:30.000"),
-                                          (3661.025, 60, "01:01:01:01.500")])
+@pytest.mark.parametrize(
+    "t_s,fps,text",
+    [(0.0, 60, "00:00:00:00.000"), (1.5, 60, "00:00:01:30.000"), (3661.025, 60, "01:01:01:01.500")],
+)
 def test_timecode(t_s, fps, text):
     assert format_timecode(t_s, fps) == text
     seconds, frame, fraction = parse_timecode(text)
@@ -53,12 +55,23 @@ def test_frame_rate_read_from_timecodes(tmp_path, rng):
 @pytest.mark.parametrize(
     "mutate,message",
     [
-        (lambda lines: [lines[0].replace(",JawOpen", ",Jaw")] + lines[1:], "missing columns: JawOpen"),
+        (
+            lambda lines: [lines[0].replace(",JawOpen", ",Jaw")] + lines[1:],
+            "missing columns: JawOpen",
+        ),
         (lambda lines: [lines[0]], "no frames"),
-        (lambda lines: [lines[0], lines[1].replace(lines[1].split(",")[5], "nan", 1)], "expected a number"),
+        (
+            lambda lines: [lines[0], lines[1].replace(lines[1].split(",")[5], "nan", 1)],
+            "expected a number",
+        ),
         (lambda lines: [lines[0], lines[1].rsplit(",", 1)[0]], "fields, expected"),
-        (lambda lines: [lines[0], ",".join(lines[1].split(",")[:2] + ["1.5"] + lines[1].split(",")[3:])],
-         "expected 0..1"),
+        (
+            lambda lines: [
+                lines[0],
+                ",".join(lines[1].split(",")[:2] + ["1.5"] + lines[1].split(",")[3:]),
+            ],
+            "expected 0..1",
+        ),
     ],
 )
 def test_bad_takes_are_refused_with_a_reason(tmp_path, rng, mutate, message):

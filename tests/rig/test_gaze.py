@@ -21,4 +21,6 @@ def test_mirroring_gaze_mirrors_look_weights(rng):
     eyes = rng.uniform(-0.4, 0.4, (20, 2, 2))
     mirrored_eyes = eyes[:, ::-1] * np.array([-1, 1])
     w = look_weights_from_gaze(eyes, np.zeros((20, 52)))
-    np.testing.assert_allclose(look_weights_from_gaze(mirrored_eyes, np.zeros((20, 52))), w[:, bs.MIRROR])
+    np.testing.assert_allclose(
+        look_weights_from_gaze(mirrored_eyes, np.zeros((20, 52))), w[:, bs.MIRROR]
+    )

@@ -39,6 +39,7 @@ def open_viewer(page, server, query: str) -> None:
 def upload(server, data: bytes, tmp_path) -> str:
     """Upload an avatar and a grant for it; the viewer's query naming both."""
     import httpx
+
     from tests.server.conftest import grant_for
 
     avatar = httpx.post(

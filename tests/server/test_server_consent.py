@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.server.conftest import face_glb, grant_for
 from starlette.websockets import WebSocketDisconnect
+
+from tests.server.conftest import face_glb, grant_for
 
 
 def upload_avatar(client) -> tuple[str, bytes]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import struct
 
 import pytest
-from tests.server.conftest import face_glb
 
 from likeness.blendshapes import NAMES
 from likeness.errors import InputError
 from likeness.server.glb import check_glb
+from tests.server.conftest import face_glb
 
 
 def test_a_face_with_all_52_shapes():

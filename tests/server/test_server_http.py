@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.server.conftest import face_glb
 
 from likeness.blendshapes import NAMES
 from likeness.server import ServerOptions
 from likeness.server.glb import check_glb
+from tests.server.conftest import face_glb
 
 
 def test_openapi_describes_every_http_endpoint(client_for):
