@@ -36,6 +36,8 @@ demo: install system-runtime
 	$(BIN)/likeness watermark detect demo/hello.mp4
 
 test: install system
+	$(BIN)/ruff check likeness tests
+	$(BIN)/mypy likeness
 	$(BIN)/python -m pytest
 
 bench: install system-runtime
