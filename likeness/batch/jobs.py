@@ -44,8 +44,6 @@ class Job:
     argv: (item, output path, options) -> the command line, without the leading ``likeness``.
     companions: (output path, options) -> other files the command may write beside the output
         (a say's .wav, track's extra faces); those present after the run are recorded too.
-    isolated: run every input in a fresh worker process, for a command whose output depends on
-        what its process did before (slower: a process start per input).
     side_inputs: (item, options) -> other input files the command reads for it (render's audio
         beside the animation); their content is part of the output's key.
     """
@@ -58,7 +56,6 @@ class Job:
     output_suffix: Callable[[dict[str, Any]], str]
     argv: Callable[[BatchItem, Path, dict[str, Any]], list[str]]
     companions: Callable[[Path, dict[str, Any]], list[Path]] = lambda output, options: []
-    isolated: bool = False
     side_inputs: Callable[[BatchItem, dict[str, Any]], list[Path]] = lambda item, options: []
 
     def process(self, item: BatchItem, output: Path, options: dict[str, Any]) -> list[Path]:
@@ -256,9 +253,6 @@ JOBS: dict[str, Job] = {
             output_suffix=lambda options: "." + options["format"],
             argv=_say_argv,
             companions=lambda output, options: [output.with_suffix(".wav")],
-            # espeak-ng carries state from one utterance to the next within a process (the same
-            # text spoken twice differs by a sample), so each line gets a fresh process.
-            isolated=True,
         ),
         Job(
             name="track",

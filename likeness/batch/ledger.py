@@ -68,9 +68,11 @@ def _optional_sha256(path: Path | None, what: str) -> str | None:
         raise InputError(f"{path}: cannot read the {what} ({e.strerror or e})") from e
 
 
-def record_path(outdir: Path, key: str) -> Path:
-    """Where the record of the output keyed ``key`` lives."""
-    return outdir / LEDGER_DIR / f"{key}.json"
+def record_path(outdir: Path, output: Path) -> Path:
+    """Where the record of ``output`` lives: one per output file, since two inputs with the same
+    content (the same line recorded twice) make two outputs under the same key."""
+    name = output.relative_to(outdir).as_posix().replace("/", "%2F")
+    return outdir / LEDGER_DIR / f"{name}.json"
 
 
 def write_record(outdir: Path, key: str, item: BatchItem, files: list[Path],
@@ -83,17 +85,20 @@ def write_record(outdir: Path, key: str, item: BatchItem, files: list[Path],
         "files": {f.relative_to(outdir).as_posix(): file_sha256(f) for f in files},
         "seconds": round(seconds, 4),
     }
-    path = record_path(outdir, key)
+    path = record_path(outdir, files[0])
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_open(path, "w", encoding="utf-8") as handle:
         json.dump(record, handle, indent=1)
 
 
 def is_finished(outdir: Path, key: str, output: Path) -> bool:
-    """True when ``output`` and the files written with it are, byte for byte, as recorded."""
+    """True when ``output`` was made under ``key`` (same inputs and options) and it and the files
+    written with it are, byte for byte, as recorded."""
     try:
-        files = json.loads(record_path(outdir, key).read_text(encoding="utf-8"))["files"]
-        return (next(iter(files)) == output.relative_to(outdir).as_posix()
+        record = json.loads(record_path(outdir, output).read_text(encoding="utf-8"))
+        files = record["files"]
+        return (record["key"] == key
+                and next(iter(files)) == output.relative_to(outdir).as_posix()
                 and all(file_sha256(outdir / name) == sha for name, sha in files.items()))
     except (OSError, ValueError, KeyError, TypeError, StopIteration):
         return False

@@ -109,8 +109,7 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
     ray = import_ray()
     with ray_runtime(ray_address, n_workers=n_workers) as n_parallel:
         # Retries cover a worker process dying (OOM, node loss), not a bad input: that is a result.
-        remote = ray.remote(num_cpus=1, max_retries=1,
-                            max_calls=1 if JOBS[tasks[0].job].isolated else 0)(process_item)
+        remote = ray.remote(num_cpus=1, max_retries=1)(process_item)
         # Workers see the driver's LIKENESS_* settings (home with keys and revocations, audit
         # log), so consent and audit behave on a cluster as they do on this machine.
         settings = {k: v for k, v in os.environ.items() if k.startswith(PREFIX)}

@@ -9,9 +9,11 @@ espeak-ng keeps global state, so every call into it holds :data:`_LOCK`.
 
 from __future__ import annotations
 
+import _ctypes
+import contextlib
 import ctypes
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -104,19 +106,21 @@ class Speech(NamedTuple):
 class _Engine:
     lib: ctypes.CDLL
     sample_rate_hz: int
-    voice: str | None = None
 
 
-_engine: _Engine | None = None
+@contextlib.contextmanager
+def _fresh_engine() -> Iterator[_Engine]:
+    """libespeak-ng loaded and initialised afresh, and unloaded afterwards (call under _LOCK).
 
+    espeak-ng keeps synthesis state in static variables that survive ``espeak_Initialize``, so
+    the same text spoken twice in one process came out a few samples apart. Unloading the
+    library resets them: every synthesis is then identical to a fresh process's, at a cost of
+    about 3 ms.
+    """
+    import espeakng_loader
 
-def _load() -> _Engine:
-    """Load and initialise libespeak-ng once per process."""
-    global _engine
-    if _engine is None:
-        import espeakng_loader
-
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    try:
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
@@ -137,15 +141,15 @@ def _load() -> _Engine:
         )
         if rate <= 0:
             raise LikenessError(f"espeak-ng failed to initialise with data at {data_path!r}")
-        _engine = _Engine(lib, rate)
-    return _engine
+        yield _Engine(lib, rate)
+    finally:
+        lib.espeak_Terminate()
+        _ctypes.dlclose(lib._handle)
 
 
 def _use_voice(engine: _Engine, voice: str) -> None:
-    if engine.voice != voice:
-        if engine.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise InputError(f"unknown espeak-ng voice {voice!r}, expected a name like 'en-us'")
-        engine.voice = voice
+    if engine.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        raise InputError(f"unknown espeak-ng voice {voice!r}, expected a name like 'en-us'")
 
 
 def synthesize(text: str, *, voice: str = DEFAULT_VOICE, rate_wpm: int = 175) -> Speech:
@@ -190,8 +194,7 @@ def synthesize(text: str, *, voice: str = DEFAULT_VOICE, rate_wpm: int = 175) ->
 
     callback = _CALLBACK(collect)
     encoded = text.encode("utf-8")
-    with _LOCK:
-        engine = _load()
+    with _LOCK, _fresh_engine() as engine:
         _use_voice(engine, voice)
         engine.lib.espeak_SetSynthCallback(callback)
         engine.lib.espeak_SetParameter(_PARAMETER_RATE, int(rate_wpm), 0)
@@ -251,8 +254,7 @@ def text_to_espeak_phonemes(text: str, *, voice: str = DEFAULT_VOICE) -> list[st
     Stress marks (``'`` primary, ``,`` secondary) stay attached to the front of the phoneme
     that follows them.
     """
-    with _LOCK:
-        engine = _load()
+    with _LOCK, _fresh_engine() as engine:
         _use_voice(engine, voice)
         pointer = ctypes.c_char_p(text.encode("utf-8"))
         pieces = []

@@ -39,6 +39,18 @@ def test_key_depends_on_content_options_text_and_consent(item: BatchItem, tmp_pa
     assert len({key, *variants}) == len(variants) + 1
 
 
+def test_two_outputs_of_the_same_content_keep_their_own_records(item: BatchItem,
+                                                                 tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    first, second = outdir / "line_1.csv", outdir / "line_9.csv"
+    key = item_key(item, "lipsync", OPTIONS)  # the same line recorded twice: one key
+    for output in (first, second):
+        output.write_text("frames")
+        write_record(outdir, key, item, [output], seconds=0.1)
+    assert is_finished(outdir, key, first) and is_finished(outdir, key, second)
+
+
 def test_unreadable_input_is_an_input_error(item: BatchItem, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="missing.json: cannot read the consent grant"):
         item_key(dataclasses.replace(item, consent=tmp_path / "missing.json"), "lipsync", OPTIONS)
@@ -60,7 +72,8 @@ def test_record_holds_only_while_the_output_is_untouched(item: BatchItem, tmp_pa
     assert not is_finished(outdir, key, output)
     speech.write_bytes(b"speech")
     assert is_finished(outdir, key, output)
+    assert not is_finished(outdir, item_key(item, "lipsync", {**OPTIONS, "fps": 30.0}), output)
     output.write_text("frames, edited")
     assert not is_finished(outdir, key, output)
-    record_path(outdir, key).write_text("{not json")
+    record_path(outdir, output).write_text("{not json")
     assert not is_finished(outdir, key, output)

@@ -74,3 +74,11 @@ def test_viseme_table_covers_every_phoneme_with_the_15_oculus_visemes():
     assert len(VISEMES) == 15 and set(PHONEME_TO_VISEME.values()) == set(VISEMES)
     assert viseme_of("M") == viseme_of("B") == viseme_of("P") == "PP"
     assert viseme_of("AH0") == "aa" and viseme_of("+NSN+") == "sil"
+
+
+def test_the_same_text_synthesizes_to_the_same_samples_every_time():
+    first = tts.synthesize("Hello there, how are you?")
+    tts.synthesize("Something else entirely, to move any state along.")
+    again = tts.synthesize("Hello there, how are you?")
+    np.testing.assert_array_equal(first.pcm, again.pcm)
+    assert [e.start_s for e in first.phonemes] == [e.start_s for e in again.phonemes]
