@@ -45,24 +45,23 @@ def run(options: BenchOptions) -> dict:
     import av
 
     from likeness.render import Renderer
+    from likeness.render.renderer import QUALITIES
     from likeness.render.video import render_video
 
     n_frames = 60 if options.quick else 300
     animation = moving_face(n_frames)
     frames = list(animation)
     out: dict = {"size_px": SIZE, "n_frames": n_frames}
-    with Renderer(SIZE) as renderer:
-        out["renderer"] = renderer.gl_renderer
-        out["n_triangles"] = renderer.avatar.n_triangles
-        for frame in frames[:5]:
-            renderer.render(frame)
-        out["render"] = _timed(renderer.render, frames)
-        out["rasteriser_floor"] = _floor(renderer, frames[n_frames // 2], n_frames)
-    with Renderer(SIZE, samples=1) as aliased:
-        out["render_no_msaa"] = _timed(aliased.render, frames)
-        images = [aliased.render(frame) for frame in frames]
-    with Renderer(SIZE, samples=1, shading="vertex") as preview:
-        out["preview_vertex_shading_no_msaa"] = _timed(preview.render, frames)
+    for quality, settings in QUALITIES.items():
+        with Renderer(SIZE, **settings) as renderer:
+            out["renderer"] = renderer.gl_renderer
+            out["n_triangles"] = renderer.avatar.n_triangles
+            for frame in frames[:5]:
+                renderer.render(frame)
+            out[f"render_{quality}"] = {**settings, **_timed(renderer.render, frames)}
+            if quality == "full":
+                out["rasteriser_floor"] = _floor(renderer, frames[n_frames // 2], n_frames)
+                images = [renderer.render(frame) for frame in frames]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "encode.mp4"
         start = time.perf_counter()

@@ -41,6 +41,7 @@ def render_video(
     progress: bool = True,
     frame_hook: FrameHook | None = None,
     at_s: float | None = None,
+    quality: str = "full",
 ) -> Path:
     """Render an animation on an avatar and write it as .mp4, .png or .gif.
 
@@ -67,6 +68,8 @@ def render_video(
         ``hook(rgb, index) -> rgb`` applied to every frame before it is written.
     at_s : float, optional
         For .png: the time of the still (default: the middle of the take).
+    quality : {"full", "fast", "preview"}
+        Look against speed (:data:`likeness.render.renderer.QUALITIES`).
 
     Returns
     -------
@@ -99,9 +102,12 @@ def render_video(
         if audio.size == 0:
             raise InputError(f"{audio_path}: the audio file holds no samples")
 
-    from likeness.render.renderer import Renderer
+    from likeness.render.renderer import QUALITIES, Renderer
 
-    with Renderer(size, avatar=avatar) as renderer, atomic_output(path) as tmp:
+    if quality not in QUALITIES:
+        raise InputError(f"quality must be one of {sorted(QUALITIES)}, got {quality!r}")
+    renderer = Renderer(size, avatar=avatar, **QUALITIES[quality])
+    with renderer, atomic_output(path) as tmp:
         if suffix == ".png":
             _write_png(renderer, animation, tmp, at_s, frame_hook)
         elif suffix == ".gif":

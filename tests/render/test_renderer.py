@@ -105,3 +105,17 @@ def test_camera_size_and_shading_are_validated():
         Renderer(64, shading="flat")
     with pytest.raises(InputError, match="fov"):
         Camera(fov_deg=0.0)
+
+
+@pytest.mark.parametrize("quality", ["fast", "preview"])
+def test_faster_qualities_draw_the_same_face(quality):
+    from likeness.blendshapes import index
+    from likeness.frame import FaceFrame
+    from likeness.render.renderer import QUALITIES
+
+    frame = FaceFrame.neutral()
+    frame.weights[index("jawOpen")] = 0.6
+    with Renderer(256) as full, Renderer(256, **QUALITIES[quality]) as fast:
+        a, b = full.render(frame).astype(float), fast.render(frame).astype(float)
+    assert np.abs(a - b).mean() < 6.0  # the same picture, up to edges and shading detail
+    assert np.abs(a - b).max() > 0  # and really drawn another way
