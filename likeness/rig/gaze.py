@@ -52,12 +52,11 @@ def look_weights_from_gaze(eyes_rad: np.ndarray, weights: np.ndarray) -> np.ndar
     ndarray, shape (..., 52), float32
     """
     out = np.array(weights, dtype=np.float32, copy=True)
-    yaw, pitch = eyes_rad[..., 0], eyes_rad[..., 1]
-    for eye in range(2):
-        out[..., _LOOK[eye, 0]] = np.clip(yaw[..., eye] / HORIZONTAL_RANGE_RAD, 0, 1)
-        out[..., _LOOK[eye, 1]] = np.clip(-yaw[..., eye] / HORIZONTAL_RANGE_RAD, 0, 1)
-        out[..., _LOOK[eye, 2]] = np.clip(pitch[..., eye] / DOWN_RANGE_RAD, 0, 1)
-        out[..., _LOOK[eye, 3]] = np.clip(-pitch[..., eye] / UP_RANGE_RAD, 0, 1)
+    yaw, pitch = eyes_rad[..., 0, None], eyes_rad[..., 1, None]  # (..., 2 eyes, 1)
+    # Columns of _LOOK: positive yaw, negative yaw, down (positive pitch), up.
+    drive = np.concatenate([yaw / HORIZONTAL_RANGE_RAD, -yaw / HORIZONTAL_RANGE_RAD,
+                            pitch / DOWN_RANGE_RAD, -pitch / UP_RANGE_RAD], axis=-1)
+    out[..., _LOOK] = np.clip(drive, 0.0, 1.0)
     return out
 
 
