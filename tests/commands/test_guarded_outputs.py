@@ -34,6 +34,20 @@ def _alice():
     return key
 
 
+def _write_grant(path: Path, asset: Path, context: str, *, expires_in_days: float = 1) -> None:
+    """A grant signed by alice for ``asset`` in ``context``, issued two days ago."""
+    now = dt.datetime.now(dt.UTC)
+    grant = consent.make_grant(
+        subject="alice",
+        likeness_asset=asset,
+        contexts=[context],
+        expires=now + dt.timedelta(days=expires_in_days),
+        signing_key=keys.load_identity(),
+        now=now - dt.timedelta(days=2),
+    )
+    consent.write_grant(grant, path)
+
+
 def _records(home: Path) -> list[dict]:
     with open_audit(home=home) as log:
         return list(log.records())
@@ -74,21 +88,12 @@ def test_an_avatar_of_a_real_person_needs_a_grant_and_nothing_is_written(
 
 
 def test_a_grant_for_another_likeness_is_refused(tmp_path, home, speech_take, capsys):
-    alice = _alice()
+    _alice()
     avatar, other = tmp_path / "alice.glb", tmp_path / "bob.glb"
     assert main(["avatar", "-o", str(avatar)]) == 0
     other.write_bytes(avatar.read_bytes() + b"\0")  # a different likeness, byte for byte
     grant = tmp_path / "grant.json"
-    consent.write_grant(
-        consent.make_grant(
-            subject="alice",
-            likeness_asset=other,
-            contexts=["film-x"],
-            expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
-            signing_key=alice,
-        ),
-        grant,
-    )
+    _write_grant(grant, other, "film-x")
     out = tmp_path / "alice.png"
     argv = [
         "render",
@@ -105,16 +110,7 @@ def test_a_grant_for_another_likeness_is_refused(tmp_path, home, speech_take, ca
     assert main(argv) == 3
     assert "has sha256" in capsys.readouterr().err
     assert not out.exists()
-    consent.write_grant(
-        consent.make_grant(
-            subject="alice",
-            likeness_asset=avatar,
-            contexts=["film-x"],
-            expires=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
-            signing_key=alice,
-        ),
-        grant,
-    )
+    _write_grant(grant, avatar, "film-x")
     assert main(argv) == 0
     record = _records(home)[-1]
     assert record["context"] == "film-x" and record["subject"] == "alice"
@@ -130,21 +126,11 @@ def test_exports_are_audited_and_the_chain_verifies(tmp_path, home, speech_take)
 
 
 def test_an_expired_grant_stops_say_before_anything_is_written(tmp_path, home, speech_take, capsys):
-    alice = _alice()
+    _alice()
     grant = tmp_path / "grant.json"
     asset = tmp_path / "voice.bin"
     asset.write_bytes(b"voice")
-    consent.write_grant(
-        consent.make_grant(
-            subject="alice",
-            likeness_asset=asset,
-            contexts=["ads"],
-            expires=dt.datetime.now(dt.UTC) - dt.timedelta(days=1),
-            signing_key=alice,
-            now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2),
-        ),
-        grant,
-    )
+    _write_grant(grant, asset, "ads", expires_in_days=-1)
     out = tmp_path / "ad.json"
     assert (
         main(["say", "Buy now", "-o", str(out), "--consent", str(grant), "--context", "ads"]) == 3
