@@ -114,11 +114,10 @@ def _skin(points: np.ndarray) -> Part:
     return Part(
         name="skin",
         material="skin",
-        positions_m=fine.astype(np.float32),
-        triangles=fine_triangles.astype(np.uint32),
-        deltas_m=fine_deltas.astype(np.float32),
-        colors=colors.astype(np.float32),
-        head_weight=np.ones(len(fine), np.float32),
+        positions_m=fine,
+        triangles=fine_triangles,
+        deltas_m=fine_deltas,
+        colors=colors,
     )
 
 

@@ -156,13 +156,11 @@ class _Scene:
         part = Part(
             name=label,
             material=kind,
-            positions_m=(np.einsum("nij,nj->ni", linear, positions) + matrices[:, :3, 3]).astype(
-                np.float32
-            ),
+            positions_m=np.einsum("nij,nj->ni", linear, positions) + matrices[:, :3, 3],
             triangles=indices.reshape(-1, 3),
-            deltas_m=deltas.astype(np.float32),
-            colors=self._colors(primitive, material, n).astype(np.float32),
-            head_weight=np.clip(head_weight, 0, 1).astype(np.float32),
+            deltas_m=deltas,
+            colors=self._colors(primitive, material, n),
+            head_weight=np.clip(head_weight, 0, 1),
             eye=eye,
         )
         return part, slots

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,8 +31,9 @@ class Part:
         Morph target displacements at weight 1, in :data:`likeness.blendshapes.NAMES` order.
     colors : ndarray, float32, shape (n, 3)
         Linear RGB albedo in 0..1.
-    head_weight : ndarray, float32, shape (n,)
-        1 where the vertex turns with the head, 0 where it stays with the body (the neck's base).
+    head_weight : ndarray, float32, shape (n,), optional
+        1 where the vertex turns with the head, 0 where it stays with the body (the neck's base);
+        all 1 when omitted.
     eye : int
         -1, or 0 / 1 for a part that turns with the left / right eye about ``Avatar.eye_centers_m``.
     """
@@ -43,11 +44,21 @@ class Part:
     triangles: np.ndarray
     deltas_m: np.ndarray
     colors: np.ndarray
-    head_weight: np.ndarray
+    head_weight: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     eye: int = -1
 
     def __post_init__(self) -> None:
+        # Builders pass whatever numpy made; the renderer and the GLB writer need these types.
         n = len(self.positions_m)
+        head_weight = self.head_weight if len(self.head_weight) else np.ones(n)
+        for field_name, value, dtype in (
+            ("positions_m", self.positions_m, np.float32),
+            ("triangles", self.triangles, np.uint32),
+            ("deltas_m", self.deltas_m, np.float32),
+            ("colors", self.colors, np.float32),
+            ("head_weight", head_weight, np.float32),
+        ):
+            object.__setattr__(self, field_name, np.asarray(value, dtype))
         expected = {
             "positions_m": (n, 3),
             "deltas_m": (N_BLENDSHAPES, n, 3),

@@ -68,11 +68,11 @@ def neck() -> Part:
     return Part(
         name="neck",
         material="skin",
-        positions_m=positions.astype(np.float32),
-        triangles=triangles.astype(np.uint32),
+        positions_m=positions,
+        triangles=triangles,
         deltas_m=np.zeros((N_BLENDSHAPES, len(positions), 3), np.float32),
         colors=np.tile(np.array(SKIN, np.float32) * 0.97, (len(positions), 1)),
-        head_weight=(follow * follow * (3 - 2 * follow)).astype(np.float32),
+        head_weight=follow * follow * (3 - 2 * follow),
     )
 
 
@@ -96,11 +96,10 @@ def mouth(points: np.ndarray) -> Part:
     return Part(
         name="mouth",
         material="mouth",
-        positions_m=positions.astype(np.float32),
-        triangles=triangles.astype(np.uint32),
-        deltas_m=deltas.astype(np.float32),
-        colors=np.tile(np.array(MOUTH), (len(positions), 1)).astype(np.float32),
-        head_weight=np.ones(len(positions), np.float32),
+        positions_m=positions,
+        triangles=triangles,
+        deltas_m=deltas,
+        colors=np.tile(np.array(MOUTH), (len(positions), 1)),
     )
 
 
@@ -153,11 +152,10 @@ def eyeball(center: np.ndarray, eye: int) -> Part:
     return Part(
         name="eye_left" if eye == 0 else "eye_right",
         material="eye",
-        positions_m=positions.astype(np.float32),
-        triangles=triangles.astype(np.uint32),
+        positions_m=positions,
+        triangles=triangles,
         deltas_m=np.zeros((N_BLENDSHAPES, len(positions), 3), np.float32),
-        colors=colors.astype(np.float32),
-        head_weight=np.ones(len(positions), np.float32),
+        colors=colors,
         eye=eye,
     )
 
@@ -216,11 +214,10 @@ def teeth(points: np.ndarray, upper: bool) -> Part:
     return Part(
         name="teeth_upper" if upper else "teeth_lower",
         material="teeth",
-        positions_m=positions.astype(np.float32),
-        triangles=triangles.astype(np.uint32),
-        deltas_m=deltas.astype(np.float32),
-        colors=colors.astype(np.float32),
-        head_weight=np.ones(len(positions), np.float32),
+        positions_m=positions,
+        triangles=triangles,
+        deltas_m=deltas,
+        colors=colors,
     )
 
 
@@ -245,9 +242,8 @@ def tongue(points: np.ndarray) -> Part:
     return Part(
         name="tongue",
         material="tongue",
-        positions_m=positions.astype(np.float32),
-        triangles=triangles.astype(np.uint32),
-        deltas_m=deltas.astype(np.float32),
-        colors=np.tile(np.array(TONGUE), (len(positions), 1)).astype(np.float32),
-        head_weight=np.ones(len(positions), np.float32),
+        positions_m=positions,
+        triangles=triangles,
+        deltas_m=deltas,
+        colors=np.tile(np.array(TONGUE), (len(positions), 1)),
     )
