@@ -40,7 +40,6 @@ class Job:
     flags: the job-option destinations it takes (the batch command declares every job's flags
         once, default None, and refuses those a job does not take).
     options_from_args: parsed flags -> the options dict (defaults filled in, values checked).
-    output_suffix: options -> the output file's extension.
     argv: (item, output path, options) -> the command line, without the leading ``likeness``.
     companions: (output path, options) -> other files the command may write beside the output
         (a say's .wav, track's extra faces); those present after the run are recorded too.
@@ -53,10 +52,14 @@ class Job:
     input_suffixes: tuple[str, ...]
     flags: tuple[str, ...]
     options_from_args: Callable[[argparse.Namespace], dict[str, Any]]
-    output_suffix: Callable[[dict[str, Any]], str]
     argv: Callable[[BatchItem, Path, dict[str, Any]], list[str]]
     companions: Callable[[Path, dict[str, Any]], list[Path]] = lambda output, options: []
     side_inputs: Callable[[BatchItem, dict[str, Any]], list[Path]] = lambda item, options: []
+
+    @staticmethod
+    def output_suffix(options: dict[str, Any]) -> str:
+        """The output file's extension: every job takes ``--format``."""
+        return "." + options["format"]
 
     def process(self, item: BatchItem, output: Path, options: dict[str, Any]) -> list[Path]:
         """Run the command for ``item``; returns every file it wrote, ``output`` first."""
@@ -240,7 +243,6 @@ JOBS: dict[str, Job] = {
             input_suffixes=AUDIO_SUFFIXES,
             flags=("fps", "format"),
             options_from_args=_lipsync_options,
-            output_suffix=lambda options: "." + options["format"],
             argv=_lipsync_argv,
             side_inputs=_lipsync_transcript,
         ),
@@ -250,7 +252,6 @@ JOBS: dict[str, Job] = {
             input_suffixes=TEXT_SUFFIXES,
             flags=("fps", "format", "voice", "rate"),
             options_from_args=_say_options,
-            output_suffix=lambda options: "." + options["format"],
             argv=_say_argv,
             companions=lambda output, options: [output.with_suffix(".wav")],
         ),
@@ -260,7 +261,6 @@ JOBS: dict[str, Job] = {
             input_suffixes=VIDEO_SUFFIXES,
             flags=("format", "max_faces", "no_filter", "hfov"),
             options_from_args=_track_options,
-            output_suffix=lambda options: "." + options["format"],
             argv=_track_argv,
             companions=_track_companions,
         ),
@@ -270,7 +270,6 @@ JOBS: dict[str, Job] = {
             input_suffixes=(".csv", ".json"),
             flags=("format", "size", "fps", "avatar"),
             options_from_args=_render_options,
-            output_suffix=lambda options: "." + options["format"],
             argv=_render_argv,
             side_inputs=_render_audio,
         ),
