@@ -14,7 +14,7 @@ import numpy as np
 from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.rig.gaze import LOOK_INDICES
 from likeness.rig.landmarks import N_FACE_POINTS
-from likeness.solve.bounded_lsq import InverseCache, solve_box_qp
+from likeness.solve.bounded_lsq import solve_box_qp
 
 UNOBSERVED = (index("tongueOut"),)
 """Channels face landmarks cannot see: MediaPipe's mesh has no point on the tongue."""
@@ -54,14 +54,17 @@ class ExpressionFit:
         self.look = np.array(LOOK_INDICES, np.intp)
         self.solved = np.array([i for i in range(N_BLENDSHAPES)
                                 if i not in LOOK_INDICES and i not in UNOBSERVED], np.intp)
+        self.unobserved = np.array(UNOBSERVED, np.intp)
         design = fields[self.solved].reshape(len(self.solved), -1)  # (channels, rows)
         gram = design @ design.T
-        self._design = design
-        self._look_fields = fields[self.look].reshape(len(self.look), -1)
-        self._gram = InverseCache(gram + ridge * np.diag(np.diag(gram)))
-        self._gram_refit = InverseCache(gram + REFIT_RIDGE * np.diag(np.diag(gram)))
+        # The fit only ever needs the design's projection of the offsets, so the depth weight
+        # is folded into it (once here, not per frame), and the eyeLook* fields' projection is
+        # formed once: their lid motion comes out of the right-hand side in a 43x8 product.
+        self._project = np.ascontiguousarray((design * np.tile(axes, N_FACE_POINTS)).T)
+        self._look_project = design @ fields[self.look].reshape(len(self.look), -1).T
+        self._gram = gram + ridge * np.diag(np.diag(gram))
+        self._gram_refit = gram + REFIT_RIDGE * np.diag(np.diag(gram))
         self._sparsity = sparsity_m * np.sqrt(np.diag(gram))
-        self._axes = axes
         self._upper = np.ones(len(self.solved))
 
     def __call__(self, offsets_m: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -79,13 +82,15 @@ class ExpressionFit:
         -------
         ndarray (52,) float32 in 0..1.
         """
-        observed = (offsets_m[:N_FACE_POINTS] * self._axes).ravel()
-        observed = observed - weights[self.look] @ self._look_fields
-        rhs = self._design @ observed
+        observed = np.ascontiguousarray(offsets_m[:N_FACE_POINTS], np.float64).reshape(-1)
+        # numpy's own loop, not BLAS: OpenBLAS spreads a product this size over every core, and
+        # its idle workers then spin between frames, doubling the CPU time the solver takes.
+        rhs = np.einsum("j,ji->i", observed, self._project)
+        rhs -= self._look_project @ weights[self.look]
         support = solve_box_qp(self._gram, rhs - self._sparsity, self._upper,
-                               weights[self.solved].astype(np.float64))
-        solved = solve_box_qp(self._gram_refit, rhs, (support > 0).astype(np.float64), support)
+                               weights[self.solved])
+        solved = solve_box_qp(self._gram_refit, rhs, (support > 0.0).astype(np.float64), support)
         out = np.array(weights, np.float32)
         out[self.solved] = solved
-        out[list(UNOBSERVED)] = 0.0
+        out[self.unobserved] = 0.0
         return out
