@@ -3,7 +3,10 @@ metric camera space through a pinhole camera."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy.linalg.lapack import dgesvd
 
 from likeness.solve.camera import PinholeCamera
 
@@ -22,28 +25,78 @@ POSE_ANCHORS = np.array([
 def image_points(landmarks: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
     """MediaPipe normalized landmarks (n, 3) -> pixel-unit points with x right, y up, z toward the
     camera (the axes of likeness's camera space), float64 (n, 3)."""
+    return landmarks * _pixel_axes(image_size)
+
+
+def _pixel_axes(image_size: tuple[int, int]) -> np.ndarray:
+    """Per-axis factors from normalized landmarks to image points (see :func:`image_points`)."""
     width, height = image_size
-    points = np.empty(landmarks.shape, np.float64)
-    points[:, 0] = landmarks[:, 0] * width
-    points[:, 1] = -landmarks[:, 1] * height
-    points[:, 2] = -landmarks[:, 2] * width
-    return points
+    return np.array([width, -height, -width], np.float64)
+
+
+class PoseAnchors:
+    """The neutral's rigid landmarks, centred once: the fixed half of every frame's pose fit.
+
+    Parameters
+    ----------
+    model : ndarray (n, 3)
+        The anchors' points in the model (head) frame, e.g. ``neutral_m[POSE_ANCHORS]``.
+    """
+
+    __slots__ = ("mean", "centred", "spread")
+
+    def __init__(self, model: np.ndarray) -> None:
+        model = np.asarray(model, np.float64)
+        self.mean = model.mean(0)
+        self.centred = model - self.mean
+        self.spread = float((self.centred * self.centred).sum())
+
+    @classmethod
+    def of_neutral(cls, neutral_m: np.ndarray) -> PoseAnchors:
+        """The :data:`POSE_ANCHORS` of a neutral face (478, 3), head frame, metres."""
+        return cls(np.asarray(neutral_m)[POSE_ANCHORS])
+
+    def fit(self, observed: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        """Rotation R (3, 3), scale s and offset c minimising ||s R model + c - observed|| for
+        the anchors' observed points (n, 3) (Umeyama)."""
+        mean_observed = observed.mean(0)
+        # The model is centred, so the observed points need not be for the cross-covariance.
+        u, sigma, vt, info = dgesvd(observed.T @ self.centred)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"the pose fit's SVD did not converge ({info})")
+        rotation = u @ vt
+        if _det3(rotation.tolist()) < 0:  # a reflection fits better: take the nearest rotation
+            u[:, 2] *= -1.0
+            sigma[2] *= -1.0
+            rotation = u @ vt
+        scale = float(sigma.sum()) / self.spread
+        return rotation, scale, mean_observed - scale * (rotation @ self.mean)
+
+
+def _det3(m: list[list[float]]) -> float:
+    """Determinant of a 3x3 matrix given as nested lists."""
+    return (m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
 
 
 def similarity_fit(model: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """Rotation R (3, 3), scale s and offset c minimising ||s R model + c - observed|| (Umeyama)."""
-    mean_model, mean_observed = model.mean(0), observed.mean(0)
-    a, b = model - mean_model, observed - mean_observed
-    u, sigma, vt = np.linalg.svd(b.T @ a)
-    d = np.ones(3)
-    d[2] = np.sign(np.linalg.det(u @ vt)) or 1.0
-    rotation = (u * d) @ vt
-    scale = float((sigma * d).sum() / (a * a).sum())
-    return rotation, scale, mean_observed - scale * rotation @ mean_model
+    return PoseAnchors(model).fit(np.asarray(observed, np.float64))
 
 
 class HeadPose:
     """The fitted pose of one face in one frame.
+
+    Parameters
+    ----------
+    points_px : ndarray (478, 3)
+        Image points (:func:`image_points`).
+    neutral_m : ndarray (478, 3) or PoseAnchors
+        The user's neutral in the head frame, metres, or its anchors prepared once.
+    image_size : tuple[int, int]
+        (width, height), pixels.
+    camera : PinholeCamera
 
     Attributes
     ----------
@@ -60,48 +113,89 @@ class HeadPose:
 
     __slots__ = ("rotation_fit", "scale_px_per_m", "origin_px", "quaternion", "translation_m")
 
-    def __init__(self, points_px: np.ndarray, neutral_m: np.ndarray,
+    def __init__(self, points_px: np.ndarray, neutral_m: np.ndarray | PoseAnchors,
                  image_size: tuple[int, int], camera: PinholeCamera) -> None:
-        rotation, scale, origin = similarity_fit(neutral_m[POSE_ANCHORS], points_px[POSE_ANCHORS])
+        if not isinstance(neutral_m, PoseAnchors):
+            neutral_m = PoseAnchors.of_neutral(neutral_m)
+        self._place(neutral_m.fit(np.asarray(points_px, np.float64)[POSE_ANCHORS]),
+                    image_size, camera)
+
+    @classmethod
+    def from_landmarks(cls, landmarks: np.ndarray, anchors: PoseAnchors,
+                       image_size: tuple[int, int], camera: PinholeCamera) -> HeadPose:
+        """The pose from MediaPipe normalized landmarks (478, 3), converting only the anchors."""
+        pose = cls.__new__(cls)
+        pose._place(anchors.fit(landmarks[POSE_ANCHORS] * _pixel_axes(image_size)),
+                    image_size, camera)
+        return pose
+
+    def _place(self, fit: tuple[np.ndarray, float, np.ndarray], image_size: tuple[int, int],
+               camera: PinholeCamera) -> None:
+        """Lift the image-space similarity fit to camera space."""
+        rotation, scale, origin = fit
         self.rotation_fit, self.scale_px_per_m, self.origin_px = rotation, scale, origin
         width, height = image_size
         focal_px = camera.focal_px(width)
         depth_m = focal_px / scale
-        x_m = (origin[0] - width / 2) * depth_m / focal_px
-        y_m = (origin[1] + height / 2) * depth_m / focal_px
+        origin_x, origin_y = float(origin[0]), float(origin[1])
+        x_m = (origin_x - width / 2) * depth_m / focal_px
+        y_m = (origin_y + height / 2) * depth_m / focal_px
         self.translation_m = np.array([x_m, y_m, -depth_m], np.float32)
         # The landmarks show the head as seen along the ray from the camera to it; turn that
         # view back into camera axes so a face off to the side that looks at the lens has the
         # rotation that points it at the lens.
-        to_camera = np.array([-x_m, -y_m, depth_m]) / np.linalg.norm([x_m, y_m, depth_m])
-        self.quaternion = quaternion_from_matrix(turn_z_to(to_camera) @ rotation)
+        length = math.sqrt(x_m * x_m + y_m * y_m + depth_m * depth_m)
+        to_camera = (-x_m / length, -y_m / length, depth_m / length)
+        self.quaternion = quaternion_from_matrix(_matmul3(turn_z_to(to_camera), rotation.tolist()))
 
     def to_head(self, points_px: np.ndarray) -> np.ndarray:
         """Image points (n, 3) -> metres in the head frame (pose removed)."""
         return ((points_px - self.origin_px) @ self.rotation_fit) / self.scale_px_per_m
 
+    def landmarks_to_head(self, landmarks: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
+        """MediaPipe normalized landmarks (n, 3) -> metres in the head frame: :meth:`to_head` of
+        their image points as one product (n, 3) @ (3, 3) and one offset."""
+        to_head = (_pixel_axes(image_size)[:, None] * self.rotation_fit) / self.scale_px_per_m
+        offset = (self.origin_px @ self.rotation_fit) / self.scale_px_per_m
+        return landmarks @ to_head - offset
 
-def turn_z_to(direction: np.ndarray) -> np.ndarray:
-    """The smallest rotation (3, 3) taking +z to the unit vector ``direction`` (Rodrigues)."""
-    axis = np.array([-direction[1], direction[0], 0.0])
-    sin2 = float(axis @ axis)
+
+def _matmul3(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
+    """Product of two 3x3 matrices given as nested lists (faster than numpy at this size)."""
+    return [[a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j] for j in range(3)]
+            for i in range(3)]
+
+
+def turn_z_to(direction: tuple[float, float, float]) -> list[list[float]]:
+    """The smallest rotation (3, 3, nested lists) taking +z to the unit vector ``direction``
+    (Rodrigues)."""
+    dx, dy, dz = direction
+    ax, ay = -dy, dx  # the axis z x direction, scaled by the sine of the angle
+    sin2 = ax * ax + ay * ay
     if sin2 < 1e-18:
-        return np.eye(3)
-    cross = np.array([[0.0, 0.0, axis[1]], [0.0, 0.0, -axis[0]], [-axis[1], axis[0], 0.0]])
-    return np.eye(3) + cross + cross @ cross * ((1.0 - direction[2]) / sin2)
+        return [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    # I + K + K^2 (1 - cos) / sin^2, K the cross-product matrix of the axis (ax, ay, 0).
+    c = (1.0 - dz) / sin2
+    return [[1.0 - ay * ay * c, ax * ay * c, ay],
+            [ax * ay * c, 1.0 - ax * ax * c, -ax],
+            [-ay, ax, 1.0 - sin2 * c]]
 
 
-def quaternion_from_matrix(m: np.ndarray) -> np.ndarray:
+def quaternion_from_matrix(m: np.ndarray | list[list[float]]) -> np.ndarray:
     """Rotation matrix (3, 3) -> unit quaternion (x, y, z, w) float32 with w >= 0."""
-    trace = m[0, 0] + m[1, 1] + m[2, 2]
+    if isinstance(m, np.ndarray):
+        m = m.tolist()
+    trace = m[0][0] + m[1][1] + m[2][2]
     if trace > 0:
-        s = 2.0 * np.sqrt(trace + 1.0)
-        q = [(m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, 0.25 * s]
+        s = 2.0 * math.sqrt(trace + 1.0)
+        q = [(m[2][1] - m[1][2]) / s, (m[0][2] - m[2][0]) / s, (m[1][0] - m[0][1]) / s, 0.25 * s]
     else:
-        i = int(np.argmax(np.diag(m)))
+        diagonal = [m[0][0], m[1][1], m[2][2]]
+        i = diagonal.index(max(diagonal))
         j, k = (i + 1) % 3, (i + 2) % 3
-        s = 2.0 * np.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
-        q = [0.0, 0.0, 0.0, (m[k, j] - m[j, k]) / s]
-        q[i], q[j], q[k] = 0.25 * s, (m[j, i] + m[i, j]) / s, (m[k, i] + m[i, k]) / s
-    out = np.array(q, np.float32)
-    return out if out[3] >= 0 else -out
+        s = 2.0 * math.sqrt(1.0 + m[i][i] - m[j][j] - m[k][k])
+        q = [0.0, 0.0, 0.0, (m[k][j] - m[j][k]) / s]
+        q[i], q[j], q[k] = 0.25 * s, (m[j][i] + m[i][j]) / s, (m[k][i] + m[i][k]) / s
+    if q[3] < 0:
+        q = [-v for v in q]
+    return np.array(q, np.float32)

@@ -16,8 +16,8 @@ from likeness.solve.calibration import Calibration, calmest_neutral
 from likeness.solve.camera import PinholeCamera
 from likeness.solve.expression import ExpressionFit
 from likeness.solve.fields import FIELDS
-from likeness.solve.gaze import eyes_rad
-from likeness.solve.pose import HeadPose, image_points
+from likeness.solve.gaze import eyes_rad, iris_offsets_m
+from likeness.solve.pose import HeadPose, PoseAnchors
 
 BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
 
@@ -86,11 +86,17 @@ class FaceSolver:
     def reset(self) -> None:
         """Forget the previous frames (and any automatic calibration)."""
         self.calibration = self._given
-        neutral = self._given.neutral_m if self._given else template_neutral_m()
-        self._neutral = neutral.astype(np.float64)
+        self._use_neutral(self._given.neutral_m if self._given else template_neutral_m())
         self._weights = np.zeros(N_BLENDSHAPES, np.float32)
         self._eyes = np.zeros((2, 2), np.float32)
         self._pending: list[tuple[float, np.ndarray, np.ndarray]] = []
+
+    def _use_neutral(self, neutral_m: np.ndarray) -> None:
+        """Measure against ``neutral_m`` (478, 3) from now on; what every frame needs of it is
+        prepared here, once."""
+        self._neutral = np.asarray(neutral_m, np.float64)
+        self._anchors = PoseAnchors.of_neutral(self._neutral)
+        self._neutral_irises = iris_offsets_m(self._neutral)
 
     def __call__(self, landmarks: np.ndarray, t_s: float, image_size: tuple[int, int], *,
                  face_id: int = 0) -> FaceFrame:
@@ -111,13 +117,15 @@ class FaceSolver:
             raise InputError(f"expected landmarks of shape ({N_LANDMARKS}, 3), "
                              f"got {landmarks.shape}")
         with single_threaded_blas():
-            points_px = image_points(landmarks, image_size)
-            pose = HeadPose(points_px, self._neutral, image_size, self.options.camera)
-            head_m = pose.to_head(points_px)
-            weights = self._weights.copy()
-            if (weights[BLINKS] < self.options.closed_eye_hold).all():
-                self._eyes = eyes_rad(head_m, self._neutral)
-            weights = self._fit(head_m - self._neutral, look_weights_from_gaze(self._eyes, weights))
+            pose = HeadPose.from_landmarks(landmarks, self._anchors, image_size,
+                                           self.options.camera)
+            head_m = pose.landmarks_to_head(landmarks, image_size)
+            hold = self.options.closed_eye_hold
+            if self._weights[BLINKS[0]] < hold and self._weights[BLINKS[1]] < hold:
+                self._eyes = eyes_rad(head_m, self._neutral,
+                                      neutral_offsets_m=self._neutral_irises)
+            weights = self._fit(head_m - self._neutral,
+                                look_weights_from_gaze(self._eyes, self._weights))
             self._weights = weights
             if self.calibration is None and self.options.auto_calibrate:
                 self._collect(t_s, head_m, weights)
@@ -145,6 +153,6 @@ class FaceSolver:
         if self.calibration is None and self._pending:
             self.calibration = calmest_neutral(
                 np.stack([p[1] for p in self._pending]), np.stack([p[2] for p in self._pending]))
-            self._neutral = self.calibration.neutral_m.astype(np.float64)
+            self._use_neutral(self.calibration.neutral_m)
             self._pending = []
         return self.calibration
