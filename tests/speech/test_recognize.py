@@ -8,6 +8,7 @@ import pytest
 from likeness.errors import InputError
 from likeness.speech import recognize
 from likeness.speech.evaluate import boundary_errors_s
+from tests.speech.conftest import make_utterance
 
 # Measured on this corpus (see docs/speech.md); the bounds leave room for platform differences.
 ALIGNMENT_MEDIAN_ERROR_S = 0.025
@@ -32,6 +33,19 @@ def test_alignment_keeps_the_transcript_words(utterance):
             words.append(phone.word)
     assert words == recognize.words_of(utterance.text)
     assert result.phones[-1].end_s <= utterance.duration_s + 1e-3
+
+
+@pytest.mark.parametrize("text", [
+    "Remember to water the plants while I am on holiday.",
+    "Thank you very much for coming to the meeting on Monday.",
+])
+def test_fast_speech_in_another_voice_still_aligns(text):
+    # Both were lost by pocketsphinx's default word-exit beam (see recognize.WORD_SEARCH).
+    fast = make_utterance(text, voice="en-us+m3", rate_wpm=230)
+    result = recognize.align(fast.pcm16k, 16000, text)
+    assert result.aligned
+    errors = boundary_errors_s(fast.truth, result.phones)
+    assert np.median(errors) < ALIGNMENT_MEDIAN_ERROR_S
 
 
 def test_recognition_finds_phone_boundaries_without_a_transcript(corpus):
