@@ -194,12 +194,13 @@ def mouth_curves(
         weights[block, JAW] = (jaw @ targets[near, JAW]) / jaw.sum(axis=1)
         share[block] = lips[:, bilabial[near]].sum(axis=1) / lips.sum(axis=1)
 
+    # Loudness scales the jaw before smoothing, so the jaw does not pick up its faster ripples.
+    weights[:, JAW] *= 0.35 + 0.85 * np.clip(loudness, 0.0, 1.0)
     if options.smoothing_s > 0 and n > 1:
         sigma = options.smoothing_s / float(np.median(np.diff(t_s)))
         weights = gaussian_filter1d(weights, sigma, axis=0, mode="nearest")
         share = gaussian_filter1d(share, sigma, mode="nearest")
 
-    weights[:, JAW] *= 0.35 + 0.85 * np.clip(loudness, 0.0, 1.0)
     seal = _smoothstep(share / options.closure_share)
     weights[:, JAW] *= 1.0 - 0.5 * seal
     weights[:, _OPENING] *= (1.0 - seal)[:, None]
