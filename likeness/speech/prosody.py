@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.fft import irfft, next_fast_len, rfft
 from scipy.ndimage import median_filter
 
 from likeness.errors import InputError
@@ -50,11 +51,9 @@ class Prosody:
         return np.isfinite(self.f0_hz)
 
 
-def _frames(pcm: np.ndarray, length: int, hop: int) -> np.ndarray:
-    """(n, length) frames starting every ``hop`` samples (zero-padded at the end)."""
-    n = max(1, int(np.ceil(len(pcm) / hop)))
-    padded = np.concatenate([pcm, np.zeros(n * hop + length - len(pcm), pcm.dtype)])
-    return np.lib.stride_tricks.sliding_window_view(padded, length)[::hop][:n]
+def _windows(signal: np.ndarray, length: int, hop: int, n: int) -> np.ndarray:
+    """(n, length) strided view of ``signal``: windows starting every ``hop`` samples."""
+    return np.lib.stride_tricks.sliding_window_view(signal, length)[::hop][:n]
 
 
 def analyze(pcm: np.ndarray, sr: int) -> Prosody:
@@ -80,10 +79,17 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
     hop = int(round(HOP_S * sr))
     window = int(round(WINDOW_S * sr))
     tau_max = int(np.ceil(sr / MIN_F0_HZ))
-    frames = _frames(pcm, window + tau_max, hop)  # a strided view: no copy
+    length = window + tau_max
+    n = max(1, int(np.ceil(len(pcm) / hop)))
+    padded = np.zeros(n * hop + length, np.float32)
+    padded[:len(pcm)] = pcm
+    frames = _windows(padded, length, hop, n)
+    # The energy of any stretch of a frame is a difference of this running sum.
+    running = np.concatenate([[0.0], np.cumsum(np.square(padded, dtype=np.float64))])
+    energies = _windows(running, length + 1, hop, n)
     # Blocks of frames keep memory bounded on long recordings.
-    parts = [_yin(frames[i:i + _BLOCK].astype(np.float64), sr, window)
-             for i in range(0, len(frames), _BLOCK)]
+    parts = [_yin(frames[i:i + _BLOCK], energies[i:i + _BLOCK], sr, window)
+             for i in range(0, n, _BLOCK)]
     f0, aperiodicity, rms_db = (np.concatenate(column) for column in zip(*parts, strict=True))
     voiced = (aperiodicity < YIN_THRESHOLD * 2) & (rms_db > SILENCE_DB)
     f0 = np.where(voiced, f0, np.nan)
@@ -95,19 +101,22 @@ def analyze(pcm: np.ndarray, sr: int) -> Prosody:
     return Prosody(t_s, f0.astype(np.float32), rms_db.astype(np.float32))
 
 
-def _yin(frames: np.ndarray, sr: int, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """YIN on (n, window + tau_max) frames -> F0 candidate (Hz), its aperiodicity (the CMND dip,
-    0 = perfectly periodic) and the RMS level (dBFS), each (n,)."""
+def _yin(frames: np.ndarray, energies: np.ndarray, sr: int,
+         window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """YIN on (n, window + tau_max) frames, given the running sum of their squared samples
+    (n, window + tau_max + 1) -> F0 candidate (Hz), its aperiodicity (the CMND dip, 0 = perfectly
+    periodic) and the RMS level (dBFS), each (n,)."""
     tau_min = int(sr / MAX_F0_HZ)
     tau_max = frames.shape[1] - window
     # r(tau) = sum_j x[j] x[j + tau] over the first `window` samples, for every frame at once.
     # Circular correlation over one frame length cannot wrap for lags 0..tau_max.
-    n_fft = 1 << int(np.ceil(np.log2(window + tau_max)))
-    spectrum = np.fft.rfft(frames, n_fft)
-    head = np.fft.rfft(frames[:, :window], n_fft)
-    r = np.fft.irfft(np.conj(head) * spectrum, n_fft)[:, : tau_max + 1]
-    energy = np.cumsum(np.pad(frames**2, ((0, 0), (1, 0))), axis=1)
-    e_lag = energy[:, window : window + tau_max + 1] - energy[:, : tau_max + 1]
+    # In single precision (scipy's FFT keeps it; numpy's would not), which is faster; the
+    # energies are summed in double precision, where cancellation matters.
+    n_fft = next_fast_len(window + tau_max, real=True)
+    spectrum = rfft(frames, n_fft, axis=1)
+    head = rfft(frames[:, :window], n_fft, axis=1)
+    r = irfft(np.conj(head) * spectrum, n_fft, axis=1)[:, : tau_max + 1].astype(np.float64)
+    e_lag = energies[:, window : window + tau_max + 1] - energies[:, : tau_max + 1]
     diff = np.maximum(e_lag[:, :1] + e_lag - 2.0 * r, 0.0)
     cumulative = np.cumsum(diff[:, 1:], axis=1)
     taus = np.arange(1, tau_max + 1)
@@ -133,5 +142,5 @@ def _yin(frames: np.ndarray, sr: int, window: int) -> tuple[np.ndarray, np.ndarr
     safe = np.where(np.abs(denominator) > 1e-12, denominator, np.inf)
     shift = 0.5 * (a - c) / safe
     f0 = sr / (tau + np.clip(shift, -1, 1))
-    rms = np.sqrt(np.mean(frames[:, :window] ** 2, axis=1))
+    rms = np.sqrt(np.maximum(e_lag[:, 0], 0.0) / window)
     return f0, b, 20.0 * np.log10(np.maximum(rms, 1e-5))
