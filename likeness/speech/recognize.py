@@ -60,10 +60,13 @@ def _model_path(*parts: str) -> str:
     return os.path.join(pocketsphinx.get_model_path(), *parts)
 
 
-RECOGNITION_SPEED_OPTIONS = {"topn": 2}
-"""For phone recognition: keep the two best Gaussians per codebook instead of four, about 20%
-faster with the same median boundary error on espeak-ng speech. Scoring every other frame
-(``ds=2``) would nearly double the speed but loses bilabial closures."""
+RECOGNITION_OPTIONS: dict[str, Any] = {"lw": 0.5, "beam": 1e-6, "pbeam": 1e-6, "topn": 2}
+"""Phone recognition's search. A light phone language model (weight 0.5, not 2) lets the sounds
+decide: on 16 espeak-ng sentences in four voices it finds 51 of the 61 bilabials instead of 38
+(55 instead of 40 in four other voices), the lips close on 71% of them instead of 58% (62%
+instead of 48%), and the median boundary error falls from 14.8 to 13.0 ms. The narrower beams
+and two Gaussians per codebook (of four) make it about 25% faster too. Scoring every other frame
+(``ds=2``) would be faster still but loses the short closures."""
 
 WORD_SEARCH: dict[str, Any] = {"bestpath": False, "wbeam": 1e-50}
 """Forced alignment's word search. pocketsphinx's default word-exit beam (7e-29) prunes the
@@ -104,7 +107,7 @@ def new_allphone_decoder() -> Any:
 
     return Decoder(
         hmm=_model_path("en-us", "en-us"), allphone=_model_path("en-us", "en-us-phone.lm.bin"),
-        loglevel="FATAL", lw=2.0, beam=1e-10, pbeam=1e-10, **RECOGNITION_SPEED_OPTIONS,
+        loglevel="FATAL", **RECOGNITION_OPTIONS,
     )
 
 
