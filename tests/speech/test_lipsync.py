@@ -9,7 +9,7 @@ from likeness.formats import read_animation, write_animation
 from likeness.speech.coarticulation import lip_aperture
 from likeness.speech.evaluate import closure_rate, swing_times_s
 from likeness.speech.lipsync import animate, lipsync, resample, say
-from likeness.speech.phonemes import CLOSE_VOWELS, OPEN_VOWELS, VISEMES
+from likeness.speech.phonemes import CLOSE_VOWELS, OPEN_VOWELS, VISEMES, Phone
 
 JAW = INDEX["jawOpen"]
 MOUTH = list(REGIONS["mouth"]) + list(REGIONS["jaw"])
@@ -163,12 +163,15 @@ def test_48khz_gives_the_same_face_as_16khz(utterance):
     assert np.corrcoef(reference.weights[:n, JAW], other.weights[:n, JAW])[0, 1] > 0.9
 
 
-def test_telephone_band_8khz_still_animates(utterance):
-    """The bundled acoustic model is wideband: 8 kHz speech aligns poorly or not at all (then
-    with a warning), but the mouth still moves with the speech and rests in its pauses."""
+def test_telephone_band_8khz_aligns_and_animates(utterance):
+    """The bundled acoustic model is wideband, yet 8 kHz speech aligns: the mouth moves with the
+    speech, closes on its bilabials and rests in its pauses."""
     narrow = resample(utterance.pcm16k, 16000, 8000)
     padded = np.concatenate([np.zeros(8000, np.float32), narrow, np.zeros(8000, np.float32)])
     animation = lipsync(padded, 8000, text=utterance.text)
+    assert animation.metadata["speech"]["phones_from"] == "alignment"
+    delayed = [Phone(p.start_s + 1.0, p.end_s + 1.0, p.phoneme) for p in utterance.truth]
+    assert closure_rate(delayed, animation.weights, animation.t_s) >= 0.9
     assert animation.duration_s == pytest.approx(len(padded) / 8000, abs=0.02)
     speaking = (animation.t_s > 1.1) & (animation.t_s < 1.0 + utterance.duration_s - 0.1)
     assert animation.weights[speaking, JAW].std() > 0.03

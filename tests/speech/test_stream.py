@@ -35,14 +35,14 @@ def test_streaming_matches_offline_recognition(streamed, corpus):
     np.testing.assert_allclose([f.t_s for f in frames], offline.t_s, atol=1e-9)
     live = np.stack([f.weights for f in frames])
     assert np.corrcoef(live[:, JAW], offline.weights[:, JAW])[0, 1] > 0.6
-    assert np.abs(live[:, JAW] - offline.weights[:, JAW]).mean() < 0.09  # measured 0.076
+    assert np.abs(live[:, JAW] - offline.weights[:, JAW]).mean() < 0.075  # measured 0.056
     # Against the face aligned to the transcript, streaming loses little to offline recognition.
     aligned = np.concatenate([lipsync(u.pcm16k, 16000, text=u.text).weights[:, JAW]
                               for u in corpus[:2]])
     n = min(len(aligned), len(live))
     fidelity_live = np.corrcoef(live[:n, JAW], aligned[:n])[0, 1]
     fidelity_offline = np.corrcoef(offline.weights[:n, JAW], aligned[:n])[0, 1]
-    # Measured on this corpus: 0.67 streaming against 0.82 offline (no look-ahead beyond 100 ms).
+    # Measured on this corpus: 0.68 streaming against 0.76 offline (no look-ahead beyond 100 ms).
     assert fidelity_live > 0.6 and fidelity_live > fidelity_offline - 0.2
     # Lip closures land in the same places (within 50 ms).
     def sealed(weights):
@@ -53,7 +53,7 @@ def test_streaming_matches_offline_recognition(streamed, corpus):
     onsets = np.flatnonzero(closed_offline[1:] & ~closed_offline[:-1]) + 1
     assert len(onsets) >= 5
     found = [closed_live[max(0, i - 3):i + 4].any() for i in onsets]
-    assert np.mean(found) >= 0.6  # measured: 4 of the 6 offline closures (streaming is weaker)
+    assert np.mean(found) >= 0.6  # measured: 5 of the 7 offline closures (streaming is weaker)
 
 
 def test_latency_is_bounded_and_measured(streamed):
