@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,11 +43,16 @@ class Calibration:
         How many frames were averaged into it.
     source : str
         Where it was measured (a file name or camera spec).
+    capture_pose : tuple[ndarray (3, 3), float], optional
+        The head's pose in the frames it was taken from (``HeadPose.rotation_fit`` and
+        ``scale_px_per_m``), when it was measured in this session: the solver allows for the
+        tracker's pose-dependent drift from there. Not saved: it belongs to one camera set-up.
     """
 
     neutral_m: np.ndarray
     n_frames: int = 1
     source: str = ""
+    capture_pose: tuple[np.ndarray, float] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         neutral = np.asarray(self.neutral_m, np.float32)
@@ -56,8 +62,8 @@ class Calibration:
         object.__setattr__(self, "neutral_m", neutral)
 
 
-def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *,
-                    source: str = "") -> Calibration:
+def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *, source: str = "",
+                    poses: Sequence[tuple[np.ndarray, float]] | None = None) -> Calibration:
     """The neutral face averaged over the calmest of some early frames.
 
     Calm means both still (little landmark motion since the previous frame) and relaxed (small
@@ -70,6 +76,9 @@ def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *,
         Early frames' landmarks in the head frame, metres (n >= 1).
     weights : ndarray (n, 52)
         Their blendshape weights solved against the generic neutral.
+    poses : sequence of (ndarray (3, 3), float), optional
+        Their head poses (``HeadPose.rotation_fit``, ``scale_px_per_m``); the chosen frames'
+        mean becomes the calibration's ``capture_pose``.
     """
     n = len(head_points_m)
     if n == 0:
@@ -82,7 +91,14 @@ def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *,
     effort = np.square(weights).sum(-1)
     score = motion.argsort().argsort() + effort.argsort().argsort()
     keep = np.argsort(score, kind="stable")[: max(1, int(round(KEEP_FRACTION * n)))]
-    return Calibration(head_points_m[keep].mean(0), n_frames=len(keep), source=source)
+    capture_pose = None
+    if poses is not None:
+        # The nearest rotation to the chosen frames' mean rotation matrix, and their mean size.
+        u, _, vt = np.linalg.svd(np.mean([poses[i][0] for i in keep], axis=0))
+        scale = float(np.exp(np.mean([np.log(poses[i][1]) for i in keep])))
+        capture_pose = (u @ vt, scale)
+    return Calibration(head_points_m[keep].mean(0), n_frames=len(keep), source=source,
+                       capture_pose=capture_pose)
 
 
 def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> None:

@@ -15,6 +15,7 @@ from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.rig.gaze import LOOK_INDICES
 from likeness.rig.landmarks import N_FACE_POINTS
 from likeness.solve.bounded_lsq import solve_box_qp
+from likeness.solve.drift import drift_along_m2
 
 UNOBSERVED = (index("tongueOut"),)
 """Channels face landmarks cannot see: MediaPipe's mesh has no point on the tongue."""
@@ -45,10 +46,16 @@ class ExpressionFit:
         proportion to how far it moves the landmarks, so one channel that explains the motion
         wins over several near-duplicates that explain it together (mouthPucker over
         mouthFunnel + mouthPress), and tracker jitter below it turns nothing on.
+    drift_margin : float
+        When the head's pose has changed since the reference (see ``__call__``), a channel
+        must also explain this many times the landmark drift its field picks up at that pose
+        change (rms, as measured on the avatar, :mod:`likeness.solve.drift`) before it turns
+        on: what MediaPipe reports differently of an unchanged face at another pose is not
+        read as expression. 0 turns this off.
     """
 
     def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.01,
-                 sparsity_m: float = 1e-3) -> None:
+                 sparsity_m: float = 1e-3, drift_margin: float = 0.0) -> None:
         axes = np.array([1.0, 1.0, Z_WEIGHT])
         fields = np.asarray(deltas_m, np.float64)[:, :N_FACE_POINTS, :] * axes
         self.look = np.array(LOOK_INDICES, np.intp)
@@ -64,10 +71,15 @@ class ExpressionFit:
         self._look_project = design @ fields[self.look].reshape(len(self.look), -1).T
         self._gram = gram + ridge * np.diag(np.diag(gram))
         self._gram_refit = gram + REFIT_RIDGE * np.diag(np.diag(gram))
-        self._sparsity = sparsity_m * np.sqrt(np.diag(gram))
+        self._norms = np.sqrt(np.diag(gram))
+        self._sparsity_m = sparsity_m
+        self._sparsity = sparsity_m * self._norms
+        self._drift_m2 = (drift_margin**2 * drift_along_m2(design / self._norms[:, None], axes)
+                          if drift_margin > 0 else None)
         self._upper = np.ones(len(self.solved))
 
-    def __call__(self, offsets_m: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def __call__(self, offsets_m: np.ndarray, weights: np.ndarray,
+                 pose_change: np.ndarray | None = None) -> np.ndarray:
         """Fit one frame.
 
         Parameters
@@ -77,6 +89,10 @@ class ExpressionFit:
         weights : ndarray (52,)
             The previous frame's weights (warm start) with this frame's eyeLook* weights already
             set; their lid motion is taken out before the fit.
+        pose_change : ndarray (4,), optional
+            The head's pose change from the reference pose along
+            :data:`likeness.solve.drift.AXES` (``likeness.solve.drift.pose_change``); without
+            it no drift is allowed for.
 
         Returns
         -------
@@ -87,8 +103,11 @@ class ExpressionFit:
         # its idle workers then spin between frames, doubling the CPU time the solver takes.
         rhs = np.einsum("j,ji->i", observed, self._project)
         rhs -= self._look_project @ weights[self.look]
-        support = solve_box_qp(self._gram, rhs - self._sparsity, self._upper,
-                               weights[self.solved])
+        sparsity = self._sparsity
+        if pose_change is not None and self._drift_m2 is not None:
+            drift_m = np.sqrt(self._drift_m2 @ (pose_change * pose_change))
+            sparsity = np.maximum(drift_m, self._sparsity_m) * self._norms
+        support = solve_box_qp(self._gram, rhs - sparsity, self._upper, weights[self.solved])
         solved = solve_box_qp(self._gram_refit, rhs, (support > 0.0).astype(np.float64), support)
         out = np.array(weights, np.float32)
         out[self.solved] = solved

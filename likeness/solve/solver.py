@@ -14,12 +14,17 @@ from likeness.rig.gaze import look_weights_from_gaze
 from likeness.solve.blas import single_threaded_blas
 from likeness.solve.calibration import Calibration, calmest_neutral
 from likeness.solve.camera import PinholeCamera
+from likeness.solve.drift import pose_change
 from likeness.solve.expression import ExpressionFit
 from likeness.solve.fields import FIELDS
 from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.pose import HeadPose, PoseAnchors
 
 BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
+DRIFT_MARGIN = 1.5
+"""On the astronaut photo moved about (tests/track) 1.5 halves the weights read from pose alone
+while expressions at half strength on the avatar turned or rolled 15 degrees are still read;
+from 2 up the drift goes into the channels left free and moderate blinks at a roll are lost."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,20 @@ class SolverOptions:
     """Pull toward 0 for channels the landmarks barely support (see ExpressionFit)."""
     sparsity_m: float = 1e-3
     """Landmark motion (metres, norm over all points) a channel must explain to turn on."""
+    drift_margin: float = DRIFT_MARGIN
+    """Once the head has turned, rolled or changed size since the pose the neutral was taken in
+    (the automatic calibration's, else the first frame's), a channel must also explain this
+    many times the landmark drift MediaPipe shows at that pose change on an unchanged face
+    (likeness.solve.drift) to turn on; 0 turns it off."""
     closed_eye_hold: float = 0.6
     """Above this blink weight the iris is hidden by the lid: gaze keeps its last value."""
 
     def __post_init__(self) -> None:
         if self.calibration_window_s <= 0:
             raise InputError(f"calibration_window_s must be > 0, got {self.calibration_window_s}")
-        if self.ridge < 0 or self.sparsity_m < 0:
-            raise InputError(f"ridge and sparsity_m must be >= 0, "
-                             f"got {self.ridge}, {self.sparsity_m}")
+        if self.ridge < 0 or self.sparsity_m < 0 or self.drift_margin < 0:
+            raise InputError(f"ridge, sparsity_m and drift_margin must be >= 0, "
+                             f"got {self.ridge}, {self.sparsity_m}, {self.drift_margin}")
         if self.fields not in FIELDS:
             raise InputError(f"fields must be one of {sorted(FIELDS)}, got {self.fields!r}")
         if not 0 < self.closed_eye_hold <= 1:
@@ -78,8 +88,12 @@ class FaceSolver:
                  deltas_m: np.ndarray | None = None) -> None:
         self.options = options or SolverOptions()
         fields = FIELDS[self.options.fields]() if deltas_m is None else deltas_m
-        self._fit = ExpressionFit(fields,
-                                  ridge=self.options.ridge, sparsity_m=self.options.sparsity_m)
+        # Single-threaded here too: OpenBLAS workers woken by one large product keep spinning
+        # for a while, taking a second core from the frames that follow.
+        with single_threaded_blas():
+            self._fit = ExpressionFit(fields, ridge=self.options.ridge,
+                                      sparsity_m=self.options.sparsity_m,
+                                      drift_margin=self.options.drift_margin)
         self._given = calibration
         self.reset()
 
@@ -89,7 +103,10 @@ class FaceSolver:
         self._use_neutral(self._given.neutral_m if self._given else template_neutral_m())
         self._weights = np.zeros(N_BLENDSHAPES, np.float32)
         self._eyes = np.zeros((2, 2), np.float32)
-        self._pending: list[tuple[float, np.ndarray, np.ndarray]] = []
+        self._pending: list[tuple[float, np.ndarray, np.ndarray, tuple[np.ndarray, float]]] = []
+        # The pose the neutral was taken in, which drift is allowed for from: the calibration's
+        # own where it was measured in this session, otherwise the first frame's.
+        self._reference = self._given.capture_pose if self._given else None
 
     def _use_neutral(self, neutral_m: np.ndarray) -> None:
         """Measure against ``neutral_m`` (478, 3) from now on; what every frame needs of it is
@@ -124,11 +141,15 @@ class FaceSolver:
             if self._weights[BLINKS[0]] < hold and self._weights[BLINKS[1]] < hold:
                 self._eyes = eyes_rad(head_m, self._neutral,
                                       neutral_offsets_m=self._neutral_irises)
+            here = (pose.rotation_fit, pose.scale_px_per_m)
+            if self._reference is None:
+                self._reference = here
+            change = pose_change(*here, *self._reference)
             weights = self._fit(head_m - self._neutral,
-                                look_weights_from_gaze(self._eyes, self._weights))
+                                look_weights_from_gaze(self._eyes, self._weights), change)
             self._weights = weights
             if self.calibration is None and self.options.auto_calibrate:
-                self._collect(t_s, head_m, weights)
+                self._collect(t_s, head_m, weights, here)
         return FaceFrame(
             t_s=t_s, weights=weights, head_rotation=pose.quaternion,
             head_translation_m=pose.translation_m, eyes_rad=self._eyes.copy(),
@@ -141,9 +162,10 @@ class FaceSolver:
         return FaceFrame(t_s=t_s, weights=self._weights.copy(), eyes_rad=self._eyes.copy(),
                          confidence=0.0, found=False, face_id=face_id)
 
-    def _collect(self, t_s: float, head_m: np.ndarray, weights: np.ndarray) -> None:
+    def _collect(self, t_s: float, head_m: np.ndarray, weights: np.ndarray,
+                 pose: tuple[np.ndarray, float]) -> None:
         """Gather early frames; once the window is full, adopt their calmest as the neutral."""
-        self._pending.append((t_s, head_m, weights))
+        self._pending.append((t_s, head_m, weights, pose))
         if t_s - self._pending[0][0] >= self.options.calibration_window_s:
             self.finish_calibration()
 
@@ -152,7 +174,9 @@ class FaceSolver:
         take shorter than the window); returns the calibration, None if no frame was seen."""
         if self.calibration is None and self._pending:
             self.calibration = calmest_neutral(
-                np.stack([p[1] for p in self._pending]), np.stack([p[2] for p in self._pending]))
+                np.stack([p[1] for p in self._pending]), np.stack([p[2] for p in self._pending]),
+                poses=[p[3] for p in self._pending])
             self._use_neutral(self.calibration.neutral_m)
+            self._reference = self.calibration.capture_pose
             self._pending = []
         return self.calibration

@@ -180,12 +180,14 @@ def test_live_path_equals_offline_path_given_the_same_neutral(face_clip, clip_ta
 def test_a_face_that_only_moves_keeps_a_steady_expression(clip_take):
     # The photo only moves, turns and scales: every frame shows the same expression, which the
     # automatic neutral takes as rest. What is left is how much the tracker's landmarks change
-    # with the picture's scale, roll and position (1-2.5 mm), read as expression: most weights
-    # stay at 0, a few eyelid, brow and lip channels reach 0.4-0.6 at the extremes.
+    # with the picture's scale, roll and position (1-2.5 mm). The solver allows for the drift
+    # MediaPipe shows at each pose change (likeness.solve.drift), which keeps 95% of the
+    # weights near 0 (about 0.14 here, 0.21 without the allowance); a few brow, eyelid and lip
+    # channels still reach 0.5-0.8 in single frames.
     weights = np.delete(clip_take.animation.weights, LOOK_INDICES, axis=1)
     assert np.median(weights) == 0.0
-    assert np.percentile(weights, 95) < 0.25
-    assert np.percentile(weights, 95, axis=0).mean() < 0.18
+    assert np.percentile(weights, 95) < 0.18
+    assert np.percentile(weights, 95, axis=0).mean() < 0.13
 
 
 @pytest.mark.parametrize("shift_px, axis, sign", [
