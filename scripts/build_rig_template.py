@@ -72,7 +72,8 @@ def mirror_correspondence(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def head_frame(points: np.ndarray, mirror: np.ndarray) -> np.ndarray:
     midpoints = (points + points[mirror]) / 2
     _, _, vt = np.linalg.svd(midpoints - midpoints.mean(0))
-    x_axis = vt[2] * np.sign((points[lm.LEFT_EYE_OUTER_CORNER] - points[lm.RIGHT_EYE_OUTER_CORNER]) @ vt[2])
+    across = points[lm.LEFT_EYE_OUTER_CORNER] - points[lm.RIGHT_EYE_OUTER_CORNER]
+    x_axis = vt[2] * np.sign(across @ vt[2])
     oval = sorted({i for edge in face_mesh_connections.FACEMESH_FACE_OVAL for i in edge})
     _, _, vt = np.linalg.svd(points[oval] - points[oval].mean(0))
     z_axis = vt[2] * np.sign((points[lm.NOSE_TIP] - points[oval].mean(0)) @ vt[2])
@@ -84,11 +85,11 @@ def head_frame(points: np.ndarray, mirror: np.ndarray) -> np.ndarray:
 
 def close_lips(points: np.ndarray) -> np.ndarray:
     points = points.copy()
-    for upper, lower in zip(lm.LIPS_INNER_UPPER[1:-1], lm.LIPS_INNER_LOWER[1:-1]):
+    for upper, lower in zip(lm.LIPS_INNER_UPPER[1:-1], lm.LIPS_INNER_LOWER[1:-1], strict=True):
         gap = points[upper, 1] - points[lower, 1]
         points[upper, 1] -= 0.3 * gap
         points[lower, 1] += 0.7 * gap
-    for upper, lower in zip(lm.LIPS_OUTER_UPPER[1:-1], lm.LIPS_OUTER_LOWER[1:-1]):
+    for lower in lm.LIPS_OUTER_LOWER[1:-1]:
         inner_lower = lm.LIPS_INNER_LOWER[lm.LIPS_OUTER_LOWER.index(lower)]
         points[lower, 1] = max(points[lower, 1], points[inner_lower, 1] - 0.006)
     return points
@@ -111,8 +112,9 @@ def main() -> None:
     neutral = (neutral + neutral[mirror] * np.array([-1.0, 1.0, 1.0])) / 2  # exact symmetry
     OUT.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT, neutral_m=neutral.astype(np.float32), mirror=mirror.astype(np.int16))
+    n_fixed = int((mirror == np.arange(len(mirror))).sum())
     print(f"wrote {OUT}: {len(neutral)} points, face width "
-          f"{np.ptp(neutral[:, 0]) * 100:.1f} cm, mirror-fixed points {(mirror == np.arange(len(mirror))).sum()}")
+          f"{np.ptp(neutral[:, 0]) * 100:.1f} cm, mirror-fixed points {n_fixed}")
 
 
 if __name__ == "__main__":
