@@ -67,7 +67,11 @@ class ExpressionFit:
         # The fit only ever needs the design's projection of the offsets, so the depth weight
         # is folded into it (once here, not per frame), and the eyeLook* fields' projection is
         # formed once: their lid motion comes out of the right-hand side in a 43x8 product.
-        self._project = np.ascontiguousarray((design * np.tile(axes, N_FACE_POINTS)).T)
+        # Only the coordinates some channel moves, in single precision: the projection is read
+        # from memory every frame, just after MediaPipe has filled the caches with its own data.
+        project = design * np.tile(axes, N_FACE_POINTS)
+        self._rows = np.flatnonzero(np.abs(project).max(0) > 0)
+        self._project = np.ascontiguousarray(project[:, self._rows].T, np.float32)
         self._look_project = design @ fields[self.look].reshape(len(self.look), -1).T
         self._gram = gram + ridge * np.diag(np.diag(gram))
         self._gram_refit = gram + REFIT_RIDGE * np.diag(np.diag(gram))
@@ -98,10 +102,10 @@ class ExpressionFit:
         -------
         ndarray (52,) float32 in 0..1.
         """
-        observed = np.ascontiguousarray(offsets_m[:N_FACE_POINTS], np.float64).reshape(-1)
+        observed = offsets_m[:N_FACE_POINTS].reshape(-1)[self._rows].astype(np.float32)
         # numpy's own loop, not BLAS: OpenBLAS spreads a product this size over every core, and
         # its idle workers then spin between frames, doubling the CPU time the solver takes.
-        rhs = np.einsum("j,ji->i", observed, self._project)
+        rhs = np.einsum("j,ji->i", observed, self._project).astype(np.float64)
         rhs -= self._look_project @ weights[self.look]
         sparsity = self._sparsity
         if pose_change is not None and self._drift_m2 is not None:
