@@ -49,5 +49,10 @@ LIPS_OUTER_LOWER = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291)
 LIPS_INNER_UPPER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LIPS_INNER_LOWER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 
+LEFT_CHEEKBONE = (372, 346, 348, 350)
+"""Over the cheekbone under the left eye, outer to inner: the skin there is tied to the bone and
+the head-pose fit holds these points still."""
+RIGHT_CHEEKBONE = (143, 117, 119, 121)
+
 LEFT_NOSE_WING = 278
 RIGHT_NOSE_WING = 48

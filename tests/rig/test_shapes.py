@@ -113,3 +113,76 @@ def test_jaw_bone_moves_teeth_as_the_rig_moves_the_chin():
     )
     others = np.setdiff1d(np.arange(N_BLENDSHAPES), jaw_shapes)
     assert not bone[others].any()
+
+
+# The channels MediaPipe's own blendshape model leaves dead: each must carry the skin motion a
+# real face makes, at a real face's size (a few millimetres), for the landmarks to show it.
+SUBTLE = ("eyeWideLeft", "cheekSquintLeft", "noseSneerLeft", "cheekPuff", "mouthDimpleLeft",
+          "mouthShrugUpper")
+
+
+@pytest.mark.parametrize("name", SUBTLE)
+def test_subtle_shapes_move_the_skin_by_a_few_millimetres(name):
+    largest_mm = np.linalg.norm(_delta(name), axis=1).max() / MM
+    assert 2.5 < largest_mm < 9.0
+
+
+@pytest.mark.parametrize("name", SUBTLE)
+def test_subtle_shapes_leave_the_pose_anchors_still(name):
+    from likeness.solve.pose import POSE_ANCHORS
+
+    assert _motion_m(name, POSE_ANCHORS).max() < 0.2 * MM
+
+
+def test_eye_wide_lifts_the_upper_lid_clear_of_the_iris_and_the_brow_a_little():
+    delta = _delta("eyeWideLeft")
+    assert delta[lm.LEFT_EYE_UPPER_LID[4], 1] > 3 * MM
+    assert -1.5 * MM < delta[lm.LEFT_EYE_LOWER_LID[4], 1] < 0
+    assert 0.5 * MM < delta[lm.LEFT_BROW_UPPER[2], 1] < 2.5 * MM
+    widened = neutral_m() + delta
+    iris_top = neutral_m()[lm.LEFT_IRIS_CENTER, 1] + 11.7 * MM / 2
+    assert widened[lm.LEFT_EYE_UPPER_LID[4], 1] > iris_top + 2 * MM  # sclera shows above it
+
+
+def test_cheek_squint_narrows_the_eye_from_below_most_at_its_outer_part():
+    lower_lid = _delta("cheekSquintLeft")[list(lm.LEFT_EYE_LOWER_LID[1:-1]), 1]
+    assert lower_lid.min() > 0.5 * MM and lower_lid[0] > 2.5 * MM  # outer end first
+    assert lower_lid[0] > 2 * lower_lid[-1]
+    upper_lid = _delta("cheekSquintLeft")[list(lm.LEFT_EYE_UPPER_LID[1:-1]), 1]
+    assert np.abs(upper_lid).max() < 0.6 * MM  # the upper lid hardly moves: that is eyeSquint
+    cheek = neutral_m()[lm.LEFT_EYE_LOWER_LID[4]] - [0, 25 * MM, 0]
+    nearest = np.argmin(np.linalg.norm(neutral_m()[: lm.N_FACE_POINTS] - cheek, axis=1))
+    assert _delta("cheekSquintLeft")[nearest, 1] > 2 * MM
+
+
+def test_nose_sneer_lifts_the_nostril_wing_and_lowers_the_inner_brow():
+    delta = _delta("noseSneerLeft")
+    assert delta[lm.LEFT_NOSE_WING, 1] > 3 * MM
+    assert delta[lm.LEFT_BROW_LOWER[-1], 1] < -2.5 * MM
+    assert delta[lm.LEFT_BROW_UPPER[0], 1] == pytest.approx(0, abs=0.3 * MM)  # not the tail
+    beside_middle = lm.LIPS_OUTER_UPPER[len(lm.LIPS_OUTER_UPPER) // 2 + 1]
+    assert 1 * MM < delta[beside_middle, 1] < 3 * MM  # the upper lip, a little
+    assert delta[lm.UPPER_LIP_CENTER_OUTER, 1] > 0.5 * MM
+
+
+def test_cheek_puff_widens_the_face_and_presses_the_lips_forward():
+    delta = _delta("cheekPuff")
+    puffed = neutral_m() + delta
+    lower_face = (neutral_m()[:, 1] < -40 * MM) & (neutral_m()[:, 1] > -75 * MM)
+    width = lambda pts: np.ptp(pts[: lm.N_FACE_POINTS][lower_face[: lm.N_FACE_POINTS], 0])  # noqa: E731
+    assert width(puffed) > width(neutral_m()) + 8 * MM
+    assert delta[lm.UPPER_LIP_CENTER_OUTER, 2] > 1 * MM
+    assert delta[lm.UPPER_LIP_CENTER_OUTER, 1] < 0 < delta[lm.LOWER_LIP_CENTER_OUTER, 1]
+
+
+def test_dimple_pulls_the_corner_back_and_out():
+    corner = _delta("mouthDimpleLeft")[lm.MOUTH_LEFT_CORNER]
+    assert corner[2] < -3 * MM and corner[0] > 1.5 * MM and abs(corner[1]) < 0.5 * MM
+
+
+def test_shrug_upper_raises_the_upper_lip_with_the_lips_still_sealed():
+    delta = _delta("mouthShrugUpper")
+    assert delta[lm.UPPER_LIP_CENTER_OUTER, 1] > 2 * MM
+    assert delta[lm.UPPER_LIP_CENTER_OUTER, 2] > 2 * MM
+    gap = delta[lm.UPPER_LIP_CENTER_INNER, 1] - delta[lm.LOWER_LIP_CENTER_INNER, 1]
+    assert abs(gap) < 0.3 * MM
