@@ -214,8 +214,8 @@ def _eye_wide(f: _Face) -> np.ndarray:
 
 
 def _cheek_squint(f: _Face) -> np.ndarray:
-    """AU6, cheek raiser: the cheek below the cheekbone rises about 3.5 mm and the skin bunches
-    under the eye; the lower lid is pushed up (most at its outer part, 3 mm) so the eye narrows
+    """AU6, cheek raiser: the cheek below the cheekbone rises about 2 mm and the skin bunches
+    under the eye; the lower lid is pushed up (most at its outer part, 2.7 mm) so the eye narrows
     from below, the skin beside the outer corner is drawn in toward the eye (crow's feet) and
     the nasolabial fold deepens. The skin over the cheekbone and the eye corners stay put."""
     p = f.p
