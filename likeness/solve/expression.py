@@ -3,8 +3,10 @@
 The rig says where every landmark goes for each blendshape at weight 1 (``blendshape_deltas_m``);
 a frame's landmarks, with head pose removed, minus the user's neutral are fitted as a weighted
 sum of those displacement fields with every weight in 0..1. Because the fit uses all 468 face
-points rather than a few hand-picked distances, channels that only show as subtle motion
-(eyeWide, cheekPuff, cheekSquint, noseSneer, mouthRoll...) move when the face moves that way.
+points rather than a few hand-picked distances, channels MediaPipe's own blendshape model leaves
+dead (eyeWide, mouthShrugUpper, mouthRoll...) move when the landmarks move that way; what the
+landmarks cannot show (cheekSquint apart from eyeSquint, mouthDimple, the tongue) is listed in
+the tracking guide.
 """
 
 from __future__ import annotations
