@@ -17,6 +17,7 @@ from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.rig.gaze import LOOK_INDICES
 from likeness.rig.landmarks import N_FACE_POINTS
 from likeness.solve.bounded_lsq import solve_box_qp
+from likeness.solve.coupling import coupling_m
 from likeness.solve.drift import drift_along_m2
 
 UNOBSERVED = (index("tongueOut"),)
@@ -54,10 +55,20 @@ class ExpressionFit:
         change (rms, as measured on the avatar, :mod:`likeness.solve.drift`) before it turns
         on: what MediaPipe reports differently of an unchanged face at another pose is not
         read as expression. 0 turns this off.
+    coupling_margin : float
+        A channel that explains less landmark motion than another active channel must also
+        explain this many times the motion MediaPipe's landmark model couples from that channel
+        onto its field (:mod:`likeness.solve.coupling`) times that channel's weight, for the
+        largest such channel, before it turns on: the eye points a jaw opening moves are not
+        read as eyeWide. The channels are first chosen with the thresholds the previous frame's
+        channels (the warm start) raise, their motion is measured unshrunk, and the choice is
+        made again only if a chosen channel is below the threshold this frame's channels raise.
+        0 turns this off.
     """
 
     def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.01,
-                 sparsity_m: float = 1e-3, drift_margin: float = 0.0) -> None:
+                 sparsity_m: float = 1e-3, drift_margin: float = 0.0,
+                 coupling_margin: float = 0.0) -> None:
         axes = np.array([1.0, 1.0, Z_WEIGHT])
         fields = np.asarray(deltas_m, np.float64)[:, :N_FACE_POINTS, :] * axes
         self.look = np.array(LOOK_INDICES, np.intp)
@@ -79,10 +90,24 @@ class ExpressionFit:
         self._gram_refit = gram + REFIT_RIDGE * np.diag(np.diag(gram))
         self._norms = np.sqrt(np.diag(gram))
         self._sparsity_m = sparsity_m
-        self._sparsity = sparsity_m * self._norms
+        self._threshold_m = np.full(len(self.solved), sparsity_m)
         self._drift_m2 = (drift_margin**2 * drift_along_m2(design / self._norms[:, None], axes)
                           if drift_margin > 0 else None)
+        self._coupling_m = (coupling_margin * coupling_m(deltas_m, self.solved, axes)
+                            if coupling_margin > 0 else None)
         self._upper = np.ones(len(self.solved))
+
+    def _allowance_m(self, solved: np.ndarray) -> np.ndarray:
+        """Each channel's threshold (metres) from the coupling of the channels ``solved`` (n,)
+        that explain more motion than it."""
+        # Only a channel that explains more motion is taken to cause a smaller one's: else the
+        # cross-talk, once on, would hold back the channel that caused it. The largest cause
+        # counts, not their sum: summed, the allowances of a few active channels hold back a
+        # third of the genuine channels in mixtures.
+        assert self._coupling_m is not None
+        moved_m = solved * self._norms
+        causes = solved[:, None] * (moved_m[:, None] > moved_m[None, :])
+        return (causes * self._coupling_m).max(0)
 
     def __call__(self, offsets_m: np.ndarray, weights: np.ndarray,
                  pose_change: np.ndarray | None = None) -> np.ndarray:
@@ -109,12 +134,25 @@ class ExpressionFit:
         # its idle workers then spin between frames, doubling the CPU time the solver takes.
         rhs = np.einsum("j,ji->i", observed, self._project).astype(np.float64)
         rhs -= self._look_project @ weights[self.look]
-        sparsity = self._sparsity
+        threshold_m = self._threshold_m
         if pose_change is not None and self._drift_m2 is not None:
-            drift_m = np.sqrt(self._drift_m2 @ (pose_change * pose_change))
-            sparsity = np.maximum(drift_m, self._sparsity_m) * self._norms
-        support = solve_box_qp(self._gram, rhs - sparsity, self._upper, weights[self.solved])
+            threshold_m = np.maximum(np.sqrt(self._drift_m2 @ (pose_change * pose_change)),
+                                     self._sparsity_m)
+        start = weights[self.solved].astype(np.float64)
+        if self._coupling_m is not None and start.any():
+            # In a video the previous frame's channels are this frame's causes too: starting
+            # from their allowance, the fit rarely has to choose the channels twice.
+            threshold_m = np.maximum(self._allowance_m(start), threshold_m)
+        support = solve_box_qp(self._gram, rhs - threshold_m * self._norms, self._upper, start)
         solved = solve_box_qp(self._gram_refit, rhs, (support > 0.0).astype(np.float64), support)
+        if self._coupling_m is not None and solved.any():
+            raised_m = np.maximum(self._allowance_m(solved), threshold_m)
+            # Raising an inactive channel's threshold leaves the optimum as it is.
+            if (raised_m > threshold_m)[solved > 0.0].any():
+                support = solve_box_qp(self._gram, rhs - raised_m * self._norms, self._upper,
+                                       support)
+                solved = solve_box_qp(self._gram_refit, rhs,
+                                      (support > 0.0).astype(np.float64), support)
         out = np.array(weights, np.float32)
         out[self.solved] = solved
         out[self.unobserved] = 0.0
