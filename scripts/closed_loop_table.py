@@ -18,8 +18,20 @@ root-mean-square landmark motion in the head frame, in mm, beside the same figur
 field), the share of the field's motion they report, and the channels the default fields read
 besides the rendered one.
 
-Run: ``python scripts/closed_loop_table.py [--photo] [--motion] [CHANNEL ...]`` (the avatar
-needs the renderer's EGL, the photo scikit-image; each well under a minute for the table).
+``--twins`` reads the right-side twins of the channels instead (mouthSmileRight for
+mouthSmileLeft; channels without a twin are left out). ``--coupling-margin M`` solves with
+``SolverOptions(coupling_margin=M)`` (0: without the allowance for MediaPipe's landmark
+coupling, as before it was added).
+
+``--mixtures N`` instead renders N random mixtures (1-4 channels, each at 0.2-1.0, seeded) and
+compares the default fields with and without that allowance: how many of the channels at 0.4
+or more are read (at least 0.1), how many absent channels are read above 0.3, and the mean
+error over all channels but eyeLook* and tongueOut.
+
+Run: ``python scripts/closed_loop_table.py [--photo] [--motion] [--twins] [--mixtures N]
+[CHANNEL ...]``
+(the avatar needs the renderer's EGL, the photo scikit-image; each well under a minute for the
+table).
 """
 
 from __future__ import annotations
@@ -30,13 +42,14 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
+from likeness.blendshapes import INDEX, MIRROR, N_BLENDSHAPES, NAMES
 from likeness.frame import FaceFrame, quaternions_from_euler
 from likeness.rig import neutral_m
 from likeness.rig.landmarks import N_FACE_POINTS
 from likeness.rig.shapes import blendshape_deltas_m
 from likeness.solve import Calibration, FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.pose import HeadPose, image_points
+from likeness.solve.solver import COUPLING_MARGIN
 from likeness.track import FaceTracker
 
 POSE = quaternions_from_euler(np.radians([[6.0, 4.0, 3.0]]))[0]
@@ -107,12 +120,57 @@ def photo_pictures(tracker: FaceTracker) -> Iterator[Pictures]:
     yield warp
 
 
+def print_mixtures(track: Callable, neutral: Calibration, n_mixtures: int,
+                   coupling_margin: float) -> None:
+    """Random mixtures read with and without the coupling allowance (``--mixtures``)."""
+    from likeness.rig.gaze import LOOK_INDICES
+
+    rng = np.random.default_rng(0)
+    scored = np.array([k for k in range(N_BLENDSHAPES)
+                       if k not in LOOK_INDICES and NAMES[k] != "tongueOut"])
+    margins = (0.0, coupling_margin)
+    solvers = [FaceSolver(SolverOptions(auto_calibrate=False, coupling_margin=margin),
+                          calibration=neutral) for margin in margins]
+    n_present, false, error = 0, np.zeros(2), np.zeros(2)
+    read_per_channel = np.zeros((2, len(scored)))
+    for _ in range(n_mixtures):
+        weights = np.zeros(N_BLENDSHAPES)
+        chosen = rng.choice(scored, rng.integers(1, 5), replace=False)
+        weights[chosen] = rng.uniform(0.2, 1.0, len(chosen))
+        face = track(weights)
+        present = weights[scored] >= 0.4
+        n_present += present.sum()
+        for i, solver in enumerate(solvers):
+            solver.reset()
+            solved = solver(face.landmarks, 0.0, face.image_size).weights[scored]
+            read_per_channel[i] += present & (solved >= 0.1)
+            false[i] += ((weights[scored] == 0) & (solved > 0.3)).sum()
+            error[i] += np.abs(solved - weights[scored]).mean() / n_mixtures
+    print(f"| {n_mixtures} mixtures | channels >= 0.4 read (of {n_present}) "
+          "| absent channels read > 0.3 | mean error |")
+    print("|---|---|---|---|")
+    read = read_per_channel.sum(1)
+    for i, margin in enumerate(margins):
+        print(f"| coupling_margin={margin:g} | {read[i]:.0f} | {false[i]:.0f} | {error[i]:.3f} |")
+    fewer = np.argsort(read_per_channel[1] - read_per_channel[0])[:6]
+    print("\nread less often with the allowance: " + ", ".join(
+        f"{NAMES[scored[k]]} {read_per_channel[0, k]:.0f} -> {read_per_channel[1, k]:.0f}"
+        for k in fewer))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("channels", nargs="*", default=CHANNELS, help="ARKit names")
     parser.add_argument("--photo", action="store_true", help="a real face photo, warped")
     parser.add_argument("--motion", action="store_true", help="also the landmark motion, mm")
+    parser.add_argument("--twins", action="store_true", help="the right-side twins instead")
+    parser.add_argument("--coupling-margin", type=float, default=COUPLING_MARGIN,
+                        help=f"SolverOptions.coupling_margin (default {COUPLING_MARGIN})")
+    parser.add_argument("--mixtures", type=int, default=0, metavar="N",
+                        help="N random mixtures instead, with and without the allowance")
     args = parser.parse_args(argv)
+    channels = [NAMES[MIRROR[INDEX[name]]] for name in args.channels
+                if MIRROR[INDEX[name]] != INDEX[name]] if args.twins else args.channels
 
     template = neutral_m().astype(np.float64)
     rig = blendshape_deltas_m().astype(np.float64)[:, :N_FACE_POINTS]
@@ -133,17 +191,22 @@ def main(argv: list[str] | None = None) -> None:
         own_neutral = Calibration(rest_points)
         solvers = {
             fields: FaceSolver(
-                SolverOptions(auto_calibrate=False, fields=fields), calibration=own_neutral
+                SolverOptions(auto_calibrate=False, fields=fields,
+                              coupling_margin=args.coupling_margin),
+                calibration=own_neutral,
             )
             for fields in FIELDS
         }
+        if args.mixtures:
+            print_mixtures(track, own_neutral, args.mixtures, args.coupling_margin)
+            return
         made = "warped to" if args.photo else "rendered at"
         header = f"| {made} 0.8 | rig fields: read | other | tracker fields: read | other |"
         if args.motion:
             header += " field max / rms mm | tracked max / rms mm | share | largest others |"
         print(header)
         print("|---" * (header.count("|") - 1) + "|")
-        for name in args.channels:
+        for name in channels:
             k = INDEX[name]
             weights = np.zeros(N_BLENDSHAPES)
             weights[k] = WEIGHT
