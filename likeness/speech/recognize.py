@@ -78,7 +78,9 @@ ALIGNERS: dict[str, dict[str, Any]] = {
     # Every other frame scored, two Gaussians per codebook: 2x faster than pocketsphinx's
     # defaults; the median phone boundary error grows from 11.6 to 12.0 ms and every bilabial
     # still closes. In a forced alignment no phone can be skipped, so coarse frames cost little.
-    "fast": {**WORD_SEARCH, "ds": 2, "topn": 2},
+    # The coarser scores need a wider beam (1e-60, not 1e-48), or the search loses the path of
+    # longer takes (a 20 s paragraph fitted none of its words).
+    "fast": {**WORD_SEARCH, "ds": 2, "topn": 2, "beam": 1e-60, "pbeam": 1e-60},
     # At full resolution, for speech the fast search cannot fit the transcript to.
     "careful": WORD_SEARCH,
 }
