@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from likeness.blas import single_threaded_blas
 from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.errors import InputError
 from likeness.frame import N_LANDMARKS, FaceFrame
 from likeness.rig import neutral_m as template_neutral_m
 from likeness.rig.gaze import look_weights_from_gaze
-from likeness.solve.blas import single_threaded_blas
 from likeness.solve.calibration import Calibration, calmest_neutral
 from likeness.solve.camera import PinholeCamera
 from likeness.solve.drift import pose_change

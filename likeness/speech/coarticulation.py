@@ -21,6 +21,7 @@ from types import MappingProxyType
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from likeness.blas import single_threaded_blas
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 from likeness.speech.phonemes import BILABIALS, LABIODENTALS, SILENCE, VOWELS, Phone, viseme_of
@@ -190,8 +191,9 @@ def mouth_curves(
         lips = decay * alpha[near, 0][None, :] + 1e-9
         jaw = decay * alpha[near, 1][None, :] + 1e-9
         block = slice(first, first + len(t))
-        weights[block] = (lips @ targets[near]) / lips.sum(axis=1, keepdims=True)
-        weights[block, JAW] = (jaw @ targets[near, JAW]) / jaw.sum(axis=1)
+        with single_threaded_blas():
+            weights[block] = (lips @ targets[near]) / lips.sum(axis=1, keepdims=True)
+            weights[block, JAW] = (jaw @ targets[near, JAW]) / jaw.sum(axis=1)
         share[block] = lips[:, bilabial[near]].sum(axis=1) / lips.sum(axis=1)
 
     # Loudness scales the jaw before smoothing, so the jaw does not pick up its faster ripples.

@@ -1,9 +1,11 @@
-"""Keeping numpy's BLAS on one thread while the per-frame solver runs.
+"""Keeping numpy's BLAS on one thread where small products run many times.
 
-The solver multiplies and inverts matrices of a few dozen rows every frame. OpenBLAS spreads
-even those over all cores, and on a busy machine the hand-off costs 10-20x the arithmetic
-(an inverse of a 20x20 matrix: ~15 us on one thread, ~150-300 us on two loaded cores). The
-real-time path is one frame after another, so it asks OpenBLAS for a single thread.
+The tracker's solver multiplies and inverts matrices of a few dozen rows every frame, and the
+lip-sync blends a few dozen phone targets per block of frames. OpenBLAS spreads even those over
+all cores: on a busy machine the hand-off costs 10-20x the arithmetic (an inverse of a 20x20
+matrix: ~15 us on one thread, ~150-300 us on two loaded cores), and its idle workers then spin
+on the other cores, doubling the CPU time of whatever runs next. These paths ask OpenBLAS for a
+single thread.
 """
 
 from __future__ import annotations
