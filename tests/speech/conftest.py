@@ -8,18 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from likeness.bench.speech import SENTENCES as BENCH_SENTENCES
 from likeness.sources.audio import write_wav
 from likeness.speech import tts
 from likeness.speech.lipsync import resample
 from likeness.speech.phonemes import Phone
 
-SENTENCES = (
-    "Bob made big maps of pale blue mountains by the sea.",
-    "Maybe we should buy more bread before the shop closes tonight.",
-    "My mother bought a box of apples, plums and lemons.",
-    "Five very fine violins played for the vivid fans.",
-    "Please call Stella and ask her to bring these things with her from the store.",
-)
+SENTENCES = BENCH_SENTENCES[:5]
+"""Rich in bilabials, labiodentals, open and close vowels; the bench adds a question."""
 
 
 @dataclass(frozen=True)
