@@ -23,30 +23,14 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def grant_alice(*extra: str, expires: str = "2099-01-01") -> int:
+    """`likeness consent grant` for alice's avatar in film-x, written to grant.json."""
+    return main(["consent", "grant", "--subject", "alice", "--likeness", "alice.glb",
+                 "--context", "film-x", "--expires", expires, *extra, "-o", "grant.json"])
+
+
 def test_consent_grant_verify_revoke_list(state, capsys):
-    assert (
-        main(
-            [
-                "consent",
-                "grant",
-                "--subject",
-                "alice",
-                "--likeness",
-                "alice.glb",
-                "--context",
-                "film-x",
-                "--context",
-                "film-y",
-                "--outputs",
-                "render,export",
-                "--expires",
-                "2099-01-01",
-                "-o",
-                "grant.json",
-            ]
-        )
-        == 0
-    )
+    assert grant_alice("--context", "film-y", "--outputs", "render,export") == 0
     grant = json.loads(Path("grant.json").read_text())
     assert grant["contexts"] == ["film-x", "film-y"] and grant["outputs"] == ["export", "render"]
     assert (
@@ -89,29 +73,8 @@ def test_delegated_grant(state, tmp_path, monkeypatch, capsys):
         )
         == 0
     )
-    assert (
-        main(
-            [
-                "consent",
-                "grant",
-                "--subject",
-                "alice",
-                "--likeness",
-                "alice.glb",
-                "--context",
-                "film-x",
-                "--expires",
-                "2098-01-01",
-                "--key",
-                str(agent.identity_key),
-                "--delegation",
-                "delegation.json",
-                "-o",
-                "grant.json",
-            ]
-        )
-        == 0
-    )
+    assert grant_alice("--key", str(agent.identity_key), "--delegation", "delegation.json",
+                       expires="2098-01-01") == 0
     assert main(["consent", "verify", "grant.json", "--likeness", "alice.glb"]) == 0
 
 
@@ -185,25 +148,7 @@ def test_shared_consent_arguments(state):
 
     parser = argparse.ArgumentParser()
     add_consent_arguments(parser)
-    assert (
-        main(
-            [
-                "consent",
-                "grant",
-                "--subject",
-                "alice",
-                "--likeness",
-                "alice.glb",
-                "--context",
-                "film-x",
-                "--expires",
-                "2099-01-01",
-                "-o",
-                "grant.json",
-            ]
-        )
-        == 0
-    )
+    assert grant_alice() == 0
     args = parser.parse_args(["--consent", "grant.json", "--context", "film-x"])
     assert authorize_from_args(args, "render", likeness_asset="alice.glb").subject == "alice"
     with pytest.raises(ConsentRefused) as refused:
