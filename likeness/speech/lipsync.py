@@ -233,7 +233,8 @@ def viseme_track(phones: Sequence[Phone]) -> list[dict]:
         else:
             merged.append(dict(segment))
     if len(merged) > 1 and merged[0]["end_s"] - merged[0]["start_s"] < MIN_VISEME_S:
-        merged[1]["start_s"] = merged.pop(0)["start_s"]
+        first = merged.pop(0)
+        merged[0]["start_s"] = first["start_s"]
     return [{**s, "start_s": round(s["start_s"], 4), "end_s": round(s["end_s"], 4)} for s in merged]
 
 

@@ -1,5 +1,7 @@
 """Offline lip-sync: the face must do what the speech says, measured against espeak-ng's timings."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -8,8 +10,8 @@ from likeness.errors import InputError
 from likeness.formats import read_animation, write_animation
 from likeness.speech.coarticulation import lip_aperture
 from likeness.speech.evaluate import closure_rate, swing_times_s
-from likeness.speech.lipsync import animate, lipsync, resample, say
-from likeness.speech.phonemes import CLOSE_VOWELS, OPEN_VOWELS, VISEMES, Phone
+from likeness.speech.lipsync import animate, lipsync, resample, say, viseme_track
+from likeness.speech.phonemes import CLOSE_VOWELS, OPEN_VOWELS, VISEMES, Phone, viseme_of
 
 JAW = INDEX["jawOpen"]
 MOUTH = list(REGIONS["mouth"]) + list(REGIONS["jaw"])
@@ -105,6 +107,16 @@ def test_visemes_track_holds_each_viseme_long_enough(aligned):
         assert {v["viseme"] for v in track} <= set(VISEMES)
         lengths = [v["end_s"] - v["start_s"] for v in track if v["viseme"] not in ("PP", "FF")]
         assert min(lengths) >= 0.06 - 1e-6
+
+
+@pytest.mark.parametrize("rest", [["AA"], ["AA", "S"]])
+def test_a_short_first_viseme_joins_the_next_without_a_gap(rest):
+    phones = [Phone(0.0, 0.03, "SIL")] + [Phone(0.03 + 0.1 * i, 0.13 + 0.1 * i, p)
+                                          for i, p in enumerate(rest)]
+    track = viseme_track(phones)
+    assert track[0] == {"start_s": 0.0, "end_s": 0.13, "viseme": "aa"}
+    assert [v["viseme"] for v in track] == [viseme_of(p) for p in rest]
+    assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(track))
 
 
 def test_louder_speech_opens_the_jaw_wider(utterance):
