@@ -15,6 +15,7 @@ from likeness.commands.outputs import (
     write_output,
 )
 from likeness.errors import InputError
+from likeness.speech.recognize import RECOGNIZERS
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
@@ -41,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     text.add_argument("--text", metavar="TEXT", help="what is said (enables forced alignment)")
     text.add_argument("--text-file", metavar="FILE", help="read the transcript from FILE")
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
+    parser.add_argument("--recognizer", choices=RECOGNIZERS, default="accurate",
+                        help="phone recogniser used without a transcript: accurate (default), "
+                        "or fast (1.7x faster, fewer lip closures)")
     live = parser.add_mutually_exclusive_group()
     live.add_argument("--mic", action="store_true",
                       help="listen to the microphone (needs the sounddevice package)")
@@ -70,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
         from likeness.speech.lipsync import lipsync_file
 
         text = _transcript(args)
-        animation = lipsync_file(args.audio, text=text, fps=args.fps)
+        animation = lipsync_file(args.audio, text=text, fps=args.fps,
+                                 recognizer=args.recognizer)
         animation = behave_from_args(animation, args, text=text)
     ingredients = [args.audio] if args.audio else []
     if args.output:

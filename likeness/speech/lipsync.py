@@ -58,6 +58,7 @@ def _mono(pcm: np.ndarray) -> np.ndarray:
 
 
 def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 60.0,
+            recognizer: str = "accurate",
             options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
     """Animate a face speaking the given audio.
 
@@ -72,6 +73,10 @@ def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 6
         match the audio: a warning is logged), from phone recognition.
     fps : float
         Output frame rate.
+    recognizer : str
+        The phone recogniser used without a transcript, one of
+        :data:`~likeness.speech.recognize.RECOGNIZERS`: ``"accurate"``, or ``"fast"`` (1.7x
+        faster, fewer lip closures).
 
     Returns
     -------
@@ -83,25 +88,30 @@ def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 6
 
     if not (np.isfinite(fps) and fps > 0):
         raise InputError(f"fps must be a positive number, got {fps}")
+    recognize.check_recognizer(recognizer)
     audio = resample(_mono(pcm), sr)
     if text is not None and text.strip():
-        result = recognize.align(audio, WORKING_RATE_HZ, text)
+        result = recognize.align(audio, WORKING_RATE_HZ, text, recognizer)
     else:
-        result = recognize.Recognition(recognize.recognize(audio, WORKING_RATE_HZ), False)
+        result = recognize.Recognition(
+            recognize.recognize(audio, WORKING_RATE_HZ, recognizer), False)
     marks = transcript_marks(result.phones, text) if result.aligned and text else []
     animation = animate(result.phones, audio, WORKING_RATE_HZ, fps=fps, marks=marks,
                         options=options)
     animation.metadata["speech"] = {
         "phones_from": "alignment" if result.aligned else "recognition",
         "transcript": text if result.aligned else None,
+        "recognizer": None if result.aligned else recognizer,
     }
     return animation
 
 
 def lipsync_file(path: str | os.PathLike[str], *, text: str | None = None, fps: float = 60.0,
+                 recognizer: str = "accurate",
                  options: CoarticulationOptions = DEFAULT_OPTIONS) -> Animation:
     """:func:`lipsync` on an audio file (WAV, FLAC, MP3, OGG...), read through PyAV."""
-    animation = lipsync(read_audio(path), WORKING_RATE_HZ, text=text, fps=fps, options=options)
+    animation = lipsync(read_audio(path), WORKING_RATE_HZ, text=text, fps=fps,
+                        recognizer=recognizer, options=options)
     animation.metadata["speech"]["audio"] = os.fspath(path)
     return animation
 

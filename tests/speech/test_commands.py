@@ -47,6 +47,16 @@ def test_lipsync_with_transcript_file(tmp_path, speech_wav, utterance):
     assert [p["word"] for p in animation.tracks["phonemes"] if p["word"]][0] == "bob"
 
 
+def test_lipsync_recogniser_is_chosen_on_the_command_line(tmp_path, speech_wav):
+    fast, accurate = tmp_path / "fast.json", tmp_path / "accurate.json"
+    assert main(["lipsync", str(speech_wav), "--recognizer", "fast", "-o", str(fast)]) == 0
+    assert main(["lipsync", str(speech_wav), "-o", str(accurate)]) == 0
+    a, b = read_animation(fast), read_animation(accurate)
+    assert a.metadata["speech"]["recognizer"] == "fast"
+    assert b.metadata["speech"]["recognizer"] == "accurate"
+    assert a.tracks["phonemes"] != b.tracks["phonemes"]  # a different search ran
+
+
 def test_lipsync_stream_runs_the_file_as_if_it_were_the_microphone(tmp_path, speech_wav, capsys):
     live, offline = tmp_path / "live.json", tmp_path / "offline.json"
     assert main(["lipsync", str(speech_wav), "--stream", "-o", str(live)]) == 0

@@ -48,10 +48,11 @@ def test_fast_speech_in_another_voice_still_aligns(text):
     assert np.median(errors) < ALIGNMENT_MEDIAN_ERROR_S
 
 
-def test_recognition_finds_phone_boundaries_without_a_transcript(corpus):
+@pytest.mark.parametrize("recognizer", recognize.RECOGNIZERS)
+def test_recognition_finds_phone_boundaries_without_a_transcript(corpus, recognizer):
     errors = []
     for utterance in corpus:
-        phones = recognize.recognize(utterance.pcm16k, 16000)
+        phones = recognize.recognize(utterance.pcm16k, 16000, recognizer)
         errors += list(boundary_errors_s(utterance.truth, phones))
     assert np.median(errors) < RECOGNITION_MEDIAN_ERROR_S
 
@@ -81,3 +82,7 @@ def test_wrong_rate_and_empty_transcript_are_refused(utterance):
         recognize.recognize(utterance.speech.pcm, 22050)
     with pytest.raises(InputError, match="no words"):
         recognize.align(utterance.pcm16k, 16000, " ... ")
+    with pytest.raises(InputError, match="unknown phone recogniser 'best'"):
+        recognize.recognize(utterance.pcm16k, 16000, "best")
+    with pytest.raises(InputError, match="unknown phone recogniser"):
+        recognize.align(utterance.pcm16k, 16000, utterance.text, recognizer="best")
