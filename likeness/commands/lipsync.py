@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
     parser.add_argument("--recognizer", choices=RECOGNIZERS, default="accurate",
                         help="phone recogniser used without a transcript: accurate (default), "
-                        "or fast (1.7x faster, fewer lip closures)")
+                        "or fast (1.6x faster, fewer lip closures)")
     live = parser.add_mutually_exclusive_group()
     live.add_argument("--mic", action="store_true",
                       help="listen to the microphone (needs the sounddevice package)")

@@ -68,7 +68,7 @@ RECOGNIZERS: dict[str, dict[str, Any]] = {
     # and the median boundary error falls from 14.8 to 13.0 ms. The narrower beams and two
     # Gaussians per codebook (of four) make it about 25% faster too.
     "accurate": {"lw": 0.5, "beam": 1e-6, "pbeam": 1e-6, "topn": 2},
-    # Every other frame scored: 1.7x faster, with the same boundary error, but the stale scores
+    # Every other frame scored: 1.6x faster, with the same boundary error, but the stale scores
     # blur short sounds, and the lips close on 62% of those bilabials instead of 71% (49%
     # instead of 61% in the other four voices; 64% instead of 66% at 20 dB SNR).
     "fast": {"lw": 0.5, "beam": 1e-6, "pbeam": 1e-6, "topn": 2, "ds": 2},
