@@ -21,6 +21,7 @@ Conventions (shared by every stage, sink and file format):
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,8 +90,14 @@ class FaceFrame:
 
 
 def euler_from_quaternions(quaternions: np.ndarray) -> np.ndarray:
-    """(n, 4) quaternions (x, y, z, w) -> (n, 3) (yaw, pitch, roll) radians, intrinsic Y-X-Z."""
-    return Rotation.from_quat(quaternions).as_euler("YXZ").astype(np.float32)
+    """(n, 4) quaternions (x, y, z, w) -> (n, 3) (yaw, pitch, roll) radians, intrinsic Y-X-Z.
+
+    At a pitch of +-90 degrees yaw and roll turn about the same axis; the turn is reported as
+    yaw with zero roll, quietly (scipy warns on every such rotation, and a stream may send many).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Gimbal lock detected", category=UserWarning)
+        return Rotation.from_quat(quaternions).as_euler("YXZ").astype(np.float32)
 
 
 def quaternions_from_euler(yaw_pitch_roll_rad: np.ndarray) -> np.ndarray:

@@ -63,6 +63,14 @@ def test_shapes_are_checked():
         )
 
 
+def test_looking_straight_down_converts_to_euler_without_a_warning():
+    # Warnings are errors in the tests: scipy's gimbal-lock warning would raise here.
+    rotation = quaternions_from_euler(np.array([[0.4, np.pi / 2, 0.0]]))[0]
+    yaw, pitch, roll = FaceFrame.neutral(head_rotation=rotation).head_euler_rad()
+    assert pitch == pytest.approx(np.pi / 2, abs=1e-3) and roll == 0
+    assert yaw == pytest.approx(0.4, abs=1e-3)
+
+
 def test_euler_convention_positive_yaw_turns_face_to_its_left():
     frame = FaceFrame.neutral(head_rotation=quaternions_from_euler(np.array([[0.3, 0, 0]]))[0])
     yaw, pitch, roll = frame.head_euler_rad()
