@@ -41,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-faces", type=int, default=1, metavar="N",
                         help="most faces to track at once (default 1)")
     parser.add_argument("--calibrate", metavar="FILE",
-                        help="the user's neutral face: read from FILE if it exists, else measured "
-                        "from the calmest early frames and saved to FILE")
+                        help="the user's rest face: read from FILE if it exists (then nothing is "
+                        "learned), else the rest learned from the take saved to FILE")
     parser.add_argument("--hfov", type=float, default=None, metavar="DEG",
                         help="camera's horizontal field of view in degrees (default 60); scales "
                         "the reported head distance")
@@ -169,7 +169,7 @@ def _track_camera(args: argparse.Namespace, options, calibration, sinks):
                   for t_s, row in rows]
         animation = Animation.from_frames(frames, fps, metadata={
             "source": args.input, "face_id": face_id, "camera_hfov_deg": options.camera.hfov_deg})
-        takes.append(TrackedTake(animation, solver.finish_calibration()))
+        takes.append(TrackedTake(animation, solver.calibration_so_far(args.input)))
     return takes
 
 
@@ -193,5 +193,5 @@ def _write(args: argparse.Namespace, takes, calibration) -> None:
         print(f"{path}: {len(take.animation)} frames, face in {n_found}", file=sys.stderr)
     if args.calibrate and calibration is None and takes[0].calibration is not None:
         save_calibration(takes[0].calibration, args.calibrate)
-        print(f"{args.calibrate}: neutral from {takes[0].calibration.n_frames} calm frames",
+        print(f"{args.calibrate}: rest learned from {takes[0].calibration.n_frames} frames",
               file=sys.stderr)

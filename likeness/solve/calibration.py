@@ -1,4 +1,4 @@
-"""Per-user calibration: the user's own neutral face, found automatically or loaded from a file.
+"""Per-user calibration: the user's rest face, learned from a take or loaded from a file.
 
 File format (JSON, UTF-8), written by :func:`save_calibration`::
 
@@ -6,7 +6,12 @@ File format (JSON, UTF-8), written by :func:`save_calibration`::
       "format": "likeness.calibration",
       "version": 1,
       "neutral_m": [[x, y, z], ...],   // 478 landmarks, head frame, metres
-      "n_frames": 12,                  // frames averaged into it
+      "rest": {                        // optional: what was learned besides (likeness.solve.rest)
+        "measures_m": [...],           //   the expression measures at rest
+        "floors": [...],               //   52 channel floors, 0..1
+        "ranges": [...]                //   52 channel ranges, >= 1
+      },
+      "n_frames": 12,                  // frames it was learned from
       "source": "take.mp4"             // where it was measured
     }
 """
@@ -15,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,24 +27,27 @@ import numpy as np
 from likeness.errors import InputError
 from likeness.fileio import atomic_open, existing_file
 from likeness.frame import N_LANDMARKS
+from likeness.solve.measures import MEASURES
+from likeness.solve.rest import Rest
 
 FORMAT = "likeness.calibration"
 VERSION = 1
-
-KEEP_FRACTION = 0.25
-"""Share of the early frames, the calmest, that are averaged into the neutral."""
+_REST_FIELDS = ("measures_m", "floors", "ranges")
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """A user's neutral face.
+    """A user's rest face.
 
     Attributes
     ----------
     neutral_m : ndarray float32 (478, 3)
         Landmarks at rest, eyes ahead, in the head frame, metres.
+    learned : Rest, optional
+        What else was learned of the face at rest (likeness.solve.rest); without it, the
+        neutral's own measures, no floors and the rig's ranges.
     n_frames : int
-        How many frames were averaged into it.
+        How many frames it was learned from.
     source : str
         Where it was measured (a file name or camera spec).
     capture_pose : tuple[ndarray (3, 3), float], optional
@@ -50,6 +57,7 @@ class Calibration:
     """
 
     neutral_m: np.ndarray
+    learned: Rest | None = None
     n_frames: int = 1
     source: str = ""
     capture_pose: tuple[np.ndarray, float] | None = field(default=None, compare=False)
@@ -61,52 +69,25 @@ class Calibration:
                              f"points, got shape {neutral.shape}")
         object.__setattr__(self, "neutral_m", neutral)
 
-
-def calmest_neutral(head_points_m: np.ndarray, weights: np.ndarray, *, source: str = "",
-                    poses: Sequence[tuple[np.ndarray, float]] | None = None) -> Calibration:
-    """The neutral face averaged over the calmest of some early frames.
-
-    Calm means both still (little landmark motion since the previous frame) and relaxed (small
-    blendshape weights against the generic neutral); frames are ranked on each and the best
-    :data:`KEEP_FRACTION` by the sum of ranks are averaged.
-
-    Parameters
-    ----------
-    head_points_m : ndarray (n, 478, 3)
-        Early frames' landmarks in the head frame, metres (n >= 1).
-    weights : ndarray (n, 52)
-        Their blendshape weights solved against the generic neutral.
-    poses : sequence of (ndarray (3, 3), float), optional
-        Their head poses (``HeadPose.rotation_fit``, ``scale_px_per_m``); the chosen frames'
-        mean becomes the calibration's ``capture_pose``.
-    """
-    n = len(head_points_m)
-    if n == 0:
-        raise InputError("calibration needs at least one frame with a face, got none")
-    motion = np.zeros(n)
-    if n > 1:
-        step = np.linalg.norm(np.diff(head_points_m, axis=0), axis=-1).mean(-1)
-        motion[1:] = step
-        motion[0] = step[0]
-    effort = np.square(weights).sum(-1)
-    score = motion.argsort().argsort() + effort.argsort().argsort()
-    keep = np.argsort(score, kind="stable")[: max(1, int(round(KEEP_FRACTION * n)))]
-    capture_pose = None
-    if poses is not None:
-        # The nearest rotation to the chosen frames' mean rotation matrix, and their mean size.
-        u, _, vt = np.linalg.svd(np.mean([poses[i][0] for i in keep], axis=0))
-        scale = float(np.exp(np.mean([np.log(poses[i][1]) for i in keep])))
-        capture_pose = (u @ vt, scale)
-    return Calibration(head_points_m[keep].mean(0), n_frames=len(keep), source=source,
-                       capture_pose=capture_pose)
+    @property
+    def rest(self) -> Rest:
+        """The face at rest this calibration describes."""
+        neutral = self.neutral_m.astype(np.float64)
+        if self.learned is None:
+            return Rest(MEASURES(neutral), neutral)
+        return Rest(self.learned.measures_m, neutral, self.learned.floors,
+                    self.learned.ranges)
 
 
 def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> None:
     """Write ``calibration`` as JSON (atomically); see the module docstring for the format."""
+    rest = calibration.rest
     document = {
         "format": FORMAT,
         "version": VERSION,
         "neutral_m": np.round(calibration.neutral_m.astype(np.float64), 7).tolist(),
+        "rest": {name: np.round(np.asarray(getattr(rest, name), np.float64), 7).tolist()
+                 for name in _REST_FIELDS},
         "n_frames": calibration.n_frames,
         "source": calibration.source,
     }
@@ -128,8 +109,21 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
         raise InputError(f"{p}: calibration version {document.get('version')!r}, "
                          f"this likeness reads version {VERSION}")
     try:
-        return Calibration(np.array(document["neutral_m"], np.float32),
-                           n_frames=int(document.get("n_frames", 1)),
-                           source=str(document.get("source", "")))
+        neutral = np.array(document["neutral_m"], np.float32)
+        calibration = Calibration(neutral, n_frames=int(document.get("n_frames", 1)),
+                                  source=str(document.get("source", "")))
+        if "rest" in document:
+            default = calibration.rest
+            arrays = {}
+            for name in _REST_FIELDS:
+                value = np.array(document["rest"][name], np.float64)
+                if value.shape != np.shape(getattr(default, name)) or not np.isfinite(value).all():
+                    raise ValueError(f"rest.{name} has shape {value.shape}, expected "
+                                     f"{np.shape(getattr(default, name))}")
+                arrays[name] = value
+            learned = Rest(arrays["measures_m"], neutral.astype(np.float64), arrays["floors"],
+                           arrays["ranges"])
+            calibration = Calibration(neutral, learned, calibration.n_frames, calibration.source)
+        return calibration
     except (KeyError, ValueError, TypeError) as e:
         raise InputError(f"{p}: malformed calibration ({e})") from e

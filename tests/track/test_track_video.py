@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from likeness.bench.tracking import FACE_CENTRE_PX
-from likeness.blendshapes import MIRROR, MIRROR_PAIRS
+from likeness.blendshapes import INDEX, MIRROR, MIRROR_PAIRS
 from likeness.errors import InputError
 from likeness.rig import landmarks as lm
 from likeness.rig import neutral_m
@@ -177,17 +177,21 @@ def test_live_path_equals_offline_path_given_the_same_neutral(face_clip, clip_ta
 
 
 @pytest.mark.slow
-def test_a_face_that_only_moves_keeps_a_steady_expression(clip_take):
-    # The photo only moves, turns and scales: every frame shows the same expression, which the
-    # automatic neutral takes as rest. What is left is how much the tracker's landmarks change
-    # with the picture's scale, roll and position (1-2.5 mm). The solver allows for the drift
-    # MediaPipe shows at each pose change (likeness.solve.drift), which keeps 95% of the
-    # weights near 0 (about 0.14 here, 0.21 without the allowance); a few brow, eyelid and lip
-    # channels still reach 0.5-0.8 in single frames.
-    weights = np.delete(clip_take.animation.weights, LOOK_INDICES, axis=1)
-    assert np.median(weights) == 0.0
-    assert np.percentile(weights, 95) < 0.18
-    assert np.percentile(weights, 95, axis=0).mean() < 0.13
+def test_a_face_that_only_moves_keeps_its_expression(clip_take):
+    # The photo only moves, turns and scales: every frame shows her broad smile with the teeth
+    # apart, and every frame is read alike (how much of a grin held for two seconds is taken
+    # for her rest is tests/solve/test_rest.py's to say; that it is read as a grin from the
+    # first frame, tests/track/test_real_faces.py's). What is left is how
+    # much the tracker's landmarks change with the picture's scale, roll and position
+    # (1-2.5 mm), which the drift allowance keeps from most of the other channels (95% of their
+    # weights under about 0.25; a few lip and cheek channels reach 0.5-0.8 in single frames).
+    weights = clip_take.animation.weights
+    held = [INDEX["mouthSmileLeft"], INDEX["mouthSmileRight"], INDEX["jawOpen"]]
+    assert weights[:, held].std(axis=0).max() < 0.1
+    others = np.delete(weights, [*LOOK_INDICES, *held], axis=1)
+    assert np.median(others) == 0.0
+    assert np.percentile(others, 95) < 0.3
+    assert np.percentile(others, 95, axis=0).mean() < 0.2
 
 
 @pytest.mark.parametrize("shift_px, axis, sign", [

@@ -1,0 +1,233 @@
+"""The person's rest: where their face returns to, learned while they move, from the first frame.
+
+Before anything is known of a face, the rest of its mouth and jaw is a generic relaxed face's:
+the rig's template with the smile and the open jaw of the photo it was built from taken out
+(:data:`RELAXED`), so a real face at rest reads near zero from the first frame and a take that
+starts mid-grin reads the grin. Eyelids and brows differ between faces by as much as
+expressions move them, so their rest starts from the first frame's (:data:`FROM_FIRST_FRAME`).
+Each frame then teaches the rest a little:
+
+- the measures' rest is their typical value over the last :data:`WINDOW_S` seconds (the median,
+  or another quantile where a measure rests at one end: :data:`REST_QUANTILES`);
+- the landmark neutral the expression fit measures against is the median of the frames, each
+  with what the measures read in it taken out;
+- each channel the expression fit reads has a floor, the level its reading stays above a
+  quarter of the time (:data:`FLOOR_QUANTILE`): what a face's shape or the tracker's habits
+  make the fit read all along is not expression, and only what rises above it counts;
+- each measured channel has a range, the level its reading reaches at its broadest
+  (:data:`RANGE_QUANTILE`) where that is beyond the rig's full strength: a face whose smile
+  goes further than the rig's is read to its full smile, not stopped at 1 half way there.
+
+Three things keep one bad second from spoiling a take: the rest is a quantile over many
+seconds, it takes over from the generic rest only over the first second (:data:`PRIOR_S`), and
+at first strays no further from the generic rest than faces differ at rest
+(:data:`REST_SPREAD_M`), further only as a face holds its shape for seconds (:data:`TRUST_S`). A
+file is solved against the rest its whole take gives
+(:func:`likeness.solve.solver.rest_of_take`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from likeness.blendshapes import N_BLENDSHAPES, index
+from likeness.rig import neutral_m as template_neutral_m
+from likeness.rig.shapes import blendshape_deltas_m
+from likeness.solve.measures import MEASURES, N_MEASURES, measure_index
+
+RELAXED = {"mouthSmileLeft": -1.5, "mouthSmileRight": -1.5, "jawOpen": -0.7,
+           "mouthClose": -0.68, "mouthStretchLeft": -0.3, "mouthStretchRight": -0.11,
+           "mouthUpperUpRight": 0.36, "mouthLowerDownLeft": 0.26,
+           "mouthLowerDownRight": 0.26}
+"""The rig's fields, at these weights, added to its template give a relaxed face. The template
+comes from a photo of a broad, open smile: its mouth is 17 mm wider and its chin 14 mm lower
+than real faces' at rest. Fitted (least squares, weights within +-1.5) to the median mouth and
+jaw measures of four people at rest, real talking-head videos of 480-720 px; left out in turn,
+each person's figures hardly change (docs/tracking.md)."""
+
+WINDOW_S = 30.0
+"""How far back the rest looks: long enough to include calm moments of a lively talker."""
+PRIOR_S = 1.0
+"""Seconds over which what is seen of the face takes over from the generic rest."""
+REST_SPREAD_M = {"lip_gap": 1.5e-3, "corner_rise_left": 2.5e-3, "corner_rise_right": 2.5e-3}
+"""How far a person's rest measure may be from the generic one at first: how far real faces at
+rest differ (mouth widths within about 3 mm of their mean, chins 4 mm, mouth corners 2 mm;
+:data:`OTHER_SPREAD_M` for the rest). Lips rest closed, or nearly: a wider gap is an open
+mouth."""
+OTHER_SPREAD_M = 4e-3
+TRUST_S = 2.0
+"""Another spread is allowed for every this many seconds the face has been seen, so an unusual
+face (the rig's template, a broad smile) is learned in seconds while a grin held through the
+first second is still read as a grin."""
+REST_QUANTILES = {"lip_gap": 10.0, "jaw_drop": 10.0, "opening_left": 75.0,
+                  "opening_right": 75.0, "upper_lid_left": 75.0, "upper_lid_right": 75.0}
+"""Measures whose rest is not their median: the lips and the jaw rest at their lowest; the upper
+lids rest high, and blinks, squints and frowns lower them far more often than surprise raises
+them."""
+FROM_FIRST_FRAME = ("opening_left", "opening_right", "upper_lid_left", "upper_lid_right",
+                    "lower_lid_left", "lower_lid_right", "brow_inner_left", "brow_inner_right",
+                    "brow_outer_left", "brow_outer_right")
+"""Measures whose generic rest is the first frame's own (see the module docstring)."""
+FLOOR_QUANTILE = 75.0
+"""A fitted channel's floor is this percentile of its readings: no expression but a resting
+face's is held three quarters of the time."""
+RANGE_QUANTILE = 99.0
+"""A measured channel's range is this percentile of its readings, when above 1."""
+MAX_FLOOR = 0.8
+"""A channel read above this most of the time still shows its peaks."""
+KEEP_EVERY = 5
+"""Frames between those kept for the landmark neutral (neighbouring frames add little)."""
+UPDATE_EVERY = 30
+"""Frames between updates of the rest's measures, floors and ranges (about a second; an update
+takes half a millisecond, so it falls on under 5% of the frames)."""
+NEUTRAL_EVERY = 90
+"""Frames between updates of its landmarks (a median over the window takes a few
+milliseconds)."""
+
+
+def relaxed_neutral_m() -> np.ndarray:
+    """The generic relaxed face (478, 3), head frame, metres (see :data:`RELAXED`)."""
+    deltas = blendshape_deltas_m()
+    relaxed = np.asarray(template_neutral_m(), np.float64).copy()
+    for channel, weight in RELAXED.items():
+        relaxed += weight * deltas[index(channel)]
+    return relaxed
+
+
+def _spread() -> np.ndarray:
+    spread = np.full(N_MEASURES, OTHER_SPREAD_M)
+    for name, metres in REST_SPREAD_M.items():
+        spread[measure_index(name)] = metres
+    return spread
+
+
+@dataclass(frozen=True)
+class Rest:
+    """A face at rest.
+
+    Attributes
+    ----------
+    measures_m : ndarray (n_measures,)
+        Its measures (likeness.solve.measures), metres.
+    neutral_m : ndarray (478, 3)
+        Its landmarks, head frame, metres.
+    floors : ndarray (52,)
+        The floors of the channels the expression fit reads, 0..1.
+    ranges : ndarray (52,)
+        What reads as 1 of each channel, >= 1.
+    """
+
+    measures_m: np.ndarray
+    neutral_m: np.ndarray
+    floors: np.ndarray = field(default_factory=lambda: np.zeros(N_BLENDSHAPES))
+    ranges: np.ndarray = field(default_factory=lambda: np.ones(N_BLENDSHAPES))
+
+
+_QUANTILE_GROUPS = [(q, np.array([measure_index(n) for n, nq in REST_QUANTILES.items()
+                                    if nq == q], np.intp))
+                    for q in sorted(set(REST_QUANTILES.values()))]
+
+
+def typical_measures(measures_m: np.ndarray) -> np.ndarray:
+    """The rest of each measure over frames (n, n_measures), by :data:`REST_QUANTILES`."""
+    typical = np.median(measures_m, axis=0)
+    for quantile, columns in _QUANTILE_GROUPS:
+        typical[columns] = np.percentile(measures_m[:, columns], quantile, axis=0)
+    return typical
+
+
+_FIRST = np.array([measure_index(n) for n in FROM_FIRST_FRAME], np.intp)
+
+
+class RestTracker:
+    """Learns a face's rest from its frames (see the module docstring).
+
+    The frames are kept in ring buffers the size of the window, so that learning costs no
+    allocation per frame and the occasional update only sorts what it must.
+
+    Parameters
+    ----------
+    fps : float
+        Frame rate, for how many frames make ``window_s``.
+    window_s : float
+        How many seconds back the rest looks.
+    """
+
+    def __init__(self, fps: float = 30.0, window_s: float = WINDOW_S) -> None:
+        relaxed = relaxed_neutral_m()
+        self.relaxed = Rest(MEASURES(relaxed), relaxed)
+        self._spread = _spread()
+        self._fps = fps
+        n_window = max(1, int(round(window_s * fps)))
+        n_kept = n_window // KEEP_EVERY + 1
+        self._measures = np.zeros((n_window, N_MEASURES))
+        self._fitted = np.zeros((n_window, N_BLENDSHAPES))
+        self._points = np.zeros((n_kept, *self.relaxed.neutral_m.shape), np.float32)
+        self._rotations = np.zeros((n_kept, 3, 3))
+        self._log_scales = np.zeros(n_kept)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the frames seen."""
+        self.rest = self.generic = self.relaxed
+        self.n_seen = 0
+
+    def start(self, measures_m: np.ndarray, points_m: np.ndarray) -> None:
+        """Take a first frame's measures (n_measures,) and head-frame landmarks (478, 3) as
+        the first guess of the rest, where the generic face is no better a guess."""
+        generic = self.relaxed.measures_m.copy()
+        generic[_FIRST] = measures_m[_FIRST]
+        self.rest = self.generic = Rest(generic, np.asarray(points_m, np.float64))
+
+    @property
+    def keeps_next(self) -> bool:
+        """Whether the next frame's landmarks are kept (else :meth:`update` ignores them)."""
+        return self.n_seen % KEEP_EVERY == 0
+
+    def update(self, measures_m: np.ndarray, points_m: np.ndarray | None, fitted: np.ndarray,
+               pose: tuple[np.ndarray, float]) -> bool:
+        """Learn from one frame: its measures (n_measures,), its head-frame landmarks with the
+        measured channels taken out (478, 3; needed only where :attr:`keeps_next`), the weights
+        read before floors and ranges (52,), and its head pose (``HeadPose.rotation_fit``,
+        ``scale_px_per_m``). True when the rest changed."""
+        row = self.n_seen % len(self._measures)
+        self._measures[row] = measures_m
+        self._fitted[row] = fitted
+        if self.keeps_next:
+            assert points_m is not None
+            kept = (self.n_seen // KEEP_EVERY) % len(self._points)
+            self._points[kept] = points_m
+            self._rotations[kept] = pose[0]
+            self._log_scales[kept] = np.log(pose[1])
+        self.n_seen += 1
+        if (self.n_seen - 1) % UPDATE_EVERY:
+            return False
+        self.rest = self.learned(neutral=(self.n_seen - 1) % NEUTRAL_EVERY == 0)
+        return True
+
+    def learned(self, *, neutral: bool = True) -> Rest:
+        """The rest the frames seen so far give (``neutral=False``: its landmarks as they
+        were)."""
+        n = min(self.n_seen, len(self._measures))
+        measures, fitted = self._measures[:n], self._fitted[:n]
+        seen_s = n / self._fps
+        allowed = self._spread * (1.0 + seen_s / TRUST_S)
+        step = np.clip(typical_measures(measures) - self.generic.measures_m, -allowed, allowed)
+        confidence = min(1.0, seen_s / PRIOR_S)
+        points = (np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
+                  if neutral else self.rest.neutral_m)
+        floors, ranges = np.percentile(fitted, (FLOOR_QUANTILE, RANGE_QUANTILE), axis=0)
+        return Rest(self.generic.measures_m + confidence * step, points,
+                    np.minimum(confidence * floors, MAX_FLOOR), np.maximum(ranges, 1.0))
+
+    def _n_kept(self) -> int:
+        return min((self.n_seen - 1) // KEEP_EVERY + 1, len(self._points))
+
+    def capture_pose(self) -> tuple[np.ndarray, float]:
+        """The kept frames' mean pose: the nearest rotation to their mean rotation matrix, and
+        their mean size (the pose the tracker's drift is allowed for from)."""
+        n = self._n_kept()
+        u, _, vt = np.linalg.svd(self._rotations[:n].mean(axis=0))
+        return u @ vt, float(np.exp(self._log_scales[:n].mean()))

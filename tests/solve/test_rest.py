@@ -1,0 +1,125 @@
+"""Learning a face's rest: from the first frame, through a take that starts mid-expression, a
+bad first second and a face that holds a channel all along."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from likeness.blendshapes import INDEX, N_BLENDSHAPES
+from likeness.rig.shapes import blendshape_deltas_m
+from likeness.solve import FaceSolver, SolverOptions
+from likeness.solve.measures import MEASURES, measure_index
+from likeness.solve.rest import OTHER_SPREAD_M, TRUST_S, relaxed_neutral_m
+from likeness.solve.solver import rest_of_take
+from tests.solve.test_solver import CAMERA, SIZE, render_landmarks
+
+FPS = 30.0
+OPTIONS = SolverOptions(camera=CAMERA)
+MOUTH = [measure_index(n) for n in ("lip_gap", "mouth_width", "corner_rise_left",
+                                    "corner_rise_right", "corner_out_left", "corner_out_right")]
+
+
+@pytest.fixture(scope="module")
+def person() -> np.ndarray:
+    """A face of its own: the generic relaxed face with its mouth 2.7 mm wider (within how
+    faces differ at rest) and a longer chin."""
+    deltas = blendshape_deltas_m()
+    face = relaxed_neutral_m() + 0.3 * deltas[INDEX["mouthStretchLeft"]]
+    face += 0.3 * deltas[INDEX["mouthStretchRight"]]
+    face[152] += (0.0, -0.004, 0.0)
+    return face
+
+
+def talking(n: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, 52) weights of a face talking: the jaw and the lips moving, a blink now and then."""
+    weights = np.zeros((n, N_BLENDSHAPES))
+    t = np.arange(n) / FPS
+    weights[:, INDEX["jawOpen"]] = np.clip(0.25 * np.sin(2 * np.pi * 3.1 * t) + 0.1, 0, 1)
+    weights[:, INDEX["mouthPucker"]] = np.clip(0.5 * np.sin(2 * np.pi * 1.3 * t) - 0.3, 0, 1)
+    for start in rng.integers(0, n - 6, n // 90):
+        weights[start:start + 6, [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]] = 0.9
+    return weights
+
+
+def grinning(n: int) -> np.ndarray:
+    """(n, 52) weights of a broad grin with the jaw dropped."""
+    weights = np.zeros((n, N_BLENDSHAPES))
+    weights[:, [INDEX["mouthSmileLeft"], INDEX["mouthSmileRight"]]] = 0.7
+    weights[:, INDEX["jawOpen"]] = 0.5
+    return weights
+
+
+def frames_of(weights: np.ndarray, face: np.ndarray, rng: np.random.Generator) -> list:
+    """Landmarks of ``face`` making ``weights``, the head swaying a little, with tracker jitter."""
+    yaw = 6 * np.sin(np.arange(len(weights)) / 40)
+    return [render_landmarks(w, (y, 0.0, 0.0), neutral=face)
+            + rng.normal(0, 2e-4, (478, 3)).astype(np.float32)
+            for w, y in zip(weights, yaw, strict=True)]
+
+
+def test_the_first_frame_of_a_face_at_rest_reads_nothing(person, rng):
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    frame = solver(frames_of(np.zeros((1, N_BLENDSHAPES)), person, rng)[0], 0.0, SIZE)
+    assert frame.weights.max() < 0.3
+
+
+def test_a_grin_reads_from_the_first_frame(person, rng):
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    frame = solver(frames_of(grinning(1), person, rng)[0], 0.0, SIZE)
+    assert frame.weights[INDEX["mouthSmileLeft"]] > 0.4
+    assert frame.weights[INDEX["mouthSmileRight"]] > 0.4
+    assert frame.weights[INDEX["jawOpen"]] == pytest.approx(0.5, abs=0.2)
+
+
+def test_a_take_that_starts_mid_grin_learns_the_rest(person, rng):
+    weights = np.concatenate([grinning(45), talking(255, rng)])
+    frames = frames_of(weights, person, rng)
+    calibration = rest_of_take(frames, SIZE, options=OPTIONS, fps=FPS)
+    rest = calibration.rest.measures_m
+    np.testing.assert_allclose(rest[MOUTH], MEASURES(person)[MOUTH], atol=1e-3)
+    solver = FaceSolver(OPTIONS, calibration=calibration, fps=FPS)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    for name in ("mouthSmileLeft", "mouthSmileRight", "jawOpen"):
+        r = np.corrcoef(read[:, INDEX[name]], weights[:, INDEX[name]])[0, 1]
+        assert r > 0.9, name
+    assert read[:45, INDEX["mouthSmileLeft"]].min() > 0.4
+
+
+def test_a_bad_first_second_does_not_spoil_the_rest(person, rng):
+    weights = talking(450, rng)
+    frames = frames_of(weights, person, rng)
+    for i in range(30):  # the tracker lost in the first second: landmarks millimetres off
+        frames[i] = frames[i] + rng.normal(0, 0.01, (478, 3)).astype(np.float32)
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    rest = solver.calibration_so_far().rest.measures_m
+    np.testing.assert_allclose(rest[MOUTH], MEASURES(person)[MOUTH], atol=1e-3)
+    late = slice(300, None)
+    r = np.corrcoef(read[late, INDEX["jawOpen"]], weights[late, INDEX["jawOpen"]])[0, 1]
+    assert r > 0.9
+
+
+def test_a_held_grin_is_not_taken_for_the_rest_at_first(person, rng):
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    frames = frames_of(grinning(30), person, rng)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    assert read[:, INDEX["mouthSmileLeft"]].min() > 0.3
+    rest = solver.calibration_so_far().rest.measures_m
+    generic = MEASURES(relaxed_neutral_m())
+    assert np.abs(rest - generic)[MOUTH].max() <= (1 + 1 / TRUST_S) * OTHER_SPREAD_M + 1e-9
+
+
+def test_a_channel_read_all_along_is_floored(person, rng):
+    # mouthShrugUpper moves none of the measures: the fit reads it, and a face that shows it all
+    # along (here at 0.5) has it as its floor; what rises above still shows.
+    weights = talking(300, rng)
+    weights[:, INDEX["mouthShrugUpper"]] = 0.5
+    weights[::50, INDEX["mouthShrugUpper"]] = 1.0
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    read = np.array([solver(f, i / FPS, SIZE).weights
+                     for i, f in enumerate(frames_of(weights, person, rng))])
+    late = read[150:, INDEX["mouthShrugUpper"]]
+    peaks = weights[150:, INDEX["mouthShrugUpper"]] == 1.0
+    assert np.median(late[~peaks]) < 0.15
+    assert late[peaks].min() > 0.5
