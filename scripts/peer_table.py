@@ -1,0 +1,138 @@
+"""likeness track beside MediaPipe's own blendshape model on real videos: the per-channel table of
+docs/tracking.md.
+
+    .venv/bin/python scripts/peer_table.py VIDEO PEER.csv [VIDEO PEER.csv ...]
+
+PEER.csv is MediaPipe's Face Landmarker blendshapes (V2) for the same video, one row per frame:
+a Timecode and a BlendShapeCount column, then a column per blendshape named as in Live Link
+Face CSVs (EyeBlinkLeft...); it has no TongueOut. For each channel it
+prints the Pearson r between likeness's weights and the peer's over each video's frames, the
+median over videos and the worst, and for the jaw also how each follows the inner lip gap
+measured from the same landmarks. It also prints, for the frames MediaPipe's model reads as a
+face at rest (no channel but the gaze above 0.3), the share in which likeness reads any channel
+above 0.3, and what each reads on the first frame. Both read the same frames; likeness runs as
+`likeness track` does (whole-take rest, One Euro filter) and as a live camera would (rest
+learned frame by frame, unfiltered).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+
+import numpy as np
+
+from likeness.blendshapes import NAMES, index
+from likeness.rig import neutral_m
+from likeness.rig.gaze import LOOK_INDICES
+from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
+from likeness.solve.measures import MEASURES, measure_index
+from likeness.solve.pose import HeadPose, PoseAnchors
+from likeness.track import track_takes
+
+CHANNELS = ("jawOpen", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft", "eyeBlinkRight",
+            "eyeSquintLeft", "eyeSquintRight", "browDownLeft", "browDownRight", "browInnerUp",
+            "browOuterUpLeft", "browOuterUpRight", "mouthPucker", "mouthLeft", "mouthRight",
+            "jawLeft", "jawRight", "mouthFunnel", "mouthFrownLeft", "mouthPressLeft",
+            "mouthUpperUpLeft", "mouthLowerDownLeft", "mouthRollLower", "mouthShrugLower",
+            "mouthClose", "eyeWideLeft", "cheekPuff", "noseSneerLeft")
+
+
+REST_FRAMES: list[dict[str, np.ndarray]] = []
+"""Per video, the largest weight likeness reads in each frame MediaPipe's model reads at rest."""
+
+
+def read_peer(path: str) -> np.ndarray:
+    """(n, 52) the peer's weights by frame, NaN for the channels it does not give."""
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    columns = [name[0].lower() + name[1:] for name in rows[0][2:]]
+    values = np.array([[float(v) for v in row[2:]] for row in rows[1:]])
+    weights = np.full((len(values), len(NAMES)), np.nan)
+    for j, name in enumerate(columns):
+        weights[:, index(name)] = values[:, j]
+    return weights
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r, 0 where either does not move."""
+    if np.std(a) < 1e-6 or np.std(b) < 1e-6:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def lip_gap_m(landmarks: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
+    """The inner lip gap of each frame's landmarks, head frame, metres."""
+    anchors = PoseAnchors.of_neutral(neutral_m())
+    gap = measure_index("lip_gap")
+    camera = PinholeCamera()
+    return np.array([MEASURES(HeadPose.from_landmarks(frame, anchors, image_size, camera)
+                              .landmarks_to_head(frame, image_size))[gap]
+                     for frame in landmarks])
+
+
+def live_weights(landmarks: np.ndarray, times: np.ndarray,
+                 image_size: tuple[int, int], fps: float) -> np.ndarray:
+    """Weights as a camera would give them: the rest learned frame by frame, unfiltered."""
+    solver = FaceSolver(SolverOptions(), fps=fps)
+    return np.array([solver(frame, float(t), image_size).weights
+                     for frame, t in zip(landmarks, times, strict=True)])
+
+
+def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
+    """Per-channel figures of one video: r against the peer, offline and live."""
+    take = track_takes(video)[0].animation
+    peer = read_peer(peer_csv)
+    if len(peer) != len(take):
+        raise SystemExit(f"{peer_csv}: {len(peer)} rows, {video} has {len(take)} frames")
+    image_size = tuple(take.metadata["image_size"])
+    live = live_weights(take.landmarks, take.t_s, image_size, take.fps)
+    gap = lip_gap_m(take.landmarks, image_size)
+    figures: dict[str, dict[str, float]] = {}
+    for name in CHANNELS:
+        c = index(name)
+        figures[name] = {"offline": pearson(take.weights[:, c], peer[:, c]),
+                         "live": pearson(live[:, c], peer[:, c])}
+    jaw = index("jawOpen")
+    figures["jawOpen ~ lip gap"] = {"offline": pearson(take.weights[:, jaw], gap),
+                                    "live": pearson(live[:, jaw], gap),
+                                    "peer": pearson(peer[:, jaw], gap)}
+    expression = np.delete(np.arange(peer.shape[1]), LOOK_INDICES)
+    at_rest = np.nan_to_num(peer[:, expression]).max(1) <= 0.3
+    REST_FRAMES.append({mode: weights[at_rest][:, expression].max(1)
+                        for mode, weights in (("offline", take.weights), ("live", live))})
+    first = {"likeness": take.weights[0], "live": live[0], "peer": peer[0]}
+    for who, weights in first.items():
+        print(f"{video} first frame, {who}: largest {NAMES[int(np.nanargmax(weights))]} "
+              f"{float(np.nanmax(weights)):.2f}", file=sys.stderr)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pairs", nargs="+", help="VIDEO PEER.csv, repeated")
+    args = parser.parse_args(argv)
+    if len(args.pairs) % 2:
+        parser.error("give VIDEO PEER.csv pairs")
+    per_video = [compare(v, p) for v, p in zip(args.pairs[::2], args.pairs[1::2], strict=True)]
+    print("| channel | r with MediaPipe's blendshapes, median (worst) | live, median (worst) |")
+    print("|---|---|---|")
+    for name in per_video[0]:
+        cells = []
+        for mode in ("offline", "live"):
+            values = [figures[name][mode] for figures in per_video]
+            cells.append(f"{np.median(values):.2f} ({min(values):.2f})")
+        print(f"| {name} | {cells[0]} | {cells[1]} |")
+    for mode in ("offline", "live"):
+        largest = np.concatenate([frames[mode] for frames in REST_FRAMES])
+        print(f"\nFrames MediaPipe's model reads at rest (no channel but the gaze above 0.3): "
+              f"{len(largest)}; likeness ({mode}) reads a channel above 0.3 in "
+              f"{int((largest > 0.3).sum())}, largest {largest.max(initial=0):.2f}")
+    peer_gap = [figures["jawOpen ~ lip gap"]["peer"] for figures in per_video]
+    print(f"\nMediaPipe's jawOpen ~ lip gap: median {np.median(peer_gap):.2f} "
+          f"(worst {min(peer_gap):.2f})")
+
+
+if __name__ == "__main__":
+    main()
