@@ -135,17 +135,47 @@ def test_bad_models_and_takes_are_refused(tmp_path, capsys):
     assert not out.exists()
 
 
+def _assert_same_numbers(shipped: object, fresh: object, *, atol: float, where: str = "") -> None:
+    """The same JSON-like structure, numbers equal to within ``atol``."""
+    if isinstance(shipped, dict):
+        assert isinstance(fresh, dict) and sorted(shipped) == sorted(fresh), where
+        for key in shipped:
+            _assert_same_numbers(shipped[key], fresh[key], atol=atol, where=f"{where}.{key}")
+    elif isinstance(shipped, list):
+        assert isinstance(fresh, list) and len(shipped) == len(fresh), where
+        for k, (a, b) in enumerate(zip(shipped, fresh, strict=True)):
+            _assert_same_numbers(a, b, atol=atol, where=f"{where}[{k}]")
+    elif isinstance(shipped, float):
+        assert fresh == pytest.approx(shipped, abs=atol), where
+    else:
+        assert fresh == shipped, where
+
+
 @pytest.mark.slow
 def test_the_shipped_prior_is_what_the_script_builds(tmp_path):
+    """Rebuilt on this CPU, the prior is the shipped one up to rounding.
+
+    Another CPU's BLAS and libm round differently (by ~1e-15 here), and training carries those
+    differences along; bit-for-bit equality would test the CPU, not the script. What must hold:
+    the same model kind and report, parameters equal far below anything that shows, and
+    predictions equal far below the 1e-6 the CSV and JSON takes are written with.
+    """
     from likeness.behave.complete import PRIOR_PATH
     from likeness.behave.make_prior import build
 
     rebuilt = tmp_path / "prior.npz"
     build(rebuilt)
-    with np.load(PRIOR_PATH) as shipped, np.load(rebuilt) as fresh:
-        assert sorted(shipped.files) == sorted(fresh.files)
-        for name in shipped.files:
-            np.testing.assert_array_equal(shipped[name], fresh[name])
+    shipped, fresh = CompletionModel.load(PRIOR_PATH), CompletionModel.load(rebuilt)
+    assert (fresh.kind, fresh.hidden) == (shipped.kind, shipped.hidden)
+    # The report's errors are rounded to 5 decimals: rounding may move the last one.
+    _assert_same_numbers(shipped.report, fresh.report, atol=1.5e-5)
+    with np.load(PRIOR_PATH) as a, np.load(rebuilt) as b:
+        assert sorted(a.files) == sorted(b.files)
+        for name in a.files:
+            if name != "meta":
+                np.testing.assert_allclose(b[name], a[name], rtol=1e-7, atol=1e-9, err_msg=name)
+    stranger = synthetic_take(20, person_seed=999, take_seed=1)
+    np.testing.assert_allclose(fresh.predict(stranger), shipped.predict(stranger), atol=1e-6)
 
 
 def test_streaming_completion_matches_the_whole_take(person_takes, person_model):
