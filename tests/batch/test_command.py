@@ -58,3 +58,36 @@ def test_unreadable_grant_fails_its_input_only(tmp_path: Path) -> None:
     summary = json.loads((outdir / "batch-summary.json").read_text())
     assert summary["totals"]["n_failed"] == 1 and summary["totals"]["n_done"] == 0
     assert "missing-grant.json: cannot read the consent grant" in summary["failed"][0]["error"]
+
+
+def test_a_rerun_with_nothing_to_do_answers_without_starting_ray(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    from likeness.batch import runner
+    from likeness.batch.worker import process_item
+    from likeness.formats import write_animation
+    from likeness.frame import Animation
+
+    for name in ("a", "b"):
+        write_animation(Animation.neutral(4, 30.0), tmp_path / f"{name}.csv")
+    argv = ["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "render",
+            "--format", "png", "--size", "64", "--no-progress"]
+
+    def in_this_process(tasks: list, done: list, failed: list, **_: object) -> None:
+        """The first run's work, done here instead of on Ray: only its records matter."""
+        for task in tasks:
+            result = process_item(task)
+            assert result["status"] == "done", result
+            done.append({"name": task.item.name})
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runner, "_run_tasks", in_this_process)
+        assert main(argv) == 0
+
+    def no_ray(*_: object, **__: object) -> None:
+        raise AssertionError("Ray was started with nothing to do")
+
+    monkeypatch.setattr(runner, "import_ray", no_ray)
+    monkeypatch.setattr(runner, "ray_runtime", no_ray)
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "0 done, 2 already done, 0 failed" in capsys.readouterr().err
