@@ -1,5 +1,6 @@
-"""Streaming benchmark: frame -> packet on the wire for each sink, relay throughput, and camera
-frame -> packet for the whole tracking path, all over loopback.
+"""Streaming benchmark: frame -> packet on the wire for each sink, what ``send()`` costs the
+caller when the peer is slow, how closely a finished take is paced when played to engines, relay
+throughput, and camera frame -> packet for the whole tracking path, all over loopback.
 
 Baselines measured side by side in the same run:
 
@@ -33,6 +34,8 @@ def run(options: BenchOptions) -> dict:
     """All the streaming figures (see the module docstring)."""
     return {
         "sinks": sink_latencies(n_frames=150 if options.quick else 1500),
+        "slow_peer": slow_peer(n_frames=40 if options.quick else 400),
+        "play_pacing": play_pacing(n_frames=30 if options.quick else 300),
         "relay": relay_throughput(duration_s=1.0 if options.quick else 4.0),
         "camera_to_packet": camera_to_packet(n_frames=45 if options.quick else 240),
     }
@@ -149,6 +152,54 @@ def _through_sink(url: str, frames: list) -> dict:
         "n_dropped": stats.n_dropped,
         "n_errors": stats.n_errors,
     }
+
+
+SLOW_PEER_S = 0.05
+"""How long the slow peer of :func:`slow_peer` takes per frame."""
+
+
+def slow_peer(n_frames: int) -> dict:
+    """``send()`` every 5 ms to a sink whose peer takes 50 ms a frame: what the caller pays, and
+    how many stale frames the sink drops instead of queueing them."""
+    from likeness.sinks.sender import ThreadedSink
+
+    class SlowSink(ThreadedSink):
+        def _transmit(self, frame) -> None:  # FaceFrame
+            time.sleep(SLOW_PEER_S)
+
+        def _close_transport(self) -> None:
+            pass
+
+    sink = SlowSink("slow-peer")
+    send_s = []
+    for frame in _frames(n_frames):
+        start = time.perf_counter()
+        sink.send(frame)
+        send_s.append(time.perf_counter() - start)
+        time.sleep(0.005)
+    sink.close()
+    stats = sink.stats()
+    return {"peer_ms_per_frame": SLOW_PEER_S * 1e3, "send_call_blocks_caller": summarize_ms(send_s),
+            "n_sent": stats.n_sent, "n_dropped": stats.n_dropped}
+
+
+def play_pacing(n_frames: int) -> dict:
+    """A 60 fps take played to a sink as ``likeness lipsync --send`` plays a file: how late each
+    frame is handed over against its time in the take."""
+    from likeness.commands.outputs import play
+    from likeness.frame import Animation
+
+    take = Animation.from_frames(_frames(n_frames), 60.0)
+    handed: list[float] = []
+
+    class Recorder:
+        def send(self, frame) -> None:  # FaceFrame
+            handed.append(time.perf_counter())
+
+    start = time.perf_counter()
+    play(take, Recorder())
+    late_s = np.array(handed) - start - (take.t_s - take.t_s[0])
+    return {"frame_late": summarize_ms(late_s), "n_frames": len(handed)}
 
 
 def _flood(port: int, packet: bytes, duration_s: float, counter) -> None:

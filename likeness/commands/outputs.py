@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from likeness.errors import InputError
@@ -126,12 +126,22 @@ def guarded_sinks(
                   file=sys.stderr)
 
 
-def play(animation, sinks) -> None:  # Animation, FanOut
-    """Send a finished take to ``sinks`` at its own pace, as if it were live (Ctrl-C stops)."""
-    start = time.perf_counter()
+def play(
+    animation,  # Animation
+    sinks,  # FanOut
+    *,
+    clock: Callable[[], float] = time.perf_counter,
+    sleep: Callable[[float], object] = time.sleep,
+) -> None:
+    """Send a finished take to ``sinks`` at its own pace, as if it were live (Ctrl-C stops).
+
+    Each frame goes out ``t_s - t_s[0]`` seconds after the first by ``clock`` (seconds); a frame
+    that is already late goes out at once, and none is skipped.
+    """
+    start = clock()
     with contextlib.suppress(KeyboardInterrupt):
         for frame in animation:
-            delay_s = frame.t_s - animation.t_s[0] - (time.perf_counter() - start)
+            delay_s = frame.t_s - animation.t_s[0] - (clock() - start)
             if delay_s > 0:
-                time.sleep(delay_s)
+                sleep(delay_s)
             sinks.send(frame)

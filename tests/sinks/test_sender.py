@@ -1,4 +1,7 @@
-"""Sending never blocks the caller; a peer that is gone is reported once and sending goes on."""
+"""Sending never blocks the caller; a peer that is gone is reported once and sending goes on.
+
+How long ``send()`` takes is measured by ``likeness bench --only streaming``, not asserted here.
+"""
 
 from __future__ import annotations
 
@@ -16,16 +19,18 @@ from likeness.sinks.sender import ThreadedSink
 from likeness.sinks.url import open_sink
 
 
-class SlowSink(ThreadedSink):
-    """A sink whose peer takes 50 ms per frame."""
+class StuckSink(ThreadedSink):
+    """A sink whose peer takes each frame only when the test opens ``gate``."""
 
     def __init__(self) -> None:
         self.delivered: list[float] = []
-        self.release = threading.Event()
-        super().__init__("slow://test")
+        self.on_the_wire = threading.Event()
+        self.gate = threading.Event()
+        super().__init__("stuck://test")
 
     def _transmit(self, frame: FaceFrame) -> None:
-        time.sleep(0.05)
+        self.on_the_wire.set()
+        self.gate.wait()
         self.delivered.append(frame.t_s)
 
 
@@ -35,26 +40,27 @@ def free_udp_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_slow_peer_never_blocks_send_and_stale_frames_are_dropped() -> None:
-    sink = SlowSink()
-    durations_s = []
-    for i in range(40):
-        start = time.perf_counter()
-        sink.send(FaceFrame.neutral(i / 100))
-        durations_s.append(time.perf_counter() - start)
-        time.sleep(0.005)
+def test_a_stuck_peer_never_blocks_send_and_stale_frames_are_dropped() -> None:
+    sink = StuckSink()
+    sink.send(FaceFrame.neutral(0.0))
+    assert sink.on_the_wire.wait(10)  # the sender thread holds frame 0 until the gate opens
+    caller = threading.Thread(
+        target=lambda: [sink.send(FaceFrame.neutral(i / 100)) for i in range(1, 40)])
+    caller.start()
+    caller.join(10)
+    assert not caller.is_alive(), "send() waited for the peer"
+    stats = sink.stats()
+    assert (stats.n_sent, stats.n_dropped) == (0, 38)  # 1..38 replaced, 39 waits in the slot
+    sink.gate.set()
     sink.close()
     stats = sink.stats()
-    assert max(durations_s) < 0.02  # 50 ms per frame on the wire, yet send() returns at once
-    assert stats.n_sent == len(sink.delivered) and stats.n_sent + stats.n_dropped == 40
-    assert stats.n_dropped > 20 and stats.n_errors == 0
-    assert sink.delivered[-1] == pytest.approx(0.39)  # the newest frame goes out on close
-    assert sink.delivered == sorted(sink.delivered)
-    assert stats.latency_median_ms >= 50
+    assert sink.delivered == [0.0, pytest.approx(0.39)]  # the newest frame goes out on close
+    assert (stats.n_sent, stats.n_dropped, stats.n_errors) == (2, 38, 0)
+    assert stats.latency_median_ms > 0
 
 
 def test_send_after_close_is_an_error() -> None:
-    sink = SlowSink()
+    sink = StuckSink()
     sink.close()
     with pytest.raises(SinkError, match="after close"):
         sink.send(FaceFrame.neutral())
@@ -65,11 +71,9 @@ def test_a_peer_that_is_gone_is_reported_once_and_sending_goes_on(scheme, caplog
     port = free_udp_port()  # nobody listens: loopback answers with ICMP port unreachable
     caplog.set_level(logging.WARNING, logger="likeness.sinks.sender")
     with open_sink(f"{scheme}://127.0.0.1:{port}") as sink:
-        start = time.perf_counter()
         for i in range(30):
             sink.send(FaceFrame.neutral(i / 60))
             time.sleep(0.004)
-        assert time.perf_counter() - start < 1.0
         deadline = time.monotonic() + 2
         while sink.stats().n_errors == 0 and time.monotonic() < deadline:
             time.sleep(0.01)

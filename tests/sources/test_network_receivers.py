@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import struct
-import time
 
 import numpy as np
 import pytest
@@ -66,9 +65,8 @@ def test_a_subject_filter_skips_other_phones(rng) -> None:
 
 def test_read_times_out_without_traffic() -> None:
     with VmcReceiver("127.0.0.1", 0) as receiver:
-        start = time.monotonic()
         assert receiver.read(timeout_s=0.2) is None
-        assert time.monotonic() - start < 1.0
+        assert (receiver.n_datagrams, receiver.n_frames) == (0, 0)
 
 
 def test_vmc_from_a_python_osc_client_sending_single_messages() -> None:
