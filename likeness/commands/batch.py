@@ -21,11 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run lipsync, track, say or render over a folder or manifest, on Ray",
         description="Runs one single-file command on every input of a folder or manifest, in "
         "parallel on Ray (a local runtime on this machine's cores by default, or an existing "
-        "cluster with --ray-address). Each output is byte-identical to the single-file "
-        "command's. Finished outputs are recorded, so a re-run skips them and an interrupted "
-        "batch loses at most the files in flight. A bad input is reported and the others go on; "
-        "OUTDIR/batch-summary.json lists what was done, skipped and failed. Exit status 0 when "
-        "nothing failed, 1 otherwise.",
+        "cluster with --ray-address). Each output is the single-file command's (up to float "
+        "rounding in the last digits). Finished outputs are recorded, so a re-run skips them "
+        "and an interrupted batch loses at most the files in flight. A bad input is reported "
+        "and the others go on; OUTDIR/batch-summary.json lists what was done, skipped and "
+        "failed. Exit status 0 when nothing failed, 1 otherwise.",
         epilog="Manifest columns (CSV header or JSONL keys): path, text, consent, context, name. "
         "Example: likeness batch lines/ -o anim/ --job lipsync --workers 2",
     )

@@ -1,11 +1,18 @@
-"""Speech clips made with espeak-ng, and one Ray runtime shared by the batch tests."""
+"""Speech clips made with espeak-ng, one Ray runtime shared by the batch tests, and how a batch
+output is compared with the single-file command's."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+TAKE_ATOL = 1e-5
+"""Batch and single-file outputs are computed in different processes (Ray workers run with their
+own BLAS threads), so their floats may differ in the last bits; takes are written with 6
+significant digits, and 1e-5 is far below anything visible in a face."""
 
 PHRASES = (
     "Welcome back, commander.",
@@ -52,12 +59,39 @@ def make_lines() -> Callable[[Path, int], list[tuple[Path, str]]]:
     return _make_lines
 
 
+def assert_same_take(path: Path, expected: Path) -> None:
+    """The take at ``path`` is the one at ``expected``: same frames, numbers within
+    :data:`TAKE_ATOL`."""
+    from likeness.formats import read_animation
+
+    if path.read_bytes() == expected.read_bytes():
+        return
+    a, b = read_animation(path), read_animation(expected)
+    assert (len(a), a.fps) == (len(b), b.fps), path
+    for column in ("t_s", "weights", "head_rotation", "head_translation_m", "eyes_rad"):
+        np.testing.assert_allclose(getattr(a, column), getattr(b, column), atol=TAKE_ATOL,
+                                   err_msg=f"{path}: {column}")
+    assert a.tracks.keys() == b.tracks.keys(), path
+
+
+def assert_same_audio(path: Path, expected: Path) -> None:
+    """The same sound: as many samples, each within one 16-bit step."""
+    from likeness.sources.audio import read_audio
+
+    if path.read_bytes() == expected.read_bytes():
+        return
+    a, b = read_audio(path), read_audio(expected)
+    assert a.shape == b.shape, path
+    np.testing.assert_allclose(a, b, atol=1.5 / 32768, err_msg=str(path))
+
+
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[str]:
     """One local two-CPU Ray runtime for every batch test (it takes seconds to start); yields
     its address for subprocesses."""
+    import ray
+
     from likeness.batch import ray_runtime
 
-    ray = pytest.importorskip("ray")
     with ray_runtime(n_workers=2):
         yield ray.get_runtime_context().gcs_address

@@ -1,4 +1,4 @@
-"""200 spoken lines through ``likeness batch --job lipsync``: the same bytes as ``likeness lipsync``
+"""200 spoken lines through ``likeness batch --job lipsync``: the same takes as ``likeness lipsync``
 file by file, bad files reported without stopping the rest, and a killed batch resumed without
 redoing finished work."""
 
@@ -17,16 +17,11 @@ from pathlib import Path
 import pytest
 
 from likeness.batch.ledger import LEDGER_DIR
-from likeness.cli import build_parser, main
+from likeness.cli import main
+from tests.batch.conftest import assert_same_take
 
 N_LINES = 200
 pytestmark = pytest.mark.slow
-
-
-def _require_command(name: str) -> None:
-    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    if name not in commands:
-        pytest.skip(f"`likeness {name}` is not part of this build yet")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +29,6 @@ def transcripts(tmp_path_factory: pytest.TempPathFactory,
                 make_lines: Callable) -> dict[Path, str]:
     """200 short espeak-ng lines in a folder, half with their transcript beside them
     (``line_0001.txt``), plus one corrupt and one empty WAV: line -> what it says."""
-    pytest.importorskip("likeness.speech", reason="speech stage missing")
     folder = tmp_path_factory.mktemp("lines")
     spoken = make_lines(folder, N_LINES)
     for wav, _ in spoken[::2]:
@@ -51,10 +45,9 @@ def lines(transcripts: dict[Path, str]) -> Path:
 
 
 @pytest.fixture(scope="module")
-def references(lines: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+def references(lines: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """``likeness lipsync`` run on each line on its own, with the transcript beside it (half of
-    the lines; the others are recognised): name -> output bytes."""
-    _require_command("lipsync")
+    the lines; the others are recognised): name -> its take."""
     folder = tmp_path_factory.mktemp("single")
     refs = {}
     for wav in sorted(lines.glob("line_*.wav")):
@@ -62,7 +55,7 @@ def references(lines: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         transcript = wav.with_suffix(".txt")
         text = ["--text-file", str(transcript)] if transcript.exists() else []
         assert main(["lipsync", str(wav), "-o", str(out), *text]) == 0
-        refs[wav.stem] = out.read_bytes()
+        refs[wav.stem] = out
     return refs
 
 
@@ -71,7 +64,7 @@ def _mtimes(outdir: Path) -> dict[str, int]:
 
 
 def test_batch_equals_single_file_command_and_reports_bad_files(
-        lines: Path, references: dict[str, bytes], ray_cluster: str, tmp_path: Path) -> None:
+        lines: Path, references: dict[str, Path], ray_cluster: str, tmp_path: Path) -> None:
     outdir = tmp_path / "out"
     argv = ["batch", str(lines), "-o", str(outdir), "--job", "lipsync", "--no-progress"]
     assert main(argv) == 1  # two bad files failed, the 200 others are done
@@ -88,7 +81,7 @@ def test_batch_equals_single_file_command_and_reports_bad_files(
     assert not list(outdir.glob(".*.csv")), "temporary files left behind"
 
     for name, expected in references.items():
-        assert (outdir / f"{name}.csv").read_bytes() == expected, name
+        assert_same_take(outdir / f"{name}.csv", expected)
 
     # A re-run finds everything finished: nothing is rewritten, the bad files are tried again.
     before = _mtimes(outdir)
@@ -102,7 +95,7 @@ def test_batch_equals_single_file_command_and_reports_bad_files(
     assert main(argv) == 1
     again = json.loads((outdir / "batch-summary.json").read_text())
     assert [d["name"] for d in again["done"]] == ["line_0007"]
-    assert (outdir / "line_0007.csv").read_bytes() == references["line_0007"]
+    assert_same_take(outdir / "line_0007.csv", references["line_0007"])
 
 
 def _kill_half_way(argv: list[str], records: Path, n_records: int, kill: signal.Signals) -> None:
@@ -119,7 +112,7 @@ def _kill_half_way(argv: list[str], records: Path, n_records: int, kill: signal.
     time.sleep(1.0)  # tasks of a killed driver may still land their last outputs
 
 
-def _check_resumed(outdir: Path, finished_before: dict[str, int], references: dict[str, bytes],
+def _check_resumed(outdir: Path, finished_before: dict[str, int], references: dict[str, Path],
                    n_total: int) -> None:
     """The re-run's summary and files: only unfinished work done, all as the command makes it."""
     summary = json.loads((outdir / "batch-summary.json").read_text())
@@ -130,11 +123,11 @@ def _check_resumed(outdir: Path, finished_before: dict[str, int], references: di
     unchanged = {n for n, t in _mtimes(outdir).items() if finished_before.get(n) == t}
     assert unchanged | redone == set(_mtimes(outdir)) and len(_mtimes(outdir)) == n_total
     for name, expected in references.items():
-        assert (outdir / f"{name}.csv").read_bytes() == expected, name
+        assert_same_take(outdir / f"{name}.csv", expected)
 
 
 def test_batch_killed_half_way_finishes_on_rerun_without_redoing_work(
-        lines: Path, references: dict[str, bytes], ray_cluster: str, tmp_path: Path) -> None:
+        lines: Path, references: dict[str, Path], ray_cluster: str, tmp_path: Path) -> None:
     outdir = tmp_path / "out"
     argv = ["batch", str(lines), "-o", str(outdir), "--job", "lipsync", "--ray-address",
             ray_cluster, "--workers", "2", "--no-progress"]
@@ -160,7 +153,7 @@ def test_ctrl_c_on_a_manifest_with_transcripts_keeps_finished_work(
         out = tmp_path / "single" / f"{wav.stem}.csv"
         out.parent.mkdir(exist_ok=True)
         assert main(["lipsync", str(wav), "-o", str(out), "--text", text]) == 0
-        references[wav.stem] = out.read_bytes()
+        references[wav.stem] = out
 
     outdir = tmp_path / "out"
     argv = ["batch", str(manifest), "-o", str(outdir), "--job", "lipsync", "--ray-address",

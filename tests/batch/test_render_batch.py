@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from likeness.blendshapes import index
-from likeness.cli import build_parser, main
+from likeness.cli import main
 from likeness.formats import write_animation
 from likeness.frame import Animation
 
@@ -26,16 +26,9 @@ SIZE = ["--size", "64"]
 VIDEO_SIZE = ["--size", "256"]  # the smallest frame the watermark fits in
 
 
-def _render_takes_grants() -> bool:
-    commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    return "--consent" in commands["render"]._option_string_actions
-
-
 @pytest.fixture
 def alice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """(avatar, grant): Alice's avatar as a GLB and her grant for it in context ``film-x``."""
-    if not _render_takes_grants():
-        pytest.skip("`likeness render` takes no consent grant in this build yet")
     from likeness.avatar import default_avatar
     from likeness.avatar.gltf import write_glb
     from likeness.trust import consent, keys
@@ -64,15 +57,16 @@ def _decoded(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def assert_same_render(batch: Path, single: Path) -> None:
-    """Same sound and the same pictures: exactly for a still, up to the two outputs' different
-    watermarks (a few luma levels) for a video."""
+    """Same sound and the same pictures: a still within one level per pixel (the two renders run
+    in different processes, whose floats may round differently), a video up to the two outputs'
+    different watermarks (a few luma levels)."""
     if batch.read_bytes() == single.read_bytes():
         return
     (frames_a, audio_a), (frames_b, audio_b) = _decoded(batch), _decoded(single)
-    assert frames_a.shape == frames_b.shape
-    np.testing.assert_array_equal(audio_a, audio_b)
+    assert frames_a.shape == frames_b.shape and audio_a.shape == audio_b.shape
+    np.testing.assert_allclose(audio_a, audio_b, atol=1e-4)
     if batch.suffix == ".png":
-        np.testing.assert_array_equal(frames_a, frames_b)
+        assert np.abs(frames_a.astype(np.int16) - frames_b).max() <= 1
     else:
         difference = np.abs(frames_a.astype(np.int16) - frames_b).mean(axis=(1, 2, 3))
         assert difference.max() < 4.0, difference
@@ -148,8 +142,7 @@ def test_mp4_takes_the_speech_beside_each_animation(ray_cluster: str, tmp_path: 
     summary = json.loads((outdir / "batch-summary.json").read_text())
     assert [d["name"] for d in summary["done"]] == ["talk"]
     assert [s["name"] for s in summary["skipped"]] == ["mute"]
-    if _render_takes_grants():  # a render command under the consent guard audits each output
-        _check_audit(n_records=5)  # 3 batch outputs, 2 single renders
+    _check_audit(n_records=5)  # 3 batch outputs, 2 single renders
 
 
 def _check_audit(n_records: int) -> None:

@@ -1,5 +1,5 @@
-"""``--job say`` and ``--job track``: the same files as the single-file commands, bad inputs
-reported."""
+"""``--job say`` and ``--job track``: the same takes and speech as the single-file commands, bad
+inputs reported."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from likeness.cli import main
+from tests.batch.conftest import assert_same_audio, assert_same_take
 
 pytestmark = pytest.mark.slow
 
@@ -46,11 +47,11 @@ def test_say_manifest_and_folder_match_likeness_say(ray_cluster: str, tmp_path: 
         # spoke before, which is why the say job isolates its inputs too).
         subprocess.run([sys.executable, "-m", "likeness.cli", "say", text, "-o", str(single),
                         "--rate", "220"], check=True, capture_output=True)
-        for suffix in (".json", ".wav"):
-            expected = single.with_suffix(suffix).read_bytes()
-            assert (outdir / "act1" / f"{name}{suffix}").read_bytes() == expected, (name, suffix)
-            if name == "hello":
-                assert (tmp_path / "from-folder" / f"hello{suffix}").read_bytes() == expected
+        outputs = [outdir / "act1" / name] + ([tmp_path / "from-folder" / name]
+                                               if name == "hello" else [])
+        for output in outputs:
+            assert_same_take(output.with_suffix(".json"), single)
+            assert_same_audio(output.with_suffix(".wav"), single.with_suffix(".wav"))
 
     # The speech is part of the finished work: losing it makes the line due again.
     (outdir / "act1" / "dock.wav").unlink()
@@ -91,5 +92,5 @@ def test_track_folder_matches_likeness_track(ray_cluster: str, tmp_path: Path) -
         single = tmp_path / "single" / f"{name.replace('/', '_')}.csv"
         single.parent.mkdir(exist_ok=True)
         assert main(["track", str(folder / f"{name}.mp4"), "-o", str(single)]) == 0
-        assert (outdir / f"{name}.csv").read_bytes() == single.read_bytes(), name
+        assert_same_take(outdir / f"{name}.csv", single)
 
