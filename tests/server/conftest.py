@@ -201,9 +201,10 @@ def live_server():
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[object]:
-    """Playwright, for Debian's Chromium (skipped, saying why, when it is absent)."""
+    """Playwright, for Debian's Chromium (failing, saying why, when it is absent)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: scripts/system-deps.sh installs Debian's chromium")
+        pytest.fail(f"{CHROMIUM} is missing: scripts/system-deps.sh installs Debian's chromium "
+                    "(or leave the browser tests out: -m 'not browser')")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from likeness.blendshapes import NAMES
 from likeness.server import ServerOptions
 from likeness.server.glb import check_glb
@@ -84,9 +82,6 @@ def test_unknown_and_forgotten_avatars_are_404(client_for):
 
 
 def test_default_avatar_is_a_glb_with_the_52_shapes(client_for):
-    pytest.importorskip(
-        "likeness.avatar.gltf", reason="the default avatar comes from likeness.avatar"
-    )
     response = client_for().get("/api/avatars/default.glb")
     assert response.status_code == 200
     assert check_glb(response.content).present == NAMES

@@ -233,7 +233,6 @@ def test_talk_answers_with_animation_and_wav(client_for):
 
 
 def test_mirror_refuses_what_is_not_a_camera_image(client_for):
-    pytest.importorskip("likeness.track", reason="mirror sessions need the face tracker")
     with client_for().websocket_connect("/ws/mirror") as mirror:
         mirror.receive_json()
         mirror.send_text("hello")
@@ -243,7 +242,6 @@ def test_mirror_refuses_what_is_not_a_camera_image(client_for):
 
 
 def test_mirror_tracks_a_face_photo(client_for):
-    pytest.importorskip("likeness.track", reason="mirror sessions need the face tracker")
     import cv2
     from skimage import data
 
