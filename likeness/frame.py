@@ -4,7 +4,8 @@
 Conventions (shared by every stage, sink and file format):
 
 - Time ``t_s`` in seconds from the start of the source.
-- ``weights``: float32[52] in :data:`likeness.blendshapes.NAMES` order, each in 0..1.
+- ``weights``: float32[52] in :data:`likeness.blendshapes.NAMES` order, each in 0..1. Readers
+  clamp the small overshoot of real ARKit recordings into 0..1 (see :func:`clamp_weights`).
 - Head frame: right-handed, metres; +x is the subject's own left, +y up, +z out of the face
   toward the camera (ARKit's face-anchor axes). The camera looks down its own -z axis.
 - ``head_rotation``: unit quaternion (x, y, z, w) taking head-frame vectors to camera space.
@@ -21,8 +22,9 @@ Conventions (shared by every stage, sink and file format):
 from __future__ import annotations
 
 import dataclasses
+import logging
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +34,60 @@ from scipy.spatial.transform import Rotation, Slerp
 from likeness.blendshapes import N_BLENDSHAPES
 from likeness.errors import InputError
 
+log = logging.getLogger(__name__)
+
 N_LANDMARKS = 478
 """MediaPipe face mesh points with refined irises (468 face + 2 x 5 iris)."""
 
 IDENTITY_QUATERNION = np.array([0.0, 0.0, 0.0, 1.0], dtype=np.float32)
+
+WEIGHT_LIMITS = (-0.5, 1.5)
+"""The blendshape weights a reader takes, and clamps to 0..1. ARKit overshoots a little in real
+recordings (a Live Link Face take may hold EyeLookInRight = 1.00334); a value beyond these bounds
+is no overshoot but a wrong file or packet, and is refused."""
+
+CLAMPED_KEY = "n_weights_clamped"
+"""The ``Animation.metadata`` key in which readers say how many weights they clamped (not
+written back to files: it describes the reading, not the take)."""
+
+
+def clamp_weights(weights: np.ndarray, where: Callable[[int, int], str], *,
+                  warn: bool = False) -> tuple[np.ndarray, int]:
+    """Weights clamped to 0..1, and how many were outside 0..1.
+
+    Parameters
+    ----------
+    weights : float array, shape (n, 52) or (52,)
+        Blendshape weights as read.
+    where : callable
+        ``where(row, column)`` names a value for the error message (a file, line and column).
+    warn : bool
+        Log a warning saying how many values were clamped, and where the first was (for files;
+        streams count instead of logging every packet).
+
+    Returns
+    -------
+    (clamped, n_clamped) : (array of the same shape and dtype, int)
+
+    Raises
+    ------
+    InputError
+        A NaN, an infinity, or a value outside :data:`WEIGHT_LIMITS`, naming the first one.
+    """
+    rows = np.atleast_2d(weights)
+    low, high = WEIGHT_LIMITS
+    bad = ~np.isfinite(rows) | (rows < low) | (rows > high)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise InputError(f"{where(row, col)} = {rows[row, col]:g}, expected a weight in 0..1 "
+                         f"(overshoot within {low:g}..{high:g} is clamped)")
+    outside = (rows < 0) | (rows > 1)
+    n_clamped = int(np.count_nonzero(outside))
+    if n_clamped and warn:
+        row, col = (int(i) for i in np.argwhere(outside)[0])
+        log.warning("%s = %g clamped to 0..1; %d weight(s) clamped in all (ARKit overshoots 0..1 "
+                    "a little in real recordings)", where(row, col), rows[row, col], n_clamped)
+    return np.clip(weights, 0.0, 1.0), n_clamped
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,3 +20,23 @@ def likeness_home(tmp_path_factory: pytest.TempPathFactory):
     patch.setenv("LIKENESS_HOME", str(home))
     yield home
     patch.undo()
+
+
+OVERSHOOT = {"EyeLookInRight": 1.00334, "MouthClose": -0.00213}
+"""What the Live Link Face app writes on one frame of a real take: ARKit overshoots 0..1."""
+
+
+def write_overshooting_take(take, path):  # Animation, Path -> Path
+    """``take`` as a Live Link Face CSV whose second frame overshoots 0..1 by :data:`OVERSHOOT`,
+    as takes recorded by the iPhone app do."""
+    from likeness.formats import write_animation
+
+    write_animation(take, path)
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    cells = lines[2].split(",")
+    for name, value in OVERSHOOT.items():
+        cells[header.index(name)] = f"{value:g}"
+    lines[2] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -147,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         "n_frames": result.n_frames,
         "n_datagrams": receiver.n_datagrams,
         "n_rejected": receiver.n_rejected,
+        "n_clamped_weights": receiver.n_clamped,
         "elapsed_s": round(result.elapsed_s, 3),
         "frames_per_s": round(result.fps, 1),
         "sinks": {name: stats.as_dict() for name, stats in sinks.stats().items()},

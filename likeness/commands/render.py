@@ -15,8 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the project's .json) on the built-in avatar or on --avatar FILE.glb (any glTF with "
         "ARKit-named morph targets). .mp4 is H.264 with --audio muxed as AAC, in sync from the "
         "first frame; .png is one still (the middle of the take, or --at); .gif a preview. "
-        "Bad input (unknown columns, NaN, weights outside 0..1, unreadable audio) stops with "
-        "an error and leaves no partial file. Every output carries a C2PA manifest and (video) an "
+        "Bad input (unknown columns, NaN, weights outside -0.5..1.5, unreadable audio) stops "
+        "with an error and leaves no partial file; a recording's slight overshoot of 0..1 is "
+        "clamped, with a warning. Every output carries a C2PA manifest and (video) an "
         "invisible watermark, and is recorded in the audit log; a --avatar of a real person "
         "needs their consent grant (--consent GRANT --context C).",
     )

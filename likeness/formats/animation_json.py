@@ -8,7 +8,7 @@ Schema (version 1)::
       "blendshapes": ["eyeBlinkLeft", ...],          # the 52 ARKit names, column order of weights
       "frames": {
         "t_s": [n floats],                            # seconds
-        "weights": [n x 52 floats],                   # 0..1
+        "weights": [n x 52 floats],                   # 0..1 (overshoot to -0.5..1.5 clamped)
         "head_rotation": [n x 4 floats],              # quaternion x, y, z, w
         "head_translation_m": [n x 3 floats],         # metres, camera space
         "eyes_rad": [n x 2 x 2 floats],               # (left, right) x (yaw, pitch), radians
@@ -34,7 +34,7 @@ import numpy as np
 from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
 from likeness.errors import InputError
 from likeness.fileio import atomic_open, existing_file
-from likeness.frame import Animation
+from likeness.frame import CLAMPED_KEY, Animation, clamp_weights
 
 FORMAT = "likeness.animation"
 VERSION = 1
@@ -62,7 +62,7 @@ def to_dict(animation: Animation, *, decimals: int = 6) -> dict[str, Any]:
             "landmarks": None if animation.landmarks is None else rounded(animation.landmarks),
         },
         "tracks": animation.tracks,
-        "metadata": animation.metadata,
+        "metadata": {k: v for k, v in animation.metadata.items() if k != CLAMPED_KEY},
     }
 
 
@@ -115,18 +115,15 @@ def from_dict(doc: Any, *, name: str = "<json>") -> Animation:
     ):
         if not np.isfinite(values).all():
             raise InputError(f"{name}: {key} holds NaN or infinite values")
-    if ((weights < -1e-3) | (weights > 1 + 1e-3)).any():
-        row, col = np.argwhere((weights < -1e-3) | (weights > 1 + 1e-3))[0]
-        raise InputError(
-            f"{name}: frame {row}: {NAMES[col]} = {weights[row, col]:g}, expected 0..1"
-        )
+    weights, n_clamped = clamp_weights(
+        weights, lambda row, col: f"{name}: frame {row}: {NAMES[col]}", warn=True)
     norms = np.linalg.norm(head_rotation, axis=1)
     if n and (norms < 1e-6).any():
         raise InputError(f"{name}: head_rotation holds a zero quaternion")
     return Animation(
         fps=fps,
         t_s=t_s,
-        weights=np.clip(weights, 0.0, 1.0),
+        weights=weights,
         head_rotation=head_rotation / np.maximum(norms, 1e-12)[:, None],
         head_translation_m=head_translation,
         eyes_rad=eyes,
@@ -134,7 +131,7 @@ def from_dict(doc: Any, *, name: str = "<json>") -> Animation:
         found=found,
         landmarks=landmarks_array,
         tracks=dict(doc.get("tracks") or {}),
-        metadata=dict(doc.get("metadata") or {}),
+        metadata={**(doc.get("metadata") or {}), CLAMPED_KEY: n_clamped},
     )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from likeness.blendshapes import LIVELINK_CSV_ORDER, N_BLENDSHAPES, NAMES, pascal_case
 from likeness.errors import InputError
 from likeness.fileio import atomic_open, existing_file
-from likeness.frame import Animation, quaternions_from_euler
+from likeness.frame import CLAMPED_KEY, Animation, clamp_weights, quaternions_from_euler
 
 POSE_COLUMNS = (
     "HeadYaw",
@@ -112,11 +112,18 @@ def read_csv(path: str | os.PathLike[str], *, fps: float | None = None) -> Anima
     fps : frame rate; by default read from the timecodes (the highest frame number seen within a
         second, rounded up to a standard rate), or 60 when the take is shorter than a second.
 
+    Returns
+    -------
+    Animation
+        ``metadata["n_weights_clamped"]`` (:data:`~likeness.frame.CLAMPED_KEY`): how many
+        weights the recording overshot 0..1 by and were clamped (ARKit does; see
+        :data:`likeness.frame.WEIGHT_LIMITS`), with a warning logged.
+
     Raises
     ------
     InputError
         Missing or unknown columns, a row of the wrong length, values that are not finite
-        numbers, weights outside 0..1.
+        numbers, weights beyond :data:`likeness.frame.WEIGHT_LIMITS`.
     """
     p = existing_file(path, "animation file")
     try:
@@ -160,18 +167,14 @@ def parse_csv(text: str, *, fps: float | None = None, name: str = "<csv>") -> An
         raise InputError(
             f"{name}:{line + 2}: {HEADER[2 + col]} is {values[line, col]}, expected a number"
         )
-    weights_csv = values[:, :N_BLENDSHAPES]
-    out_of_range = (weights_csv < -1e-3) | (weights_csv > 1 + 1e-3)
-    if out_of_range.any():
-        line, col = np.argwhere(out_of_range)[0]
-        raise InputError(
-            f"{name}:{line + 2}: {HEADER[2 + col]} = {weights_csv[line, col]:g}, expected 0..1"
-        )
+    weights_csv, n_clamped = clamp_weights(
+        values[:, :N_BLENDSHAPES], lambda row, col: f"{name}:{row + 2}: {HEADER[2 + col]}",
+        warn=True)
     rate = fps or _rate_from_timecodes(stamps)
     t_s = np.array([s + (f + frac) / rate for s, f, frac in stamps])
     t_s -= t_s[0]
     weights = np.empty((len(body), N_BLENDSHAPES), np.float32)
-    weights[:, LIVELINK_CSV_ORDER] = np.clip(weights_csv, 0.0, 1.0)
+    weights[:, LIVELINK_CSV_ORDER] = weights_csv
     pose = values[:, N_BLENDSHAPES:]
     eyes = np.stack([pose[:, 3:5], pose[:, 6:8]], axis=1)
     return Animation(
@@ -183,7 +186,7 @@ def parse_csv(text: str, *, fps: float | None = None, name: str = "<csv>") -> An
         eyes_rad=eyes,
         confidence=np.ones(len(body)),
         found=np.ones(len(body), bool),
-        metadata={"source": name},
+        metadata={"source": name, CLAMPED_KEY: n_clamped},
     )
 
 

@@ -40,8 +40,9 @@ from typing import Any
 
 import numpy as np
 
+from likeness.blendshapes import NAMES
 from likeness.errors import InputError
-from likeness.frame import FaceFrame
+from likeness.frame import FaceFrame, clamp_weights
 from likeness.sinks.websocket_message import (
     BINARY_SIZE,
     decode_binary,
@@ -87,20 +88,19 @@ def decode_frame(data: bytes | str) -> tuple[FaceFrame, int, float]:
     return decode_json(json.dumps(message["frame"])), int(message["seq"]), float(message["sent_ms"])
 
 
-def decode_published(data: bytes | str) -> FaceFrame:
-    """A frame a publisher sent (either form of :mod:`likeness.sinks.websocket_message`)."""
+def decode_published(data: bytes | str) -> tuple[FaceFrame, int]:
+    """A frame a publisher sent (either form of :mod:`likeness.sinks.websocket_message`), its
+    weights clamped into 0..1, and how many were clamped (a relayed ARKit stream overshoots a
+    little); InputError for NaN, infinities and weights beyond
+    :data:`~likeness.frame.WEIGHT_LIMITS`."""
     frame = decode_binary(data) if isinstance(data, bytes) else decode_json(_bounded(data))
     numbers = np.concatenate(
         [frame.weights, frame.head_rotation, frame.head_translation_m, frame.eyes_rad.ravel()]
     )
     if not (np.isfinite(numbers).all() and math.isfinite(frame.t_s)):
         raise InputError("published frame contains NaN or infinite numbers")
-    if frame.weights.min() < 0 or frame.weights.max() > 1:
-        raise InputError(
-            f"published frame weights must lie in 0..1, got "
-            f"{frame.weights.min():.3f}..{frame.weights.max():.3f}"
-        )
-    return frame
+    weights, n_clamped = clamp_weights(frame.weights, lambda _, col: f"published {NAMES[col]}")
+    return frame.replace(weights=weights), n_clamped
 
 
 def parse_text(text: str) -> dict[str, Any]:

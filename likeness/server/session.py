@@ -97,6 +97,7 @@ class Session:
         self.n_sent = 0
         self.n_dropped = 0
         self.n_rejected_messages = 0
+        self.n_clamped_weights = 0
         self.client_report: dict[str, Any] = {}
         self.authorization: Any = None
         self._send = send
@@ -163,6 +164,7 @@ class Session:
             "frames_dropped": self.n_dropped,
             "fps": fps,
             "rejected_messages": self.n_rejected_messages,
+            "clamped_weights": self.n_clamped_weights,
             "latency_ms": self.stages.summary(),
             "client": self.client_report,
         }

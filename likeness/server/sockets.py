@@ -219,7 +219,9 @@ async def publish(hub: Hub, websocket: WebSocket, name: str) -> None:
         return
 
     async def on_frame(session: Session, data: bytes | None, text: str | None) -> None:
-        hub.channels[name].publish(decode_published(data if data is not None else text or ""))
+        frame, n_clamped = decode_published(data if data is not None else text or "")
+        session.n_clamped_weights += n_clamped
+        hub.channels[name].publish(frame)
 
     async def join(session: Session) -> None:
         hub.join(name).n_publishers += 1

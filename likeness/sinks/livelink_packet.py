@@ -27,9 +27,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from likeness.blendshapes import N_BLENDSHAPES
+from likeness.blendshapes import N_BLENDSHAPES, NAMES
 from likeness.errors import InputError
-from likeness.frame import FaceFrame, quaternions_from_euler
+from likeness.frame import FaceFrame, clamp_weights, quaternions_from_euler
 
 VERSION = 6
 N_VALUES = N_BLENDSHAPES + 9
@@ -43,7 +43,6 @@ _VALUES = struct.Struct(f">{N_VALUES}f")
 MAX_NAME_BYTES = 1024
 """Longest device id or subject name accepted; the app's are a few dozen bytes."""
 MAX_FPS = 1000.0
-WEIGHT_TOLERANCE = 1e-3
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +50,8 @@ class LiveLinkPacket:
     """One packet's fields, as on the wire.
 
     values : ndarray, float32, shape (61,)
-        52 weights in 0..1, then head (yaw, pitch, roll) and each eye's (yaw, pitch, roll), radians.
+        52 weights in 0..1 (a recording may overshoot slightly), then head (yaw, pitch, roll) and
+        each eye's (yaw, pitch, roll), radians.
     """
 
     device_id: str
@@ -71,6 +71,12 @@ class LiveLinkPacket:
     def t_s(self) -> float:
         """The packet's time code in seconds."""
         return (self.frame + self.subframe) * self.fps_denominator / self.fps_numerator
+
+    @property
+    def n_clamped(self) -> int:
+        """How many weights overshoot 0..1 (:func:`frame_from_packet` clamps them)."""
+        weights = self.values[:N_BLENDSHAPES]
+        return int(np.count_nonzero((weights < 0) | (weights > 1)))
 
 
 def encode_packet(packet: LiveLinkPacket) -> bytes:
@@ -94,8 +100,9 @@ def decode_packet(data: bytes) -> LiveLinkPacket:
     ------
     InputError
         Wrong version, truncated or oversized packet, a name that is not UTF-8, a frame rate
-        that is not positive, a count other than 61, values that are not finite, weights outside
-        0..1 or angles beyond ±pi.
+        that is not positive, a count other than 61, values that are not finite, weights beyond
+        :data:`~likeness.frame.WEIGHT_LIMITS` (the app's slight overshoot of 0..1 is kept here
+        and clamped by :func:`frame_from_packet`) or angles beyond ±pi.
     """
     if len(data) < _VERSION.size:
         raise InputError("Live Link packet is empty")
@@ -119,10 +126,7 @@ def decode_packet(data: bytes) -> LiveLinkPacket:
     values = np.frombuffer(data, ">f4", N_VALUES, offset + _TIMING.size).astype(np.float32)
     if not np.isfinite(values).all():
         raise InputError("Live Link packet holds values that are not finite numbers")
-    weights = values[:N_BLENDSHAPES]
-    if weights.min() < -WEIGHT_TOLERANCE or weights.max() > 1 + WEIGHT_TOLERANCE:
-        raise InputError(f"Live Link blendshape weights span {weights.min():g}..{weights.max():g}, "
-                         "expected 0..1")
+    clamp_weights(values[:N_BLENDSHAPES], lambda _, col: f"Live Link weight {NAMES[col]}")
     angles = values[N_BLENDSHAPES:]
     if np.abs(angles).max() > math.pi + 1e-3:
         raise InputError(f"Live Link angle of {np.abs(angles).max():g} rad, expected -pi..pi")

@@ -34,6 +34,7 @@ from likeness.errors import InputError
 from likeness.frame import (
     IDENTITY_QUATERNION,
     FaceFrame,
+    clamp_weights,
     euler_from_quaternions,
     quaternions_from_euler,
 )
@@ -100,7 +101,8 @@ class VmcAssembler:
 
     Values persist between frames, as VMC receivers keep them: a sender may send only the
     blendshapes that changed. Unknown blendshape and bone names are counted and ignored (a VMC
-    stream may carry a whole body).
+    stream may carry a whole body); weights slightly outside 0..1 are clamped and counted in
+    ``n_clamped``.
     """
 
     weights: np.ndarray = field(default_factory=lambda: np.zeros(N_BLENDSHAPES, np.float32))
@@ -108,6 +110,7 @@ class VmcAssembler:
     eyes_rad: np.ndarray = field(default_factory=lambda: np.zeros((2, 2), np.float32))
     t_s: float | None = None
     n_ignored: int = 0
+    n_clamped: int = 0
 
     def feed(self, address: str, args: Iterable[Any]) -> FaceFrame | None:
         """Take one message; returns a frame when it is ``/VMC/Ext/Blend/Apply``.
@@ -118,7 +121,8 @@ class VmcAssembler:
         Raises
         ------
         InputError
-            A known address with arguments of the wrong number or type, or not finite.
+            A known address with arguments of the wrong number or type, or not finite; a
+            blendshape weight beyond :data:`~likeness.frame.WEIGHT_LIMITS`.
         """
         args = tuple(args)
         if address == APPLY:
@@ -131,7 +135,10 @@ class VmcAssembler:
         if address == BLEND:
             name, weight = _expect(address, args, (str, float))
             if name in BLEND_INDEX:
-                self.weights[BLEND_INDEX[name]] = min(max(weight, 0.0), 1.0)
+                clamped, n_clamped = clamp_weights(np.array([weight]),
+                                                   lambda *_: f"VMC {BLEND} {name}")
+                self.weights[BLEND_INDEX[name]] = clamped[0]
+                self.n_clamped += n_clamped
             else:
                 self.n_ignored += 1
         elif address == BONE:

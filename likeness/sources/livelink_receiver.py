@@ -38,4 +38,5 @@ class LiveLinkReceiver(UdpReceiver):
             return []
         self.fps = packet.fps
         self.subject_seen = packet.subject
+        self.count_clamped(packet.n_clamped)
         return [frame_from_packet(packet)]

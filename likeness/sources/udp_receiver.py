@@ -31,6 +31,9 @@ class UdpReceiver:
     ----------
     n_datagrams, n_rejected, n_frames : int
         Datagrams received, datagrams that did not decode, frames returned.
+    n_clamped : int
+        Blendshape weights that arrived slightly outside 0..1 (ARKit overshoots) and were
+        clamped; weights beyond :data:`~likeness.frame.WEIGHT_LIMITS` reject their datagram.
     last_reject : str or None
         Why the most recent rejected datagram was rejected.
     """
@@ -43,6 +46,7 @@ class UdpReceiver:
         self.n_datagrams = 0
         self.n_rejected = 0
         self.n_frames = 0
+        self.n_clamped = 0
         self.last_reject: str | None = None
         self._socket: socket.socket | None = None
         self._pending: deque[FaceFrame] = deque()
@@ -109,6 +113,13 @@ class UdpReceiver:
     def decode(self, datagram: bytes) -> list[FaceFrame]:
         """The frames in one datagram; raises InputError when it is not a valid packet."""
         raise NotImplementedError
+
+    def count_clamped(self, n_clamped: int) -> None:
+        """Count weights that :meth:`decode` clamped into 0..1; the first time is news."""
+        if n_clamped and not self.n_clamped:
+            logger.warning("%s: blendshape weights slightly outside 0..1 arrive (ARKit "
+                           "overshoots); they are clamped to 0..1 and counted", self.name)
+        self.n_clamped += n_clamped
 
     def arrival_s(self) -> float:
         """Seconds since :meth:`open`, for protocols that carry no time."""

@@ -50,12 +50,14 @@ class VmcReceiver(UdpReceiver):
         except _OSC_ERRORS as e:
             raise InputError(f"not an OSC packet ({type(e).__name__}: {e})") from e
         frames = []
+        n_clamped = self.assembler.n_clamped
         for message in messages:
             frame = self.assembler.feed(message.address, message.params)
             if frame is not None:
                 if not math.isfinite(frame.t_s):
                     frame = frame.replace(t_s=self.arrival_s())
                 frames.append(frame)
+        self.count_clamped(self.assembler.n_clamped - n_clamped)
         return frames
 
 

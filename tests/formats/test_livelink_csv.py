@@ -3,6 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.formats import read_animation, write_animation
 from likeness.formats.livelink_csv import HEADER, format_timecode, parse_timecode
@@ -68,9 +69,16 @@ def test_frame_rate_read_from_timecodes(tmp_path, rng):
         (
             lambda lines: [
                 lines[0],
-                ",".join(lines[1].split(",")[:2] + ["1.5"] + lines[1].split(",")[3:]),
+                ",".join(lines[1].split(",")[:2] + ["2.5"] + lines[1].split(",")[3:]),
             ],
-            "expected 0..1",
+            "EyeBlinkLeft = 2.5, expected a weight in 0..1",
+        ),
+        (
+            lambda lines: [
+                lines[0],
+                ",".join(lines[1].split(",")[:2] + ["-0.6"] + lines[1].split(",")[3:]),
+            ],
+            "EyeBlinkLeft = -0.6, expected a weight in 0..1",
         ),
     ],
 )
@@ -96,3 +104,29 @@ def test_outputs_get_the_usual_permissions(tmp_path):
     mask = os.umask(0o022)
     os.umask(mask)
     assert (tmp_path / "take.csv").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_a_take_that_overshoots_0_to_1_is_read_clamped_and_counted(tmp_path, rng, caplog):
+    from likeness.formats.animation_json import from_dict, to_dict
+    from tests.conftest import OVERSHOOT, write_overshooting_take
+
+    take = _take(rng, n=5)
+    path = write_overshooting_take(take, tmp_path / "app.csv")
+    read = read_animation(path)
+    assert read.metadata["n_weights_clamped"] == 2
+    assert read.weights[1, INDEX["eyeLookInRight"]] == 1.0
+    assert read.weights[1, INDEX["mouthClose"]] == 0.0
+    assert read.weights.min() >= 0 and read.weights.max() <= 1
+    np.testing.assert_allclose(read.weights[[0, 2, 3, 4]], take.weights[[0, 2, 3, 4]], atol=1e-6)
+    clamped = "app.csv:3: EyeLookInRight = 1.00334 clamped to 0..1; 2 weight(s) clamped in all"
+    assert clamped in caplog.text
+
+    doc = to_dict(read)
+    assert "n_weights_clamped" not in doc["metadata"]  # it describes the reading, not the take
+    doc["frames"]["weights"][1][INDEX["eyeLookInRight"]] = OVERSHOOT["EyeLookInRight"]
+    again = from_dict(doc, name="app.json")
+    assert again.metadata["n_weights_clamped"] == 1
+    assert again.weights[1, INDEX["eyeLookInRight"]] == 1.0
+    doc["frames"]["weights"][1][INDEX["eyeLookInRight"]] = 1.6
+    with pytest.raises(InputError, match="app.json: frame 1: eyeLookInRight = 1.6, expected"):
+        from_dict(doc, name="app.json")

@@ -129,7 +129,7 @@ def _csv_take(tmp_path, mutate):
         ),
         (
             lambda p: _csv_take(p, lambda ls: ls[:3] + [ls[3].replace(",0,", ",1.7,", 1)] + ls[4:]),
-            "expected 0..1",
+            "expected a weight in 0..1",
         ),
         (
             lambda p: _json_take(
@@ -138,8 +138,8 @@ def _csv_take(tmp_path, mutate):
             "NaN or infinite",
         ),
         (
-            lambda p: _json_take(p, lambda d: d["frames"]["weights"][2].__setitem__(17, -0.5)),
-            "jawOpen = -0.5",
+            lambda p: _json_take(p, lambda d: d["frames"]["weights"][2].__setitem__(17, -0.6)),
+            "jawOpen = -0.6",
         ),
     ],
 )

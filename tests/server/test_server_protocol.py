@@ -98,8 +98,21 @@ def test_published_frames_with_impossible_numbers_are_refused():
     with pytest.raises(InputError, match="NaN"):
         protocol.decode_published(encode_binary(FaceFrame(t_s=0.0, weights=weights)))
     weights[0] = 3.0
-    with pytest.raises(InputError, match="0..1"):
+    with pytest.raises(InputError, match="eyeBlinkLeft = 3, expected a weight in 0..1"):
         protocol.decode_published(encode_binary(FaceFrame(t_s=0.0, weights=weights)))
+
+
+def test_published_frames_that_overshoot_a_little_are_clamped_and_counted():
+    from likeness.sinks.websocket_message import encode_binary
+
+    weights = np.full(len(NAMES), 0.5, np.float32)
+    weights[NAMES.index("eyeLookInRight")] = 1.00334
+    weights[NAMES.index("jawOpen")] = -0.002
+    frame, n_clamped = protocol.decode_published(encode_binary(FaceFrame(t_s=0.0, weights=weights)))
+    assert n_clamped == 2
+    assert frame.weights[NAMES.index("eyeLookInRight")] == 1.0
+    assert frame.weights[NAMES.index("jawOpen")] == 0.0
+    assert frame.weights.min() >= 0 and frame.weights.max() <= 1
 
 
 def test_text_messages_must_be_small_typed_json():

@@ -119,7 +119,7 @@ def _patch(offset: int, fmt: str, value: object) -> bytes:
     (_patch(19, ">i", 0), "frame rate 0/1"),
     (_patch(15, ">f", 1.0), "subframe"),
     (_patch(28, ">f", math.nan), "not finite"),
-    (_patch(28, ">f", 1.5), "expected 0..1"),
+    (_patch(28, ">f", 2.5), "expected a weight in 0..1"),
     (_patch(28 + 4 * 52, ">f", 7.0), "expected -pi..pi"),
 ])
 def test_malformed_packets_are_rejected_with_a_reason(data: bytes, message: str) -> None:

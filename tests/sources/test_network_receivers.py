@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
@@ -156,3 +157,35 @@ def test_good_packets_after_bad_ones_still_arrive_over_the_socket(receiver_type,
         assert receiver.n_frames == 20
         assert receiver.n_rejected >= 20 * 12  # random bytes may, rarely, be an empty OSC message
         assert receiver.last_reject
+
+
+def test_app_packets_that_overshoot_a_little_are_clamped_and_counted(rng) -> None:
+    values = app_values(rng)
+    values[INDEX["eyeLookInRight"]] = 1.00334  # as the app sends on real faces
+    gross = list(values)
+    gross[INDEX["jawOpen"]] = 1.7
+    with LiveLinkReceiver("127.0.0.1", 0) as receiver:
+        send_to(receiver.port, app_packet(gross, frame=1, subframe=0),
+                app_packet(values, frame=2, subframe=0))
+        frame = receiver.read(timeout_s=2)
+    assert frame is not None and frame.t_s == pytest.approx(2 / 60)
+    assert frame.weights[INDEX["eyeLookInRight"]] == 1.0
+    assert (receiver.n_rejected, receiver.n_clamped) == (1, 1)
+    assert "jawOpen = 1.7, expected a weight in 0..1" in (receiver.last_reject or "")
+
+
+def _osc(address: str, *args: object) -> bytes:
+    builder = OscMessageBuilder(address)
+    for arg in args:
+        builder.add_arg(arg)
+    return builder.build().dgram
+
+
+def test_vmc_weights_that_overshoot_a_little_are_clamped_and_counted() -> None:
+    with VmcReceiver("127.0.0.1", 0) as receiver:
+        receiver.feed(_osc("/VMC/Ext/Blend/Val", "JawOpen", 1.02))
+        receiver.feed(_osc("/VMC/Ext/Blend/Val", "MouthClose", 9.0))
+        frames = receiver.feed(_osc("/VMC/Ext/Blend/Apply"))
+    assert frames[0].weights[INDEX["jawOpen"]] == 1.0
+    assert (receiver.n_clamped, receiver.n_rejected) == (1, 1)
+    assert "MouthClose = 9, expected a weight in 0..1" in (receiver.last_reject or "")
