@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 from likeness.errors import InputError
@@ -111,8 +112,14 @@ def run(args: argparse.Namespace) -> int:
         consent.store_grant(doc)
         print(
             f"grant {doc['grant_id']} for {doc['subject']} ({', '.join(doc['contexts'])}) "
-            f"until {doc['expires']} -> {args.output}"
+            f"until {doc['expires']}, signed by {doc['signer_key']} -> {args.output}"
         )
+        from likeness.trust.gate import subject_key_problem
+
+        problem = subject_key_problem(doc["subject"], doc["subject_key"])
+        if problem is not None:
+            print(f"likeness consent grant: warning: outputs checked on this installation will "
+                  f"refuse this grant as wrong-key: {problem}", file=sys.stderr)
     elif args.action == "delegate":
         doc = consent.delegate(
             args.subject, keys.load_identity(), args.to, contexts=args.context, expires=args.expires

@@ -59,6 +59,27 @@ class Authorization:
     grant_path: Path | None = None
 
 
+def subject_key_problem(subject: str, subject_key: str, *,
+                        home: Path | None = None) -> str | None:
+    """Why a grant for ``subject`` signed with ``subject_key`` is refused here as ``wrong-key``,
+    with the step that makes it usable; None when the key is the one registered for the subject.
+    """
+    registered = trusted_subjects(home).get(subject)
+    if registered == subject_key:
+        return None
+    problem = (
+        f"no public key is registered for subject {subject!r} on this installation"
+        if registered is None
+        else f"subject {subject!r} is registered with key {registered}, the grant is for key "
+        f"{subject_key}"
+    )
+    return (
+        f"{problem}. If {subject_key} is {subject}'s own key, register it: "
+        f"`likeness keys trust {subject} {subject_key}` (an installation that is {subject}'s "
+        f"own is set up with `likeness keys init --subject {subject}` before granting)"
+    )
+
+
 def authorize(
     output_kind: str,
     *,
@@ -114,19 +135,9 @@ def authorize(
     doc = read_grant(grant_path)
     where = str(grant_path)
     verify_signatures(doc, where, now=now)
-    registered = trusted_subjects(home).get(doc["subject"])
-    if registered is None:
-        raise ConsentRefused(
-            "wrong-key",
-            f"{where}: no public key is registered for subject {doc['subject']!r} "
-            "on this installation (likeness keys trust SUBJECT KEY)",
-        )
-    if registered != doc["subject_key"]:
-        raise ConsentRefused(
-            "wrong-key",
-            f"{where}: subject {doc['subject']!r} is registered with key {registered}, "
-            f"the grant is for key {doc['subject_key']}",
-        )
+    problem = subject_key_problem(doc["subject"], doc["subject_key"], home=home)
+    if problem is not None:
+        raise ConsentRefused("wrong-key", f"{where}: {problem}")
     if parse_time(doc["expires"]) <= now:
         raise ConsentRefused("expired", f"{where}: the grant expired at {doc['expires']}")
     revoked = revocation_for(doc, home)

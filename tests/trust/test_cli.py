@@ -154,3 +154,31 @@ def test_shared_consent_arguments(state):
     with pytest.raises(ConsentRefused) as refused:
         authorize_from_args(parser.parse_args([]), "render", likeness_asset="alice.glb")
     assert refused.value.reason == "missing"
+
+
+def test_a_grant_signed_by_an_unregistered_key_says_how_to_make_it_usable(
+        tmp_path, monkeypatch, capsys):
+    from likeness.trust import keys
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LIKENESS_AUDIT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    keys.init_keys(name="Studio")  # this installation's identity is no one's registered key
+    signer = keys.public_key_text(keys.load_identity())
+    Path("alice.glb").write_bytes(b"glTF alice")
+    assert grant_alice() == 0
+    out, err = capsys.readouterr()
+    assert f"signed by {signer}" in out
+    fix = f"`likeness keys trust alice {signer}`"
+    assert "will refuse this grant as wrong-key" in err and fix in err
+    assert "`likeness keys init --subject alice`" in err
+
+    assert main(["consent", "verify", "grant.json", "--likeness", "alice.glb"]) == 3
+    err = capsys.readouterr().err
+    assert "wrong-key" in err and "no public key is registered for subject 'alice'" in err
+    assert fix in err
+
+    assert main(["keys", "trust", "alice", signer]) == 0  # the step the messages name
+    assert main(["consent", "verify", "grant.json", "--likeness", "alice.glb"]) == 0
+    assert grant_alice() == 0
+    assert "warning" not in capsys.readouterr().err
