@@ -15,6 +15,7 @@ from likeness.behave.layers import (
     add_behave_arguments,
     apply_behaviour,
     behave_from_args,
+    behave_layers,
     speech_activity,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "apply_behaviour",
     "add_behave_arguments",
     "behave_from_args",
+    "behave_layers",
     "speech_activity",
     "CompletionModel",
     "Completer",

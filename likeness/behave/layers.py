@@ -270,10 +270,15 @@ def parse_layers(value: str) -> tuple[str, ...]:
     return names
 
 
+SEEDED_LAYERS = ("blink", "gaze", "idle")
+"""The layers ``--behave-seed`` seeds."""
+
+
 def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--behave``, ``--emotion``, ``--look-at`` and ``--behave-seed`` to a parser.
 
-    Pair with :func:`behave_from_args` in the command's ``run``.
+    Pair with :func:`behave_layers` early in the command's ``run`` (to refuse a contradiction
+    before any work) and :func:`behave_from_args` once the take is made.
     """
     group = parser.add_argument_group("behaviour", "layers that make a face feel alive")
     group.add_argument(
@@ -285,19 +290,20 @@ def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--emotion",
-        default="auto",
         choices=("auto",) + EMOTIONS,
-        help="emotion to show; auto reads it from the text and the voice",
+        help="emotion to show (adds the emotion layer); auto (the layer's default) reads it "
+        "from the text and the voice",
     )
     group.add_argument(
         "--look-at",
-        default="camera",
         metavar="camera|ahead|X,Y,Z",
         type=parse_look_at,
-        help="gaze target: the camera, straight ahead, or a point in camera space in metres",
+        help="gaze target (adds the gaze layer): the camera (the layer's default), straight "
+        "ahead, or a point in camera space in metres",
     )
     group.add_argument(
-        "--behave-seed", type=int, default=0, help="seed of blinks, gaze and idle motion"
+        "--behave-seed", type=int, metavar="N",
+        help="seed of blinks, gaze and idle motion (default 0; needs one of those layers)",
     )
 
 
@@ -314,6 +320,27 @@ def parse_look_at(value: str) -> str | tuple[float, float, float]:
     return x, y, z
 
 
+def behave_layers(args: argparse.Namespace) -> tuple[str, ...]:
+    """The layers a command line asks for: ``--behave``, plus the layer an option implies
+    (``--emotion``: emotion, ``--look-at``: gaze); none when no behaviour option was given.
+
+    Raises
+    ------
+    InputError
+        ``--behave-seed`` without a layer it seeds.
+    """
+    layers = list(args.behave)
+    for option, layer in ((args.emotion, "emotion"), (args.look_at, "gaze")):
+        if option is not None and layer not in layers:
+            layers.append(layer)
+    if args.behave_seed is not None and not set(layers) & set(SEEDED_LAYERS):
+        raise InputError(
+            f"--behave-seed seeds {', '.join(SEEDED_LAYERS)}, none of which is asked for: add "
+            f"--behave with one of them (or all)"
+        )
+    return tuple(layers)
+
+
 def behave_from_args(
     animation: Animation,
     args: argparse.Namespace,
@@ -322,16 +349,18 @@ def behave_from_args(
     audio: np.ndarray | None = None,
     sr: int | None = None,
 ) -> Animation:
-    """Apply the layers a command line asked for (unchanged when ``--behave`` was not given)."""
-    if not args.behave:
+    """Apply the layers a command line asked for (see :func:`behave_layers`; unchanged when
+    none)."""
+    layers = behave_layers(args)
+    if not layers:
         return animation
     return apply_behaviour(
         animation,
-        args.behave,
+        layers,
         text=text,
         audio=audio,
         sr=sr,
-        emotion=args.emotion,
-        look_at=args.look_at,
-        seed=args.behave_seed,
+        emotion=args.emotion or "auto",
+        look_at=args.look_at or "camera",
+        seed=args.behave_seed or 0,
     )

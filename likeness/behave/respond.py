@@ -191,6 +191,9 @@ def brain_from_settings(url: str | None = None, model: str | None = None) -> Bra
 
     url = url or env("BRAIN_URL")
     if not url:
+        if model:
+            raise InputError(f"a brain model ({model!r}) needs an endpoint: give --brain-url "
+                             "or set LIKENESS_BRAIN_URL")
         return RuleBrain()
     return ChatBrain(url, model or env("BRAIN_MODEL") or "default", api_key=env("BRAIN_API_KEY"))
 

@@ -27,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
 
     if not (args.output or args.contact_sheet):
         raise InputError("nothing to write: give -o OUT.glb and/or --contact-sheet OUT.png")
+    if args.avatar and not args.contact_sheet:
+        raise InputError("--avatar picks the avatar of --contact-sheet: give --contact-sheet "
+                         "OUT.png (-o always writes the built-in avatar)")
     if args.output:
         write_glb(default_avatar(), args.output)
     if args.contact_sheet:

@@ -65,8 +65,14 @@ def run(args: argparse.Namespace) -> int:
     from likeness.formats import read_animation
 
     if args.train:
-        if args.input or args.model:
-            raise InputError("--train takes only TAKES and -o model.npz, not IN or --model")
+        extra = [flag for flag, value in (("IN", args.input), ("--model", args.model),
+                                          ("--no-blinks", args.no_blinks),
+                                          ("--consent", args.consent),
+                                          ("--context", args.context), ("--audit", args.audit))
+                 if value]
+        if extra:
+            raise InputError(f"--train takes TAKES, -o model.npz, --hidden and --seed, not "
+                             f"{', '.join(extra)} (those are for completing a take)")
         if not args.output.endswith(".npz"):
             raise InputError(f"{args.output}: a model is written as .npz")
         takes = [read_animation(path) for path in args.train]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from likeness.behave.layers import add_behave_arguments, behave_from_args
+from likeness.behave.layers import add_behave_arguments, behave_from_args, behave_layers
 from likeness.commands.outputs import (
     add_output_arguments,
     check_consent,
@@ -42,16 +42,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     text.add_argument("--text", metavar="TEXT", help="what is said (enables forced alignment)")
     text.add_argument("--text-file", metavar="FILE", help="read the transcript from FILE")
     parser.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
-    parser.add_argument("--recognizer", choices=RECOGNIZERS, default="accurate",
-                        help="phone recogniser used without a transcript: accurate (default), "
-                        "or fast (1.6x faster, fewer lip closures)")
+    parser.add_argument("--recognizer", choices=RECOGNIZERS,
+                        help="phone recogniser of a file without a transcript: accurate "
+                        "(default), or fast (1.6x faster, fewer lip closures)")
     live = parser.add_mutually_exclusive_group()
     live.add_argument("--mic", action="store_true",
                       help="listen to the microphone (needs the sounddevice package)")
     live.add_argument("--stream", action="store_true",
                       help="run AUDIO through the live path chunk by chunk, as if it were the mic")
-    parser.add_argument("--device", metavar="ID", help="microphone device (sounddevice id or name)")
-    parser.add_argument("--duration", type=float, metavar="S", help="with --mic: stop after S s")
+    parser.add_argument("--device", metavar="ID",
+                        help="with --mic: microphone device (sounddevice id or name)")
+    parser.add_argument("--duration", type=float, metavar="S",
+                        help="with --mic or --stream: stop after S s of audio")
     add_behave_arguments(parser)
     add_output_arguments(parser)
     parser.set_defaults(run=run)
@@ -63,26 +65,42 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give either an AUDIO file or --mic, not both")
     if not (args.mic or args.audio):
         raise InputError("give an AUDIO file, or --mic to listen to the microphone")
-    if (args.mic or args.stream) and (args.text or args.text_file):
+    live = args.mic or args.stream
+    if live and (args.text or args.text_file):
         raise InputError("--text needs the whole recording; live audio is recognised")
+    if args.device is not None and not args.mic:
+        raise InputError("--device picks the microphone: it needs --mic")
+    if args.duration is not None and not live:
+        raise InputError("--duration stops the live path: it needs --mic or --stream")
+    if args.recognizer and (live or args.text or args.text_file):
+        raise InputError(
+            "--recognizer chooses how a file without a transcript is recognised; "
+            + ("the live path (--mic, --stream) has its own streaming recogniser" if live
+               else "with --text the transcript is aligned instead")
+        )
+    if behave_layers(args) and live:
+        raise InputError(
+            "--behave, --emotion, --look-at and --behave-seed work on a whole take; the live "
+            "path (--mic, --stream) sends frames as the audio comes: leave them out there"
+        )
     if not (args.output or args.send):
         raise InputError("nowhere to put the animation: give -o OUT and/or --send URL")
 
-    if args.mic or args.stream:
+    if live:
         animation = _live(args)
     else:
         from likeness.speech.lipsync import lipsync_file
 
         text = _transcript(args)
         animation = lipsync_file(args.audio, text=text, fps=args.fps,
-                                 recognizer=args.recognizer)
+                                 recognizer=args.recognizer or "accurate")
         animation = behave_from_args(animation, args, text=text)
     ingredients = [args.audio] if args.audio else []
     if args.output:
         write_output(animation, args.output, args, ingredients=ingredients)
         print(f"lipsync: {len(animation)} frames ({animation.duration_s:.2f} s) -> {args.output}",
               file=sys.stderr)
-    if args.send and not (args.mic or args.stream):
+    if args.send and not live:
         with guarded_sinks(args, ingredients=ingredients) as sinks:
             play(animation, sinks)
     return 0

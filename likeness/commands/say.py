@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from likeness.behave.layers import add_behave_arguments, behave_from_args
+from likeness.behave.layers import add_behave_arguments, behave_from_args, behave_layers
 from likeness.commands.outputs import (
     ANIMATION_SUFFIXES,
     add_output_arguments,
@@ -49,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     check_consent(args, [output], media=True)
+    behave_layers(args)  # a contradiction among the behaviour options stops before any work
     audio_out = None
     if args.audio_out or output.suffix.lower() in ANIMATION_SUFFIXES:
         audio_out = Path(args.audio_out) if args.audio_out else output.with_suffix(".wav")

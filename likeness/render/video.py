@@ -94,6 +94,8 @@ def render_video(
         raise InputError(f"frame rate must be within 0..240 fps, got {rate}")
     if audio_path is not None and suffix != ".mp4":
         raise InputError(f"{path}: audio can only be muxed into .mp4, not {suffix}")
+    if at_s is not None and suffix != ".png":
+        raise InputError(f"{path}: a time (at_s, --at) picks the still of a .png, not a {suffix}")
     audio = None
     if audio_path is not None:
         from likeness.sources.audio import read_audio

@@ -95,7 +95,7 @@ def test_command_line_arguments():
     args = parser.parse_args(["--behave", "blink,gaze", "--emotion", "joy", "--look-at", "0,0.1,0"])
     assert args.behave == ("blink", "gaze") and args.look_at == (0.0, 0.1, 0.0)
     out = behave_from_args(neutral_take(2), args)
-    assert out.metadata["behaviour"]["layers"] == ["blink", "gaze"]
+    assert out.metadata["behaviour"]["layers"] == ["blink", "gaze", "emotion"]  # --emotion's
     assert parser.parse_args(["--behave", "all"]).behave == ("blink", "gaze", "idle", "emotion")
     unchanged = neutral_take(1)
     assert behave_from_args(unchanged, parser.parse_args([])) is unchanged
