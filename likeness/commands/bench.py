@@ -19,8 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exists, and prints one JSON object on standard output.",
     )
     parser.add_argument("--quick", action="store_true", help="short runs, for smoke tests")
+    from likeness.bench import BENCH_MODULES
+
     parser.add_argument("--only", action="append", metavar="STAGE",
-                        help="run only this benchmark (repeatable), e.g. tracking")
+                        choices=[name.rsplit(".", 1)[-1] for name in BENCH_MODULES],
+                        help="run only this benchmark (repeatable): "
+                        + ", ".join(name.rsplit(".", 1)[-1] for name in BENCH_MODULES))
     parser.set_defaults(run=run)
 
 

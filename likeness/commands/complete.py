@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="do not add blinks to a take that has none (headsets without eye tracking)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of added blinks and of training")
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="seed of added blinks and of training (default 0)")
     add_consent_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.output.endswith(".npz"):
             raise InputError(f"{args.output}: a model is written as .npz")
         takes = [read_animation(path) for path in args.train]
-        model = train(takes, hidden=args.hidden, seed=args.seed)
+        model = train(takes, hidden=args.hidden, seed=args.seed or 0)
         model.save(args.output)
         rmse = model.report["validation_rmse"]
         print(
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.input:
         raise InputError("give a take to complete (IN) or --train TAKES")
+    if args.no_blinks and args.seed is not None:
+        raise InputError("--seed seeds the blinks added to a take; with --no-blinks none are")
     model = CompletionModel.load(args.model) if args.model else load_prior()
     if model.hidden != hidden_channels(args.hidden):
         raise InputError(
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         )
     check_consent(args, [args.output], media=False)
     take = read_animation(args.input)
-    completed = complete(take, model, add_blinks=not args.no_blinks, seed=args.seed)
+    completed = complete(take, model, add_blinks=not args.no_blinks, seed=args.seed or 0)
     write_output(completed, args.output, args,
                  ingredients=[args.input] + ([args.model] if args.model else []))
     return 0

@@ -106,6 +106,24 @@ def test_complete_train_refuses_the_options_of_completing(tmp_path, capsys) -> N
     assert not out.exists()
 
 
+def test_complete_seed_with_no_blinks_is_refused(tmp_path, capsys) -> None:
+    from likeness.behave.synthetic import synthetic_take
+    from likeness.formats import write_animation
+
+    take = tmp_path / "take.csv"
+    write_animation(synthetic_take(1, person_seed=1, take_seed=0), take)
+    out = tmp_path / "full.csv"
+    assert main(["complete", str(take), "-o", str(out), "--no-blinks", "--seed", "4"]) == 2
+    assert "with --no-blinks none are" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_bench_names_its_stages(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["bench", "--only", "trackin"])
+    assert "invalid choice: 'trackin'" in capsys.readouterr().err
+
+
 def test_avatar_for_a_contact_sheet_only(tmp_path, capsys) -> None:
     out = tmp_path / "me.glb"
     assert main(["avatar", "-o", str(out), "--avatar", str(tmp_path / "other.glb")]) == 2
