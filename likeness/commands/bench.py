@@ -9,6 +9,9 @@ import os
 import platform
 import sys
 
+from likeness.bench import BENCH_MODULES
+
+STAGES = tuple(name.rsplit(".", 1)[-1] for name in BENCH_MODULES)
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -19,17 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "exists, and prints one JSON object on standard output.",
     )
     parser.add_argument("--quick", action="store_true", help="short runs, for smoke tests")
-    from likeness.bench import BENCH_MODULES
-
-    parser.add_argument("--only", action="append", metavar="STAGE",
-                        choices=[name.rsplit(".", 1)[-1] for name in BENCH_MODULES],
-                        help="run only this benchmark (repeatable): "
-                        + ", ".join(name.rsplit(".", 1)[-1] for name in BENCH_MODULES))
+    parser.add_argument("--only", action="append", metavar="STAGE", choices=STAGES,
+                        help=f"run only this benchmark (repeatable): {', '.join(STAGES)}")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.bench import BENCH_MODULES
     from likeness.bench.timing import BenchOptions
 
     options = BenchOptions(quick=args.quick)
