@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from likeness.errors import InputError
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -17,7 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create the identity, CA and C2PA signer")
-    init.add_argument("--name", default="likeness user", help="name put in the certificates")
+    init.add_argument("--name", help="name put in the local CA's certificates (default "
+                      "'likeness user')")
     init.add_argument(
         "--subject", metavar="ID", help="also trust the new identity as the key of subject ID"
     )
@@ -40,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
     from likeness.trust import keys
 
     if args.action == "init":
-        paths = keys.init_keys(
-            name=args.name, subject=args.subject, force=args.force, chain=args.chain, key=args.key
-        )
+        if args.name is not None and args.chain is not None:
+            raise InputError("--name goes into the local CA's certificates; with --chain your "
+                             "own certificates sign, and carry their own names")
+        paths = keys.init_keys(name=args.name or "likeness user", subject=args.subject,
+                               force=args.force, chain=args.chain, key=args.key)
         print(f"identity: {keys.public_key_text(keys.load_identity())}")
         print(f"keys in {paths.keys}")
     elif args.action == "show":

@@ -138,3 +138,11 @@ def test_a_brain_model_needs_an_endpoint(tmp_path, capsys, monkeypatch) -> None:
                  "--brain-model", "llama"]) == 2
     assert "a brain model ('llama') needs an endpoint" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_keys_init_name_is_for_the_local_ca(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    assert main(["keys", "init", "--name", "Studio", "--chain", str(tmp_path / "chain.pem"),
+                 "--key", str(tmp_path / "leaf.pem")]) == 2
+    assert "--name goes into the local CA's certificates" in capsys.readouterr().err
+    assert not (tmp_path / "home").exists()
