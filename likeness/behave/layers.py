@@ -273,6 +273,9 @@ def parse_layers(value: str) -> tuple[str, ...]:
 SEEDED_LAYERS = ("blink", "gaze", "idle")
 """The layers ``--behave-seed`` seeds."""
 
+BEHAVE_OPTIONS = "--behave, --emotion, --look-at and --behave-seed"
+"""The options of :func:`add_behave_arguments`, as a command's refusal names them."""
+
 
 def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--behave``, ``--emotion``, ``--look-at`` and ``--behave-seed`` to a parser.

@@ -6,7 +6,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from likeness.behave.layers import add_behave_arguments, behave_from_args, behave_layers
+from likeness.behave.layers import (
+    BEHAVE_OPTIONS,
+    add_behave_arguments,
+    behave_from_args,
+    behave_layers,
+)
 from likeness.commands.outputs import (
     add_output_arguments,
     check_consent,
@@ -79,10 +84,8 @@ def run(args: argparse.Namespace) -> int:
                else "with --text the transcript is aligned instead")
         )
     if behave_layers(args) and live:
-        raise InputError(
-            "--behave, --emotion, --look-at and --behave-seed work on a whole take; the live "
-            "path (--mic, --stream) sends frames as the audio comes: leave them out there"
-        )
+        raise InputError(f"{BEHAVE_OPTIONS} work on a whole take; the live path (--mic, "
+                         "--stream) sends frames as the audio comes: leave them out there")
     if not (args.output or args.send):
         raise InputError("nowhere to put the animation: give -o OUT and/or --send URL")
 

@@ -10,7 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from likeness.behave.layers import add_behave_arguments, behave_from_args, behave_layers
+from likeness.behave.layers import (
+    BEHAVE_OPTIONS,
+    add_behave_arguments,
+    behave_from_args,
+    behave_layers,
+)
 from likeness.commands.outputs import add_output_arguments, guarded_sinks, play
 
 log = logging.getLogger(__name__)
@@ -73,11 +78,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--max-faces must be at least 1, got {args.max_faces}")
     live = str(args.input).startswith("camera:")
     if behave_layers(args) and live and args.send:
-        raise InputError(
-            "--behave, --emotion, --look-at and --behave-seed work on the whole take once the "
-            "camera stops; the live --send stream goes out as tracked: leave them out, or track "
-            "a recorded video"
-        )
+        raise InputError(f"{BEHAVE_OPTIONS} work on the whole take once the camera stops; the "
+                         "live --send stream goes out as tracked: leave them out, or track a "
+                         "recorded video")
     camera = PinholeCamera() if args.hfov is None else PinholeCamera(args.hfov)
     options = SolverOptions(camera=camera)
     calibration = None
