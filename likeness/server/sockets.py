@@ -419,5 +419,6 @@ def _record(session: Session, audit: str | None) -> dict[str, Any]:
             inputs=[f"{session.kind} session from {session.client}".encode()],
             outputs=[summary],
             details={"session": figures},
+            audit=audit,
         )
     return figures

@@ -73,19 +73,34 @@ def test_a_forged_or_malformed_grant_upload_is_refused(client_for, tmp_path):
     assert client.post("/api/grants", content=b"{not json").status_code == 400
 
 
-def test_every_session_leaves_a_signed_audit_record(client_for):
+def session_records(audit, session_id: str) -> list[dict]:
     from likeness.trust import open_audit
 
+    with open_audit(audit) as log:
+        return [r for r in log.records()
+                if r["details"].get("session", {}).get("id") == session_id]
+
+
+def test_every_session_leaves_a_signed_audit_record(client_for):
     client = client_for()
     with client.websocket_connect("/ws/watch/audited") as ws:
         session_id = ws.receive_json()["session"]
     client.get("/api/health")  # the record is written as the session closes
-    with open_audit(None) as log:
-        records = [
-            r for r in log.records() if r["details"].get("session", {}).get("id") == session_id
-        ]
+    records = session_records(None, session_id)
     assert len(records) == 1
     assert (
         records[0]["kind"] == "stream"
         and records[0]["subject"] == "likeness built-in synthetic avatar"
     )
+
+
+def test_sessions_are_recorded_in_the_audit_log_the_server_was_given(client_for, tmp_path):
+    from likeness.server import ServerOptions
+
+    audit = tmp_path / "sessions.sqlite"
+    client = client_for(ServerOptions(audit=str(audit)))
+    with client.websocket_connect("/ws/watch/elsewhere") as ws:
+        session_id = ws.receive_json()["session"]
+    client.get("/api/health")
+    assert len(session_records(audit, session_id)) == 1
+    assert session_records(None, session_id) == []
