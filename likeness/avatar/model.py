@@ -9,9 +9,10 @@ import numpy as np
 from likeness.blendshapes import N_BLENDSHAPES
 from likeness.errors import InputError
 
-MATERIALS = ("skin", "eye", "teeth", "tongue", "mouth")
+MATERIALS = ("skin", "eye", "teeth", "tongue", "mouth", "photo")
 """How the renderer shades a part: subsurface skin, an eyeball with iris and cornea, enamel, a
-wet tongue, the shadowed inside of the mouth."""
+wet tongue, the shadowed inside of the mouth, or a photo's own pixels (unlit: the light is
+already in them)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +37,10 @@ class Part:
         all 1 when omitted.
     eye : int
         -1, or 0 / 1 for a part that turns with the left / right eye about ``Avatar.eye_centers_m``.
+    uv : ndarray, float32, shape (n, 2), optional
+        Texture coordinates, glTF's convention (0, 0 the top-left of the image); with ``texture``.
+    texture : ndarray, uint8, shape (h, w, 3), optional
+        sRGB base colour image; a textured part's ``colors`` multiply it.
     """
 
     name: str
@@ -46,6 +51,8 @@ class Part:
     colors: np.ndarray
     head_weight: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     eye: int = -1
+    uv: np.ndarray = field(default_factory=lambda: np.empty((0, 2), np.float32))
+    texture: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # Builders pass whatever numpy made; the renderer and the GLB writer need these types.
@@ -75,6 +82,16 @@ class Part:
             raise InputError(
                 f"avatar part {self.name!r}: material {self.material!r} not in {MATERIALS}"
             )
+        object.__setattr__(self, "uv", np.asarray(self.uv, np.float32))
+        if (self.texture is None) != (len(self.uv) == 0) or (
+            self.texture is not None
+            and (self.uv.shape != (n, 2) or self.texture.ndim != 3 or self.texture.shape[2] != 3)
+        ):
+            raise InputError(
+                f"avatar part {self.name!r}: a texture (h, w, 3) needs uv of shape {(n, 2)}, "
+                f"got texture {None if self.texture is None else self.texture.shape} "
+                f"and uv {self.uv.shape}"
+            )
         if self.triangles.ndim != 2 or self.triangles.shape[1] != 3 or self.triangles.max() >= n:
             raise InputError(f"avatar part {self.name!r}: triangles must index its {n} vertices")
 
@@ -91,12 +108,16 @@ class Avatar:
     neck_pivot_m : ndarray, float32, shape (3,)
         The point the head turns about (top of the neck), head frame, metres.
     name : str
+    view_projection : ndarray, float32, shape (4, 4), optional
+        For an avatar made from a photo: the camera that took it, as a matrix from the head frame
+        to clip space (column vectors). Rendered through it, the avatar at rest is the photo.
     """
 
     parts: tuple[Part, ...]
     eye_centers_m: np.ndarray
     neck_pivot_m: np.ndarray
     name: str = "likeness"
+    view_projection: np.ndarray | None = None
 
     @property
     def n_vertices(self) -> int:

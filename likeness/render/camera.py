@@ -70,6 +70,37 @@ class Camera:
 
 
 @dataclass(frozen=True)
+class PhotoCamera:
+    """The fixed camera a photo avatar was captured with (``Avatar.view_projection``).
+
+    Attributes
+    ----------
+    matrix : tuple of float
+        16 values, row-major: the (4, 4) map from the head frame to clip space.
+    background : tuple of float
+        sRGB clear colour, 0..1 (the photo's own background plane normally covers it).
+    """
+
+    matrix: tuple[float, ...]
+    background: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @classmethod
+    def of(cls, view_projection: np.ndarray) -> PhotoCamera:
+        """The camera of a (4, 4) head-frame-to-clip matrix."""
+        return cls(tuple(float(x) for x in np.asarray(view_projection, np.float64).ravel()))
+
+    def eye_m(self) -> np.ndarray:
+        """(3,) a point 0.7 m toward the camera from the head (it is orthographic)."""
+        m = np.array(self.matrix).reshape(4, 4)
+        toward = -m[2, :3] / np.linalg.norm(m[2, :3])  # clip depth falls toward the camera
+        return (0.7 * toward).astype(np.float64)
+
+    def view_projection(self, aspect: float) -> np.ndarray:
+        """(4, 4) float32 matrix from the head frame to clip space (square images only)."""
+        return np.array(self.matrix, np.float32).reshape(4, 4)
+
+
+@dataclass(frozen=True)
 class Light:
     """A directional light.
 

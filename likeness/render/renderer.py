@@ -20,8 +20,8 @@ from likeness.avatar.model import Avatar, Part
 from likeness.avatar.topology import vertex_face_incidence, vertex_normals
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
-from likeness.render.camera import Camera, Light, Lighting
-from likeness.render.shaders import MATERIALS, MAX_LIGHTS, PROGRAMS
+from likeness.render.camera import Camera, Light, Lighting, PhotoCamera
+from likeness.render.shaders import MATERIALS, MAX_LIGHTS, PHOTO_PROGRAM, PROGRAMS
 
 if TYPE_CHECKING:
     import moderngl
@@ -41,6 +41,7 @@ class _GpuPart:
     positions: moderngl.Buffer
     normals: moderngl.Buffer
     vao: moderngl.VertexArray
+    texture: moderngl.Texture | None = None
     last_weights: np.ndarray | None = None
 
 
@@ -82,7 +83,7 @@ class Renderer:
         self,
         size: int = 512,
         avatar: Avatar | None = None,
-        camera: Camera | None = None,
+        camera: Camera | PhotoCamera | None = None,
         lights: Lighting | Sequence[Light] | None = None,
         *,
         samples: int = 4,
@@ -100,7 +101,11 @@ class Renderer:
             avatar = default_avatar()
         self.size = int(size)
         self.avatar = avatar
-        self.camera = camera or Camera()
+        self.camera = camera or (
+            PhotoCamera.of(avatar.view_projection)
+            if avatar.view_projection is not None
+            else Camera()
+        )
         self.lighting = (
             lights
             if isinstance(lights, Lighting)
@@ -131,6 +136,11 @@ class Renderer:
         self._program = context.program(
             vertex_shader=vertex_shader, fragment_shader=fragment_shader
         )
+        self._photo_program = (
+            context.program(vertex_shader=PHOTO_PROGRAM[0], fragment_shader=PHOTO_PROGRAM[1])
+            if any(part.texture is not None for part in avatar.parts)
+            else None
+        )
         self._parts = [self._upload(context, part) for part in avatar.parts]
         self._set_scene_uniforms()
         log.debug(
@@ -150,22 +160,38 @@ class Renderer:
         colors_vbo = ctx.buffer(part.colors.astype("f4").tobytes())
         weight_vbo = ctx.buffer(part.head_weight.astype("f4").tobytes())
         ibo = ctx.buffer(part.triangles.astype("u4").tobytes())
-        vao = ctx.vertex_array(
-            self._program,
-            [
-                (positions_vbo, "3f", "in_position"),
-                (normals_vbo, "3f", "in_normal"),
-                (colors_vbo, "3f", "in_color"),
-                (weight_vbo, "1f", "in_head_weight"),
-            ],
-            index_buffer=ibo,
-            index_element_size=4,
+        attributes = [
+            (positions_vbo, "3f", "in_position"),
+            (colors_vbo, "3f", "in_color"),
+            (weight_vbo, "1f", "in_head_weight"),
+        ]
+        texture = None
+        if part.texture is not None and self._photo_program is not None:
+            program = self._photo_program
+            attributes.append((ctx.buffer(part.uv.astype("f4").tobytes()), "2f", "in_uv"))
+            h, w = part.texture.shape[:2]
+            # Rows go up top row first, so that glTF's v (0 at the top) samples them as it is.
+            texture = ctx.texture((w, h), 3, np.ascontiguousarray(part.texture, np.uint8).tobytes())
+            texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
+            texture.build_mipmaps()
+            texture.repeat_x = texture.repeat_y = False
+        else:
+            program = self._program
+            attributes.append((normals_vbo, "3f", "in_normal"))
+        vao = ctx.vertex_array(program, attributes, index_buffer=ibo, index_element_size=4)
+        return _GpuPart(
+            part, np.flatnonzero(moving), incidence, positions_vbo, normals_vbo, vao, texture
         )
-        return _GpuPart(part, np.flatnonzero(moving), incidence, positions_vbo, normals_vbo, vao)
+
+    @property
+    def _programs(self) -> list[moderngl.Program]:
+        return [p for p in (self._program, self._photo_program) if p is not None]
 
     def _set_scene_uniforms(self) -> None:
         program, lights = self._program, self.lighting.lights
-        _set(program, "u_view_projection", self.camera.view_projection(1.0).T.copy())
+        for each in self._programs:
+            _set(each, "u_view_projection", self.camera.view_projection(1.0).T.copy())
+            _set_value(each, "u_pivot", tuple(float(x) for x in self.avatar.neck_pivot_m))
         _set_value(program, "u_camera", tuple(float(x) for x in self.camera.eye_m()))
         directions = np.zeros((MAX_LIGHTS, 3), np.float32)
         colors = np.zeros((MAX_LIGHTS, 3), np.float32)
@@ -176,7 +202,6 @@ class Renderer:
         _set(program, "u_light_color", colors)
         _set_value(program, "u_sky", self.lighting.sky)
         _set_value(program, "u_ground", self.lighting.ground)
-        _set_value(program, "u_pivot", tuple(float(x) for x in self.avatar.neck_pivot_m))
 
     def render(self, frame: FaceFrame) -> np.ndarray:
         """Draw the avatar with ``frame``'s weights, head rotation and gaze.
@@ -206,8 +231,8 @@ class Renderer:
     def _draw(self, ctx: moderngl.Context, frame: FaceFrame) -> np.ndarray:
         weights = np.asarray(frame.weights, np.float32)
         rotation = Rotation.from_quat(np.asarray(frame.head_rotation, np.float64)).as_matrix()
-        program = self._program
-        _set(program, "u_head_rotation", rotation.astype(np.float32).T.copy())
+        for each in self._programs:
+            _set(each, "u_head_rotation", rotation.astype(np.float32).T.copy())
         self._fbo.use()
         self._fbo.clear(*self.camera.background, 1.0)
         # Back faces never show: the mouth's inside is its own inward-facing part.
@@ -215,12 +240,17 @@ class Renderer:
         for gpu in self._parts:
             self._morph(gpu, weights)
             part = gpu.part
-            wrap, roughness, f0, depth_occlusion, occlusion = MATERIALS[part.material]
-            _set_value(program, "u_wrap", wrap)
-            _set_value(program, "u_roughness", roughness)
-            _set_value(program, "u_f0", f0)
-            _set_value(program, "u_depth_occlusion", depth_occlusion)
-            _set_value(program, "u_occlusion", occlusion)
+            if gpu.texture is not None:
+                program = cast("moderngl.Program", self._photo_program)
+                gpu.texture.use(0)
+            else:
+                program = self._program
+                wrap, roughness, f0, depth_occlusion, occlusion = MATERIALS[part.material]
+                _set_value(program, "u_wrap", wrap)
+                _set_value(program, "u_roughness", roughness)
+                _set_value(program, "u_f0", f0)
+                _set_value(program, "u_depth_occlusion", depth_occlusion)
+                _set_value(program, "u_occlusion", occlusion)
             if part.eye >= 0:
                 yaw, pitch = (float(a) for a in frame.eyes_rad[part.eye])
                 eye = Rotation.from_euler("YX", [yaw, pitch]).as_matrix().astype(np.float32)
@@ -254,7 +284,8 @@ class Renderer:
             targets = gpu.active_targets[used]
             positions = positions + np.tensordot(active[used], part.deltas_m[targets], axes=1)
         gpu.positions.write(positions.astype("f4").tobytes())
-        gpu.normals.write(vertex_normals(positions, part.triangles, gpu.incidence).tobytes())
+        if gpu.texture is None:  # photo parts are unlit
+            gpu.normals.write(vertex_normals(positions, part.triangles, gpu.incidence).tobytes())
 
     def close(self) -> None:
         """Release the OpenGL context."""

@@ -17,6 +17,7 @@ MATERIALS = {
     "teeth": ((0.2, 0.2, 0.2), 0.32, 0.04, 1.0, 1.0),
     "tongue": ((0.45, 0.25, 0.2), 0.38, 0.03, 1.0, 1.0),
     "mouth": ((0.3, 0.2, 0.2), 0.6, 0.02, 0.0, 0.25),
+    "photo": ((0.0, 0.0, 0.0), 1.0, 0.0, 0.0, 1.0),  # unused: photo parts are drawn unlit
 }
 """Shading parameters per avatar material."""
 
@@ -136,3 +137,28 @@ void main() { f_color = vec4(v_lit, 1.0); }
     ),
 }
 """(vertex shader, fragment shader) per shading mode."""
+
+PHOTO_PROGRAM = (
+    "#version 330\n"
+    + _POSE
+    + """
+in vec2 in_uv;
+out vec2 v_uv;
+out vec3 v_color;
+void main() {
+    vec3 p, rest, n;
+    pose(p, rest, n);
+    v_uv = in_uv;
+    v_color = in_color;
+}
+""",
+    """#version 330
+uniform sampler2D u_texture;
+in vec2 v_uv;
+in vec3 v_color;
+out vec4 f_color;
+void main() { f_color = vec4(texture(u_texture, v_uv).rgb * v_color, 1.0); }
+""",
+)
+"""(vertex shader, fragment shader) for a photo's own pixels: unlit, since the photo already
+holds its light; the vertex colour darkens (the inside of an opening mouth) or leaves it."""
