@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "likeness.commands.bench",
     "likeness.commands.track",
     "likeness.commands.avatar",
+    "likeness.commands.twin",
     "likeness.commands.render",
     "likeness.commands.relay",
     "likeness.commands.batch",

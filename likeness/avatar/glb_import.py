@@ -101,12 +101,37 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
         dataclasses.replace(part, positions_m=(part.positions_m - origin).astype(np.float32))
         for part in parts
     )
+    view = _view_projection(gltf)
+    if view is not None:  # the camera sees the moved avatar as it saw the file's
+        shift = np.eye(4)
+        shift[:3, 3] = origin
+        view = (view @ shift).astype(np.float32)
     return Avatar(
         moved,
         (eye_centers - origin).astype(np.float32),
         (pivot - origin).astype(np.float32),
         p.stem,
+        view_projection=view,
     )
+
+
+def likeness_extras(gltf: g.GLTF2) -> dict:
+    """What likeness keeps in a file's ``asset.extras.likeness`` (empty if nothing)."""
+    extras = gltf.asset.extras if gltf.asset is not None else None
+    found = extras.get("likeness") if isinstance(extras, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _view_projection(gltf: g.GLTF2) -> np.ndarray | None:
+    """The photo camera a photo avatar was written with, (4, 4), or None."""
+    values = likeness_extras(gltf).get("view_projection")
+    if values is None:
+        return None
+    try:
+        return np.asarray(values, np.float64).reshape(4, 4)
+    except (TypeError, ValueError):
+        log.warning("ignoring a malformed view_projection in the file's extras")
+        return None
 
 
 class _Scene:
@@ -114,6 +139,7 @@ class _Scene:
 
     def __init__(self, gltf: g.GLTF2, blob: bytes, name: str) -> None:
         self.gltf, self.blob, self.name = gltf, blob, name
+        self.images: dict[int, np.ndarray | None] = {}
         self.world = _world_matrices(gltf)
         self.head = self._find("head")
         self.eyes = [self._find("lefteye"), self._find("righteye")]
@@ -153,6 +179,9 @@ class _Scene:
         kind = (
             "eye" if eye >= 0 else next((m for m in _KINDS if m in label + material_name), "skin")
         )
+        uv, texture = self._photo(primitive, material)
+        if texture is not None:
+            kind = "photo"
         part = Part(
             name=label,
             material=kind,
@@ -162,8 +191,27 @@ class _Scene:
             colors=self._colors(primitive, material, n),
             head_weight=np.clip(head_weight, 0, 1),
             eye=eye,
+            uv=uv,
+            texture=texture,
         )
         return part, slots
+
+    def _photo(self, primitive: g.Primitive, material: g.Material | None):
+        """(uv, image) of an unlit textured primitive (a photo's pixels), else (empty, None)."""
+        none = np.empty((0, 2), np.float32), None
+        pbr = material.pbrMetallicRoughness if material is not None else None
+        if (
+            material is None
+            or "KHR_materials_unlit" not in (material.extensions or {})
+            or pbr is None
+            or pbr.baseColorTexture is None
+            or primitive.attributes.TEXCOORD_0 is None
+        ):
+            return none
+        pixels = self._image(pbr.baseColorTexture.index)
+        if pixels is None:
+            return none
+        return self.read(primitive.attributes.TEXCOORD_0), pixels
 
     def _binding(self, node_index: int, primitive: g.Primitive, n: int):
         """Per vertex: the (4, 4) bind-pose matrix, the head's share of the skinning, the eye."""
@@ -233,39 +281,47 @@ class _Scene:
         )
 
     def _colors(self, primitive: g.Primitive, material: g.Material | None, n: int) -> np.ndarray:
-        """sRGB albedo per vertex: base colour factor x vertex colour x base colour texture."""
+        """sRGB albedo per vertex: base colour factor x vertex colour x base colour texture
+        (a photo part keeps its texture per pixel instead)."""
         linear = np.ones((n, 3))
+        unlit = material is not None and "KHR_materials_unlit" in (material.extensions or {})
         if material is not None and material.pbrMetallicRoughness is not None:
             pbr = material.pbrMetallicRoughness
             linear *= np.asarray(pbr.baseColorFactor or [1, 1, 1, 1])[:3]
             uv = primitive.attributes.TEXCOORD_0
-            if pbr.baseColorTexture is not None and uv is not None:
+            if pbr.baseColorTexture is not None and uv is not None and not unlit:
                 linear *= self._texture(pbr.baseColorTexture.index, self.read(uv))
         if primitive.attributes.COLOR_0 is not None:
             linear *= self.read(primitive.attributes.COLOR_0)[:, :3]
         return np.clip(linear, 0, 1) ** (1 / 2.2)
 
-    def _texture(self, texture_index: int, uv: np.ndarray) -> np.ndarray:
-        """Linear RGB of an embedded texture at each vertex's UV (nearest texel)."""
+    def _image(self, texture_index: int) -> np.ndarray | None:
+        """An embedded texture as sRGB uint8 (h, w, 3), decoded once; None if unreadable."""
         from PIL import Image
 
+        if texture_index in self.images:
+            return self.images[texture_index]
         source = self.gltf.textures[texture_index].source
         image = self.gltf.images[source] if source is not None else None
-        if image is None or image.bufferView is None:
+        pixels = None
+        if image is not None and image.bufferView is not None:
+            view = self.gltf.bufferViews[image.bufferView]
+            start = view.byteOffset or 0
+            try:
+                with Image.open(io.BytesIO(self.blob[start : start + view.byteLength])) as picture:
+                    pixels = np.asarray(picture.convert("RGB"))
+            except OSError as e:
+                log.warning("%s: texture %d unreadable (%s); using the material colour",
+                            self.name, texture_index, e)
+        self.images[texture_index] = pixels
+        return pixels
+
+    def _texture(self, texture_index: int, uv: np.ndarray) -> np.ndarray:
+        """Linear RGB of an embedded texture at each vertex's UV (nearest texel)."""
+        image = self._image(texture_index)
+        if image is None:
             return np.ones((len(uv), 3))
-        view = self.gltf.bufferViews[image.bufferView]
-        start = view.byteOffset or 0
-        try:
-            with Image.open(io.BytesIO(self.blob[start : start + view.byteLength])) as picture:
-                pixels = np.asarray(picture.convert("RGB"), np.float64) / 255
-        except OSError as e:
-            log.warning(
-                "%s: texture %d unreadable (%s); using the material colour",
-                self.name,
-                texture_index,
-                e,
-            )
-            return np.ones((len(uv), 3))
+        pixels = image.astype(np.float64) / 255
         h, w = pixels.shape[:2]
         x = np.clip((uv[:, 0] % 1.0) * w, 0, w - 1).astype(int)
         y = np.clip((uv[:, 1] % 1.0) * h, 0, h - 1).astype(int)

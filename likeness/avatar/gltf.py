@@ -3,15 +3,21 @@
 Written files follow what three.js, Blender, Unity and Unreal read: each mesh's
 ``extras.targetNames`` lists the 52 ARKit names in order; a two-joint skin (``Neck`` at the base
 of the neck, ``Head`` at the top) carries head pose; ``LeftEye`` and ``RightEye`` nodes under
-the head carry gaze. Colours are per-vertex (``COLOR_0``, linear).
+the head carry gaze. Colours are per-vertex (``COLOR_0``, linear); a photo avatar's parts carry
+their image as an embedded PNG base-colour texture (``TEXCOORD_0``) on an unlit material
+(``KHR_materials_unlit``: the light is in the photo), and the photo's camera is kept in
+``asset.extras.likeness.view_projection``.
 
 Reading (:func:`read_glb`) lives in :mod:`likeness.avatar.glb_import`.
 """
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pygltflib as g
@@ -26,7 +32,8 @@ from likeness.fileio import atomic_output
 __all__ = ["read_glb", "write_glb"]
 
 
-_ROUGHNESS = {"skin": 0.5, "eye": 0.1, "teeth": 0.35, "tongue": 0.4, "mouth": 0.9}
+_ROUGHNESS = {"skin": 0.5, "eye": 0.1, "teeth": 0.35, "tongue": 0.4, "mouth": 0.9, "photo": 1.0}
+UNLIT = "KHR_materials_unlit"
 
 
 class _Blob:
@@ -34,6 +41,7 @@ class _Blob:
 
     def __init__(self, gltf: g.GLTF2) -> None:
         self.gltf, self.data = gltf, bytearray()
+        self.textures: dict[int, int] = {}
 
     def accessor(
         self, array: np.ndarray, kind: str, target: int | None, *, bounds: bool = False
@@ -64,6 +72,31 @@ class _Blob:
         self.gltf.accessors.append(accessor)
         return len(self.gltf.accessors) - 1
 
+    def image(self, rgb: np.ndarray) -> int:
+        """Embed an sRGB image (h, w, 3) as PNG; returns its texture index (one per image)."""
+        from PIL import Image
+
+        key = id(rgb)
+        if key not in self.textures:
+            png = io.BytesIO()
+            Image.fromarray(np.ascontiguousarray(rgb, np.uint8)).save(png, format="PNG")
+            self.data += b"\0" * (-len(self.data) % 4)
+            self.gltf.bufferViews.append(
+                g.BufferView(buffer=0, byteOffset=len(self.data), byteLength=png.tell())
+            )
+            self.data += png.getvalue()
+            self.gltf.images.append(
+                g.Image(bufferView=len(self.gltf.bufferViews) - 1, mimeType="image/png")
+            )
+            if not self.gltf.samplers:
+                self.gltf.samplers.append(
+                    g.Sampler(magFilter=g.LINEAR, minFilter=g.LINEAR_MIPMAP_LINEAR,
+                              wrapS=g.CLAMP_TO_EDGE, wrapT=g.CLAMP_TO_EDGE)
+                )
+            self.gltf.textures.append(g.Texture(sampler=0, source=len(self.gltf.images) - 1))
+            self.textures[key] = len(self.gltf.textures) - 1
+        return self.textures[key]
+
     def zeros(self, count: int) -> int:
         """A VEC3 float accessor of zeros with no data (glTF initialises it to zeros)."""
         self.gltf.accessors.append(
@@ -79,7 +112,13 @@ class _Blob:
         return len(self.gltf.accessors) - 1
 
 
-def write_glb(avatar: Avatar, path: str | os.PathLike[str]) -> Path:
+def write_glb(
+    avatar: Avatar,
+    path: str | os.PathLike[str],
+    *,
+    extras: dict[str, Any] | None = None,
+    bind: Callable[[bytes], dict[str, Any]] | None = None,
+) -> Path:
     """Write ``avatar`` as a GLB file with ARKit-named morph targets, atomically.
 
     Parameters
@@ -87,6 +126,11 @@ def write_glb(avatar: Avatar, path: str | os.PathLike[str]) -> Path:
     avatar : Avatar
     path : path-like
         Output ``.glb``.
+    extras : dict, optional
+        JSON kept under ``asset.extras.likeness`` (with the photo camera of a photo avatar).
+    bind : callable, optional
+        Called with the finished binary chunk; what it returns joins those extras (the consent
+        binding of a twin to its photo, :func:`likeness.trust.binding.bind`).
 
     Returns
     -------
@@ -122,9 +166,7 @@ def write_glb(avatar: Avatar, path: str | os.PathLike[str]) -> Path:
     for part in avatar.parts:
         if part.eye >= 0:
             continue
-        primitive = _primitive(
-            blob, part, part.positions_m, _material(gltf, materials, part.material)
-        )
+        primitive = _primitive(blob, part, part.positions_m, _material(blob, materials, part))
         n = len(part.positions_m)
         weights = np.zeros((n, 4), np.float32)
         weights[:, 1] = part.head_weight
@@ -152,7 +194,7 @@ def write_glb(avatar: Avatar, path: str | os.PathLike[str]) -> Path:
                     blob,
                     p,
                     p.positions_m - center.astype(np.float32),
-                    _material(gltf, materials, p.material),
+                    _material(blob, materials, p),
                 )
                 for p in parts
             ],
@@ -161,8 +203,18 @@ def write_glb(avatar: Avatar, path: str | os.PathLike[str]) -> Path:
         gltf.nodes.append(
             g.Node(name=name, translation=(center - pivot).tolist(), mesh=len(gltf.meshes) - 1)
         )
+    if any(m.extensions for m in gltf.materials):
+        gltf.extensionsUsed = [UNLIT]
     gltf.scenes = [g.Scene(nodes=[0, 3])]  # a skinned mesh's node belongs at the root
     gltf.scene = 0
+    blob.data += b"\0" * (-len(blob.data) % 4)  # as a GLB stores it, so its hash is the same
+    likeness = dict(extras or {})
+    if avatar.view_projection is not None:
+        likeness["view_projection"] = np.asarray(avatar.view_projection).ravel().tolist()
+    if bind is not None:
+        likeness.update(bind(bytes(blob.data)))
+    if likeness:
+        gltf.asset.extras = {"likeness": likeness}
     gltf.buffers = [g.Buffer(byteLength=len(blob.data))]
     gltf.set_binary_blob(bytes(blob.data))
     with atomic_output(path) as tmp:
@@ -176,28 +228,35 @@ def _primitive(blob: _Blob, part: Part, positions: np.ndarray, material: int) ->
     normals = vertex_normals(positions, part.triangles)
     linear = np.clip(part.colors, 0, 1).astype(np.float32) ** 2.2
     indices = part.triangles.astype(np.uint16 if len(positions) < 65535 else np.uint32).ravel()
+    attributes = g.Attributes(
+        POSITION=blob.accessor(positions, g.VEC3, g.ARRAY_BUFFER, bounds=True),
+        NORMAL=blob.accessor(normals, g.VEC3, g.ARRAY_BUFFER),
+        COLOR_0=blob.accessor(linear, g.VEC3, g.ARRAY_BUFFER),
+    )
+    if part.texture is not None:
+        attributes.TEXCOORD_0 = blob.accessor(part.uv.astype(np.float32), g.VEC2, g.ARRAY_BUFFER)
     return g.Primitive(
-        attributes=g.Attributes(
-            POSITION=blob.accessor(positions, g.VEC3, g.ARRAY_BUFFER, bounds=True),
-            NORMAL=blob.accessor(normals, g.VEC3, g.ARRAY_BUFFER),
-            COLOR_0=blob.accessor(linear, g.VEC3, g.ARRAY_BUFFER),
-        ),
+        attributes=attributes,
         indices=blob.accessor(indices, g.SCALAR, g.ELEMENT_ARRAY_BUFFER),
         material=material,
     )
 
 
-def _material(gltf: g.GLTF2, cache: dict[str, int], kind: str) -> int:
-    if kind not in cache:
-        gltf.materials.append(
-            g.Material(
-                name=kind,
-                pbrMetallicRoughness=g.PbrMetallicRoughness(
-                    baseColorFactor=[1.0, 1.0, 1.0, 1.0],
-                    metallicFactor=0.0,
-                    roughnessFactor=_ROUGHNESS[kind],
-                ),
-            )
+def _material(blob: _Blob, cache: dict[str, int], part: Part) -> int:
+    """The material of a part: one per kind, one per texture for photo parts (unlit)."""
+    key = part.material if part.texture is None else f"{part.material}{id(part.texture)}"
+    if key not in cache:
+        pbr = g.PbrMetallicRoughness(
+            baseColorFactor=[1.0, 1.0, 1.0, 1.0],
+            metallicFactor=0.0,
+            roughnessFactor=_ROUGHNESS[part.material],
         )
-        cache[kind] = len(gltf.materials) - 1
-    return cache[kind]
+        extensions: dict[str, Any] = {}
+        if part.texture is not None:
+            pbr.baseColorTexture = g.TextureInfo(index=blob.image(part.texture))
+            extensions[UNLIT] = {}
+        blob.gltf.materials.append(
+            g.Material(name=part.material, pbrMetallicRoughness=pbr, extensions=extensions)
+        )
+        cache[key] = len(blob.gltf.materials) - 1
+    return cache[key]

@@ -266,7 +266,9 @@ def _eye(crop: np.ndarray, fit: PhotoFit, face: np.ndarray, loop: np.ndarray,
         colors=np.ones((len(positions), 3)),
         eye=eye,
         uv=uv,
-        texture=np.clip(texture, 0, 255).astype(np.uint8),
+        # A power-of-two side, as the glTF validator (and WebGL 1 mipmapping) prefers.
+        texture=_resized(np.clip(texture, 0, 255).astype(np.uint8),
+                         1 << int(np.ceil(np.log2(size_px)))),
     )
     return part, center
 

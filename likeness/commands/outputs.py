@@ -24,11 +24,30 @@ MEDIA_SUFFIXES = (".mp4", ".png", ".gif")
 Ingredient = str | os.PathLike[str] | bytes
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, *, send: bool = True) -> None:
-    """``--send URL`` (if ``send``) and ``--consent/--context/--audit``."""
+def add_output_arguments(
+    parser: argparse.ArgumentParser, *, send: bool = True, avatar: bool = False
+) -> None:
+    """``--send URL`` (if ``send``), ``--avatar FILE.glb`` (if ``avatar``: the face rendered
+    media shows) and ``--consent/--context/--audit``."""
     if send:
         add_send_argument(parser)
+    if avatar:
+        parser.add_argument(
+            "--avatar",
+            metavar="FILE.glb",
+            help="for .mp4/.png/.gif: render on this avatar (a `likeness twin`, or any glTF with "
+            "ARKit morph targets); a real person's needs their grant",
+        )
     add_consent_arguments(parser)
+
+
+def _shown(
+    args: argparse.Namespace, kind: str, likeness_asset: str | os.PathLike[str] | None
+) -> str | os.PathLike[str] | None:
+    """The likeness an output of ``kind`` shows: the --avatar of rendered media, else the
+    asset the command named."""
+    avatar = getattr(args, "avatar", None)
+    return avatar if kind == "render" and avatar else likeness_asset
 
 
 def output_kind(path: str | os.PathLike[str], *, media: bool) -> str:
@@ -60,7 +79,7 @@ def check_consent(
     if getattr(args, "send", None):
         kinds.add("stream")
     for kind in sorted(kinds):
-        authorize_from_args(args, kind, likeness_asset=likeness_asset)
+        authorize_from_args(args, kind, likeness_asset=_shown(args, kind, likeness_asset))
 
 
 def write_output(
@@ -79,7 +98,8 @@ def write_output(
     from likeness.trust.guard import guard_from_args
 
     kind = output_kind(path, media=True)
-    guard = guard_from_args(args, kind, likeness_asset=likeness_asset, ingredients=ingredients)
+    shown = _shown(args, kind, likeness_asset)
+    guard = guard_from_args(args, kind, likeness_asset=shown, ingredients=ingredients)
     with guard.writing(path) as tmp, tempfile.TemporaryDirectory() as folder:
         if kind == "export":
             from likeness.formats import write_animation
@@ -93,7 +113,13 @@ def write_output(
             if speech is not None and tmp.suffix.lower() == ".mp4":
                 wav = Path(folder) / "speech.wav"
                 write_wav(wav, *speech)
-            render_video(animation, tmp, audio_path=wav, frame_hook=guard.frame_hook(tmp))
+            avatar = None
+            if shown is not None and shown != likeness_asset:
+                from likeness.avatar.gltf import read_glb
+
+                avatar = read_glb(shown)
+            render_video(animation, tmp, audio_path=wav, avatar=avatar,
+                         frame_hook=guard.frame_hook(tmp))
     guard.finish([path], details={"frames": len(animation), "fps": animation.fps})
 
 

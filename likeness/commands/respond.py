@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and idle motion")
     parser.add_argument("--brain-url", help="OpenAI-compatible API root, e.g. http://host:8000/v1")
     parser.add_argument("--brain-model", help="model name for --brain-url")
-    add_output_arguments(parser, send=False)
+    add_output_arguments(parser, send=False, avatar=True)
     parser.set_defaults(run=run)
 
 

@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--audio-out", metavar="WAV",
                         help="where to write the speech (default: OUT with .wav, for .csv/.json)")
     add_behave_arguments(parser)
-    add_output_arguments(parser)
+    add_output_arguments(parser, avatar=True)
     parser.set_defaults(run=run)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from likeness.errors import InputError
 from likeness.fileio import existing_file
 from likeness.trust.audit import StoredRecord, open_audit
+from likeness.trust.binding import likeness_sha256
 from likeness.trust.consent import (
     OUTPUT_KINDS,
     ConsentRefused,
@@ -96,7 +97,8 @@ def authorize(
     output_kind : {'render', 'stream', 'export'}
         What is about to be produced.
     likeness_asset : path or None
-        The asset whose likeness is shown (avatar, calibration, voice). None means the built-in
+        The asset whose likeness is shown (avatar, calibration, voice); a twin GLB stands for
+        the photo it was made from (:mod:`likeness.trust.binding`). None means the built-in
         synthetic avatar: no grant is needed, but a grant that is presented is still verified.
     grant : path or None
         The consent grant file (``--consent``).
@@ -157,7 +159,7 @@ def authorize(
             "wrong-output",
             f"{where}: the grant allows {doc['outputs']}, this output is {output_kind!r}",
         )
-    asset_hash = None if asset is None else sha256_file(asset)
+    asset_hash = None if asset is None else likeness_sha256(asset, home)
     if asset_hash is not None and asset_hash != doc["likeness"]["sha256"]:
         raise ConsentRefused(
             "wrong-likeness",

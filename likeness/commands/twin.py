@@ -1,0 +1,49 @@
+"""``likeness twin``: a talking, photoreal avatar (GLB) from one frontal portrait."""
+
+from __future__ import annotations
+
+import argparse
+
+from likeness.trust.cli_args import add_consent_arguments
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "twin",
+        help="make a talking avatar (.glb) from one frontal portrait, with the person's grant",
+        description="Fits a face mesh to PHOTO's MediaPipe landmarks, carries the rig's 52 ARKit "
+        "displacement fields onto it and textures it with the photo itself; the whole picture "
+        "stays behind it (hair, background), eyes turn with gaze under lids that close, and a "
+        "mouth with teeth and tongue opens. The .glb renders with `likeness render --avatar`, "
+        "`say --avatar` and in `serve`, framed as the photo was. A twin is the person's "
+        "likeness: making it needs their consent grant for PHOTO (--consent GRANT --context C, "
+        "allowing 'export'), and the file is bound to the photo's hash, so every later use "
+        "needs a grant for the photo too. A photo without a face, or an unreadable one, stops "
+        "with an error and writes nothing.",
+    )
+    parser.add_argument("photo", metavar="PHOTO", help="a frontal portrait (.jpg, .png, ...)")
+    parser.add_argument("-o", "--output", required=True, metavar="OUT.glb", help="the twin")
+    add_consent_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from likeness.avatar.gltf import write_glb
+    from likeness.avatar.twin import twin_from_photo
+    from likeness.errors import InputError
+    from likeness.fileio import existing_file
+    from likeness.trust.binding import bind
+    from likeness.trust.guard import guard_from_args
+
+    photo = existing_file(args.photo, "photo")
+    if Path(args.output).suffix.lower() != ".glb":
+        raise InputError(f"{args.output}: expected a .glb output file")
+    guard = guard_from_args(args, "export", likeness_asset=photo, ingredients=[photo])
+    avatar = twin_from_photo(photo)
+    with guard.writing(args.output) as tmp:
+        write_glb(avatar, tmp, bind=lambda blob: bind(photo, blob, guard.home))
+    guard.finish([args.output], details={"vertices": avatar.n_vertices,
+                                         "triangles": avatar.n_triangles})
+    return 0
