@@ -20,6 +20,7 @@ renders framed as its photo was.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ import numpy as np
 from likeness.avatar.model import Avatar, Part
 from likeness.avatar.parts import mouth, teeth, tongue
 from likeness.avatar.topology import boundary_loops, face_triangles, fan, orient_outward, stitch
-from likeness.blendshapes import N_BLENDSHAPES
+from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 from likeness.fileio import existing_file
 from likeness.rig import landmarks as lm
@@ -165,7 +166,10 @@ def build_twin(rgb: np.ndarray, *, name: str = "twin") -> Avatar:
     )
     eye_loops = [_loop_around(loops, i) for i in (lm.LEFT_IRIS_CENTER, lm.RIGHT_IRIS_CENTER)]
     eyes = [_eye(crop, fit, face, loop, e) for e, loop in enumerate(eye_loops)]
-    inside = (mouth(face), teeth(face, upper=True), teeth(face, upper=False), tongue(face))
+    pouch = mouth(face)
+    # Back, behind the teeth: seen from a little below, its roof would hide the upper teeth.
+    pouch = dataclasses.replace(pouch, positions_m=pouch.positions_m - [0.0, 0.0, POUCH_BACK_M])
+    inside = (pouch, *_teeth_in_view(face, fit), tongue(face))
     deepest = min(p.positions_m[:, 2].min() for p in (face_part, *inside, *(e[0] for e in eyes)))
     background = _background(fit, face, oval, texture, depth_m=float(deepest) - 5 * _MM)
     mouth_y = face[lm.UPPER_LIP_CENTER_INNER, 1]
@@ -219,6 +223,38 @@ def _resized(image: np.ndarray, side: int) -> np.ndarray:
         return np.ascontiguousarray(image)
     resample = Image.Resampling.LANCZOS
     return np.asarray(Image.fromarray(image).resize((side, side), resample))
+
+
+POUCH_BACK_M = 10 * _MM
+UPPER_TEETH_SHOWN_M = 2.5 * _MM
+LOWER_TEETH_SHOWN_M = 1.5 * _MM
+"""How far the biting edges reach past the inner lips, as the photo's camera sees them: the rig
+places the teeth for a level view, and a camera a little above or below would hide them."""
+
+
+def _teeth_in_view(face: np.ndarray, fit: PhotoFit) -> tuple[Part, Part]:
+    """Upper and lower teeth, moved up or down so that the photo's camera sees their edges past
+    the lips (MediaPipe's lip points fold over one another on thin or pressed lips)."""
+    up = fit.rotation[1]  # the picture's up, in the head frame
+    points = face[: lm.N_FACE_POINTS]
+    center = points[[lm.UPPER_LIP_CENTER_INNER, lm.LOWER_LIP_CENTER_INNER]].mean(axis=0)
+    near = (np.abs(points[:, 0] - center[0]) < 6 * _MM) & (
+        np.abs(points[:, 1] - center[1]) < 12 * _MM
+    )
+    opening = blendshape_deltas_m()[INDEX["jawOpen"], : lm.N_FACE_POINTS]
+    jaw = np.linalg.norm(opening, axis=1)
+    on_jaw = jaw > 0.5 * jaw[lm.LOWER_LIP_CENTER_INNER]
+    # The upper lip with the mouth open: the rig drags its inner surface down a little.
+    upper_lip = (points + opening)[near & ~on_jaw] @ up
+    lower_lip = points[near & on_jaw] @ up
+    rows = []
+    for upper, shown in ((True, UPPER_TEETH_SHOWN_M), (False, LOWER_TEETH_SHOWN_M)):
+        part = teeth(face, upper=upper)
+        middle = part.positions_m[np.abs(part.positions_m[:, 0]) < 3 * _MM] @ up
+        reach = upper_lip.min() - middle.min() if upper else middle.max() - lower_lip.max()
+        shift = max(0.0, shown - reach) / up[1] * (-1 if upper else 1)
+        rows.append(dataclasses.replace(part, positions_m=part.positions_m + [0.0, shift, 0.0]))
+    return rows[0], rows[1]
 
 
 def _loop_around(loops: list[np.ndarray], iris: int) -> np.ndarray:
