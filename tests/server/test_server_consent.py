@@ -104,3 +104,38 @@ def test_sessions_are_recorded_in_the_audit_log_the_server_was_given(client_for,
     client.get("/api/health")
     assert len(session_records(audit, session_id)) == 1
     assert session_records(None, session_id) == []
+
+
+def test_a_twin_is_shown_only_under_a_grant_for_the_photo_it_was_made_from(
+    client_for, tmp_path
+):
+    """A twin GLB stands for its photo: a session needs the photo's grant, not the file's."""
+    from PIL import Image
+
+    from likeness.avatar.gltf import write_glb
+    from likeness.avatar.twin import build_twin
+    from likeness.trust.binding import bind
+    from tests import photos
+
+    photo = tmp_path / "eileen.png"
+    Image.fromarray(photos.astronaut()).save(photo)
+    twin = write_glb(build_twin(photos.astronaut()), tmp_path / "eileen.glb",
+                     bind=lambda blob: bind(photo, blob))
+    client = client_for()
+    uploaded = client.post("/api/avatars", content=twin.read_bytes())
+    assert uploaded.status_code == 200, uploaded.text
+    avatar_id = uploaded.json()["id"]
+    code, message = refusal(client, f"/ws/watch/c?avatar={avatar_id}")
+    assert code == 4403 and "needs a consent grant" in message
+    for_file = client.post(
+        "/api/grants", content=grant_for(twin.read_bytes(), tmp_path, contexts=["demo"])
+    ).json()["id"]
+    code, message = refusal(client, f"/ws/watch/c?avatar={avatar_id}&grant={for_file}&context=demo")
+    assert code == 4403 and "likeness sha256" in message
+    for_photo = client.post(
+        "/api/grants", content=grant_for(photo.read_bytes(), tmp_path, contexts=["demo"])
+    ).json()["id"]
+    with client.websocket_connect(
+        f"/ws/watch/c?avatar={avatar_id}&grant={for_photo}&context=demo"
+    ) as ws:
+        assert ws.receive_json()["type"] == "hello"
