@@ -183,6 +183,14 @@ def build_twin(rgb: np.ndarray, *, name: str = "twin") -> Avatar:
     )
 
 
+def photo_of(avatar: Avatar) -> np.ndarray:
+    """The square of the photo a twin keeps (its background's texture), (n, n, 3) uint8."""
+    for part in avatar.parts:
+        if part.name == "background" and part.texture is not None:
+            return part.texture
+    raise InputError(f"avatar {avatar.name!r} was not made from a photo")
+
+
 def _fit(rgb: np.ndarray) -> tuple[np.ndarray, PhotoFit]:
     """The square crop kept and the rig's placement in it."""
     from likeness.track.mesh import FaceTracker

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from likeness.trust.cli_args import add_consent_arguments
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -12,11 +14,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Writes the project's avatar as glTF 2.0 binary: a head mesh whose 52 morph "
         "targets carry their ARKit names (mesh extras.targetNames, read by three.js, Blender, "
         "Unity and Unreal), Head and Neck bones for head pose and LeftEye/RightEye nodes for "
-        "gaze. --contact-sheet renders a grid of its expressions (or those of --avatar FILE).",
+        "gaze. --contact-sheet renders a grid of its expressions (or those of --avatar FILE: "
+        "a real person's, such as a `likeness twin`, needs their grant, --consent GRANT "
+        "--context C, and the sheet carries a C2PA manifest).",
     )
     parser.add_argument("-o", "--output", metavar="OUT.glb", help="the avatar file")
     parser.add_argument("--contact-sheet", metavar="OUT.png", help="a grid of expressions")
     parser.add_argument("--avatar", metavar="FILE.glb", help="for --contact-sheet: another avatar")
+    add_consent_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -34,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
         write_glb(default_avatar(), args.output)
     if args.contact_sheet:
         from likeness.render.sheet import contact_sheet
+        from likeness.trust.guard import guard_from_args
 
-        contact_sheet(args.contact_sheet, avatar=read_glb(args.avatar) if args.avatar else None)
+        ingredients = [args.avatar] if args.avatar else []
+        guard = guard_from_args(args, "render", likeness_asset=args.avatar,
+                                ingredients=ingredients)
+        avatar = read_glb(args.avatar) if args.avatar else None
+        with guard.writing(args.contact_sheet) as tmp:
+            contact_sheet(tmp, avatar=avatar)
+        guard.finish([args.contact_sheet])
     return 0

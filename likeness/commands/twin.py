@@ -23,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("photo", metavar="PHOTO", help="a frontal portrait (.jpg, .png, ...)")
     parser.add_argument("-o", "--output", required=True, metavar="OUT.glb", help="the twin")
+    parser.add_argument("--contact-sheet", metavar="OUT.png",
+                        help="also a grid of the twin's expressions beside the photo (a render: "
+                        "the grant must allow 'render' too)")
     add_consent_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -40,10 +43,24 @@ def run(args: argparse.Namespace) -> int:
     photo = existing_file(args.photo, "photo")
     if Path(args.output).suffix.lower() != ".glb":
         raise InputError(f"{args.output}: expected a .glb output file")
+    if args.contact_sheet and Path(args.contact_sheet).suffix.lower() != ".png":
+        raise InputError(f"{args.contact_sheet}: expected a .png contact sheet")
     guard = guard_from_args(args, "export", likeness_asset=photo, ingredients=[photo])
+    sheet_guard = (
+        guard_from_args(args, "render", likeness_asset=photo, ingredients=[photo])
+        if args.contact_sheet
+        else None
+    )
     avatar = twin_from_photo(photo)
     with guard.writing(args.output) as tmp:
         write_glb(avatar, tmp, bind=lambda blob: bind(photo, blob, guard.home))
     guard.finish([args.output], details={"vertices": avatar.n_vertices,
                                          "triangles": avatar.n_triangles})
+    if sheet_guard is not None:
+        from likeness.avatar.twin import photo_of
+        from likeness.render.sheet import contact_sheet
+
+        with sheet_guard.writing(args.contact_sheet) as tmp:
+            contact_sheet(tmp, avatar=avatar, photo=photo_of(avatar))
+        sheet_guard.finish([args.contact_sheet])
     return 0

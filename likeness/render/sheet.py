@@ -76,6 +76,8 @@ def contact_sheet(
     avatar: Avatar | None = None,
     cell_px: int = 256,
     n_columns: int = 6,
+    expressions: tuple[tuple[str, dict[str, float], tuple[float, float]], ...] = EXPRESSIONS,
+    photo: np.ndarray | None = None,
 ) -> np.ndarray:
     """Render :data:`EXPRESSIONS` into a labelled grid and write it as a PNG.
 
@@ -84,10 +86,15 @@ def contact_sheet(
     path : path-like
         Output .png, written atomically.
     avatar : Avatar, optional
-        Defaults to the built-in avatar.
+        Defaults to the built-in avatar. An avatar made from a photo is seen through the
+        photo's camera, the others through :data:`PORTRAIT`.
     cell_px : int
         Size of each square cell.
     n_columns : int
+    expressions : tuple
+        Cells as in :data:`EXPRESSIONS`.
+    photo : ndarray, uint8, shape (h, w, 3), optional
+        Shown, square and labelled "photo", in the first cell (a twin beside its photo).
 
     Returns
     -------
@@ -97,9 +104,19 @@ def contact_sheet(
 
     from likeness.render.renderer import Renderer
 
+    def labelled(image: Image.Image, label: str) -> np.ndarray:
+        ImageDraw.Draw(image).text((6, 4), label, fill=(255, 255, 255))
+        return np.asarray(image)
+
     cells = []
-    with Renderer(cell_px, avatar=avatar, camera=PORTRAIT) as renderer:
-        for label, weights, (eye_yaw, eye_pitch) in EXPRESSIONS:
+    if photo is not None:
+        side = min(photo.shape[:2])
+        y0, x0 = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
+        square = Image.fromarray(photo[y0 : y0 + side, x0 : x0 + side])
+        cells.append(labelled(square.resize((cell_px, cell_px)), "photo"))
+    camera = None if avatar is not None and avatar.view_projection is not None else PORTRAIT
+    with Renderer(cell_px, avatar=avatar, camera=camera) as renderer:
+        for label, weights, (eye_yaw, eye_pitch) in expressions:
             vector = np.zeros(52, np.float32)
             for name, value in weights.items():
                 vector[INDEX[name]] = value
@@ -110,9 +127,7 @@ def contact_sheet(
                 head_rotation=quaternions_from_euler(np.array([[yaw, 0.0, 0.0]]))[0],
                 eyes_rad=np.array([[eye_yaw, eye_pitch]] * 2, np.float32),
             )
-            image = Image.fromarray(renderer.render(frame))
-            ImageDraw.Draw(image).text((6, 4), label, fill=(255, 255, 255))
-            cells.append(np.asarray(image))
+            cells.append(labelled(Image.fromarray(renderer.render(frame)), label))
     n_rows = -(-len(cells) // n_columns)
     blank = np.zeros_like(cells[0])
     cells += [blank] * (n_rows * n_columns - len(cells))

@@ -163,3 +163,18 @@ def test_a_twin_changed_after_it_was_made_is_refused_as_forged(
     assert "forged" in capsys.readouterr().err
     assert not out.exists()
 
+
+
+def test_contact_sheets_of_a_twin_are_signed_and_need_the_grant(tmp_path, home, photo, twin):
+    from PIL import Image
+
+    sheet = tmp_path / "sheet.png"
+    assert main(["avatar", "--contact-sheet", str(sheet), "--avatar", str(twin)]) == 3
+    assert not sheet.exists()
+    allowed = grant(tmp_path / "grant.json", photo, home)
+    again = tmp_path / "again.glb"
+    assert main(["twin", str(photo), "-o", str(again), "--contact-sheet", str(sheet),
+                 "--consent", str(allowed), "--context", "demo"]) == 0
+    assert verify_media(sheet).valid
+    grid = np.asarray(Image.open(sheet))
+    assert grid.shape[0] % 256 == 0 and grid.shape[1] == 6 * 256
