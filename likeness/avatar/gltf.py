@@ -1,12 +1,13 @@
 """glTF 2.0 binary (GLB) out and in, with morph targets named by their ARKit names.
 
 Written files follow what three.js, Blender, Unity and Unreal read: each mesh's
-``extras.targetNames`` lists the 52 ARKit names in order; a two-joint skin (``Neck`` at the base
-of the neck, ``Head`` at the top) carries head pose; ``LeftEye`` and ``RightEye`` nodes under
-the head carry gaze. Colours are per-vertex (``COLOR_0``, linear); a photo avatar's parts carry
-their image as an embedded PNG base-colour texture (``TEXCOORD_0``) on an unlit material
-(``KHR_materials_unlit``: the light is in the photo), and the photo's camera is kept in
-``asset.extras.likeness.view_projection``.
+``extras.targetNames`` lists the 52 ARKit names in order, then the 15 Oculus visemes and the
+five extra morphs browser avatar tools expect (:mod:`likeness.avatar.extra_targets`); a
+two-joint skin (``Neck`` at the base of the neck, ``Head`` at the top) carries head pose;
+``LeftEye`` and ``RightEye`` nodes under the head carry gaze. Colours are per-vertex
+(``COLOR_0``, linear); a photo avatar's parts carry their image as an embedded PNG base-colour
+texture (``TEXCOORD_0``) on an unlit material (``KHR_materials_unlit``: the light is in the
+photo), and the photo's camera is kept in ``asset.extras.likeness.view_projection``.
 
 Reading (:func:`read_glb`) lives in :mod:`likeness.avatar.glb_import`.
 """
@@ -22,10 +23,11 @@ from typing import Any
 import numpy as np
 import pygltflib as g
 
+from likeness.avatar.extra_targets import extra_targets
 from likeness.avatar.glb_import import read_glb
 from likeness.avatar.model import Avatar, Part
 from likeness.avatar.topology import vertex_normals
-from likeness.blendshapes import N_BLENDSHAPES, NAMES
+from likeness.blendshapes import NAMES
 from likeness.errors import InputError
 from likeness.fileio import atomic_output
 
@@ -156,11 +158,13 @@ def write_glb(
     inverse_bind[1, 3, :3] = -pivot  # column-major: translation in the last column
     gltf.skins[0].inverseBindMatrices = blob.accessor(inverse_bind, g.MAT4, None)
     materials: dict[str, int] = {}
+    extra_names, extra_weights = extra_targets()
+    target_names = list(NAMES) + list(extra_names)
     face = g.Mesh(
         name="Head",
         primitives=[],
-        weights=[0.0] * N_BLENDSHAPES,
-        extras={"targetNames": list(NAMES)},
+        weights=[0.0] * len(target_names),
+        extras={"targetNames": target_names},
     )
     gltf.meshes = [face]
     for part in avatar.parts:
@@ -175,13 +179,14 @@ def write_glb(
         joints[:, 1] = weights[:, 1] > 0  # joint 1 (Head) only where it has weight
         primitive.attributes.JOINTS_0 = blob.accessor(joints, g.VEC4, g.ARRAY_BUFFER)
         primitive.attributes.WEIGHTS_0 = blob.accessor(weights, g.VEC4, g.ARRAY_BUFFER)
+        extra = np.tensordot(extra_weights, part.deltas_m, axes=1)
         primitive.targets = [
             g.Attributes(
                 POSITION=blob.accessor(d.astype(np.float32), g.VEC3, g.ARRAY_BUFFER, bounds=True)
                 if np.any(d)
                 else blob.zeros(n)
             )
-            for d in part.deltas_m
+            for d in (*part.deltas_m, *extra)
         ]
         face.primitives.append(primitive)
     for eye, name in enumerate(("LeftEye", "RightEye")):

@@ -21,9 +21,9 @@ def test_glb_passes_the_khronos_validator_without_errors_or_warnings(avatar_glb,
 def test_glb_loads_back_with_arkit_names_counts_bones_and_eyes(avatar_glb):
     gltf = pygltflib.GLTF2().load_binary(str(avatar_glb))
     head = next(m for m in gltf.meshes if m.name == "Head")
-    assert head.extras["targetNames"] == list(NAMES)
-    assert len(head.weights) == 52
-    assert all(len(p.targets) == 52 for p in head.primitives)
+    assert head.extras["targetNames"][:52] == list(NAMES)
+    assert len(head.weights) == len(head.extras["targetNames"]) == 72
+    assert all(len(p.targets) == 72 for p in head.primitives)
     node_names = {n.name for n in gltf.nodes}
     assert {"Head", "Neck", "LeftEye", "RightEye"} <= node_names
     left_eye = next(n for n in gltf.nodes if n.name == "LeftEye")
@@ -114,3 +114,34 @@ def test_read_glb_finds_the_head_of_a_standing_avatar(avatar_glb, tmp_path):
     twin = max(original.parts, key=lambda p: len(p.positions_m))
     np.testing.assert_allclose(skin.positions_m, twin.positions_m, atol=1e-5)
     np.testing.assert_allclose(loaded.eye_centers_m, original.eye_centers_m, atol=1e-5)
+
+
+def test_the_oculus_visemes_and_five_browser_morphs_are_made_from_the_arkit_targets(avatar_glb):
+    """Each extra target is its ARKit combination: viseme_aa is the lip-sync's "aa" pose,
+    eyesClosed is both blinks."""
+    from likeness.speech.coarticulation import VISEME_POSES
+
+    gltf = pygltflib.GLTF2().load_binary(str(avatar_glb))
+    blob = gltf.binary_blob()
+    head = next(m for m in gltf.meshes if m.name == "Head")
+    names = head.extras["targetNames"]
+    visemes = ["sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "I", "O",
+               "U"]
+    extras = ["mouthOpen", "mouthSmile", "eyesClosed", "eyesLookUp", "eyesLookDown"]
+    assert names[52:] == [f"viseme_{v}" for v in visemes] + extras
+
+    def target(primitive, name):
+        accessor = gltf.accessors[primitive.targets[names.index(name)]["POSITION"]]
+        if accessor.bufferView is None:
+            return np.zeros((accessor.count, 3), np.float32)
+        view = gltf.bufferViews[accessor.bufferView]
+        return np.frombuffer(blob, np.float32, accessor.count * 3,
+                             view.byteOffset or 0).reshape(-1, 3)
+
+    skin = head.primitives[0]
+    closed = target(skin, "eyeBlinkLeft") + target(skin, "eyeBlinkRight")
+    assert np.abs(target(skin, "eyesClosed") - closed).max() < 1e-6
+    aa = sum(w * target(skin, n) for n, w in zip(NAMES, VISEME_POSES["aa"], strict=True) if w)
+    assert np.abs(target(skin, "viseme_aa") - aa).max() < 1e-6
+    assert np.abs(target(skin, "viseme_aa")).max() > 1e-3
+    assert not np.any(target(skin, "viseme_sil"))
