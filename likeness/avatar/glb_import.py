@@ -1,10 +1,15 @@
-"""Reading a user's GLB avatar: meshes with ARKit-named morph targets (Ready Player Me style).
+"""Reading a user's avatar: glTF/GLB with ARKit-named morph targets (Ready Player Me style),
+and VRM 0.x and 1.0.
 
-Any meshes whose morph targets carry ARKit names (camelCase, PascalCase, or with a
-``blendShape1.``-style prefix as Maya exports) are taken in their bind pose. A bone named
-``Head`` drives head pose for the vertices bound to it and its children; ``LeftEye`` and
-``RightEye`` bones drive gaze. The avatar is moved so that the bridge of the nose is the origin
-of the head frame. Base-colour textures are sampled at the vertices.
+Meshes are taken in their bind pose. Morph targets named by ARKit (camelCase, PascalCase, or with
+a ``blendShape1.``-style prefix as Maya exports) drive their channels; a channel the file has no
+target of its own for is made from the expressions it has (VRM presets and custom expressions,
+visemes, ``mouthOpen``...: :mod:`likeness.avatar.expressions`), and what was mapped or is missing
+is logged and kept in ``Avatar.channel_sources``. A bone named ``Head`` (a VRM's humanoid
+``head``) drives head pose for the vertices bound to it and its children; ``LeftEye`` and
+``RightEye`` bones (a VRM's ``leftEye`` / ``rightEye``) drive gaze. The avatar is moved so that
+the bridge of the nose is the origin of the head frame. Base-colour textures are sampled at the
+vertices, except a photo avatar's unlit ones, kept per pixel.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ import pygltflib as g
 from scipy.spatial.transform import Rotation
 
 from likeness.avatar.default import bridge_from_eye_centers_m
+from likeness.avatar.expressions import Binds, arkit_deltas, key, vrm_bones, vrm_expressions
 from likeness.avatar.model import Avatar, Part
-from likeness.blendshapes import N_BLENDSHAPES, NAMES, index
+from likeness.blendshapes import N_BLENDSHAPES, NAMES
 from likeness.errors import InputError
 from likeness.fileio import existing_file
 
@@ -57,7 +63,7 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
     Raises
     ------
     InputError
-        Not a readable GLB, no triangle meshes, or ARKit morph targets missing (listed).
+        Not a readable GLB, no triangle meshes, or nothing to make any ARKit channel from.
     """
     p = existing_file(path, "glTF binary")
     try:
@@ -68,24 +74,30 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
     if gltf is None or blob is None:
         raise InputError(f"{p}: not a glTF binary (.glb) with an embedded buffer")
     scene = _Scene(gltf, blob, str(p))
-    parts, found = [], set()
+    parts: list[Part] = []
+    targets: list[list[np.ndarray]] = []
+    nodes: list[int] = []
+    meshes: list[int] = []
+    expressions: dict[str, Binds] = {}
     for node_index, node in enumerate(gltf.nodes):
         if node.mesh is None:
             continue
         mesh = gltf.meshes[node.mesh]
         for k, primitive in enumerate(mesh.primitives):
             if primitive.mode in (None, g.TRIANGLES) and primitive.attributes.POSITION is not None:
-                part, slots = scene.part(node_index, mesh, k, primitive)
+                part, named = scene.part(node_index, mesh, k, primitive)
+                for t, (name, _) in enumerate(named):
+                    if name:
+                        expressions.setdefault(key(name), []).append((len(parts), t, 1.0))
                 parts.append(part)
-                found |= slots
+                targets.append([delta for _, delta in named])
+                nodes.append(node_index)
+                meshes.append(node.mesh)
     if not parts:
         raise InputError(f"{p}: no triangle meshes found")
-    missing = [name for i, name in enumerate(NAMES) if i not in found]
-    if missing:
-        raise InputError(
-            f"{p}: morph targets missing for {len(missing)} of the 52 ARKit "
-            f"blendshapes: {', '.join(missing)}"
-        )
+    # VRM expressions come after the targets' own names: a target named jawOpen is jawOpen.
+    for name, binds in vrm_expressions(gltf.extensions, nodes, meshes).items():
+        expressions.setdefault(name, binds)
     eye_centers = np.array(
         [scene.position(e) if e is not None else np.zeros(3) for e in scene.eyes]
     )
@@ -97,9 +109,23 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
         top = max(part.positions_m[:, 1].max() for part in parts)
         origin = np.array([0.0, top - 0.10, 0.0])
     pivot = scene.position(scene.head) if scene.head is not None else origin - [0.0, 0.1, 0.05]
+    positions = [part.positions_m - origin for part in parts]
+    deltas, sources, missing = arkit_deltas(positions, targets, expressions)
+    if len(missing) == len(NAMES):
+        raise InputError(
+            f"{p}: no ARKit morph targets, and no expressions (VRM, visemes) to make them from"
+        )
+    mapped = {name: source for name, source in sources.items() if key(name) != source}
+    if mapped or missing:
+        log.warning(
+            "%s: %d of the 52 ARKit channels made from other expressions (%s); %d missing, "
+            "left still (%s)", p.name, len(mapped),
+            ", ".join(f"{n} <- {s}" for n, s in mapped.items()) or "none", len(missing),
+            ", ".join(missing) or "none",
+        )
     moved = tuple(
-        dataclasses.replace(part, positions_m=(part.positions_m - origin).astype(np.float32))
-        for part in parts
+        dataclasses.replace(part, positions_m=position.astype(np.float32), deltas_m=delta)
+        for part, position, delta in zip(parts, positions, deltas, strict=True)
     )
     view = _view_projection(gltf)
     if view is not None:  # the camera sees the moved avatar as it saw the file's
@@ -112,6 +138,7 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
         (pivot - origin).astype(np.float32),
         p.stem,
         view_projection=view,
+        channel_sources=sources,
     )
 
 
@@ -141,8 +168,10 @@ class _Scene:
         self.gltf, self.blob, self.name = gltf, blob, name
         self.images: dict[int, np.ndarray | None] = {}
         self.world = _world_matrices(gltf)
-        self.head = self._find("head")
-        self.eyes = [self._find("lefteye"), self._find("righteye")]
+        bones = vrm_bones(gltf.extensions)  # a VRM names its humanoid bones
+        self.head = bones.get("head", self._find("head"))
+        self.eyes = [bones.get("leftEye", self._find("lefteye")),
+                     bones.get("rightEye", self._find("righteye"))]
         self.head_nodes = (
             self._descendants(self.head) if self.head is not None else set(range(len(gltf.nodes)))
         )
@@ -152,7 +181,8 @@ class _Scene:
         return self.world[node][:3, 3]
 
     def part(self, node_index: int, mesh: g.Mesh, k: int, primitive: g.Primitive):
-        """One primitive as a Part in scene space (bind pose), and the blendshape slots it fills."""
+        """One primitive as a Part in scene space (bind pose, no morph targets yet), and its
+        morph targets: (name or None, displacements (n, 3)) by target index."""
         positions = self.read(primitive.attributes.POSITION).astype(np.float64)
         n = len(positions)
         indices = (
@@ -162,15 +192,16 @@ class _Scene:
             raise InputError(f"{self.name}: mesh {mesh.name!r} has malformed triangle indices")
         matrices, head_weight, eye = self._binding(node_index, primitive, n)
         linear = matrices[:, :3, :3]
-        deltas = np.zeros((N_BLENDSHAPES, n, 3))
-        slots = set()
         names = _target_names(mesh)
+        named: list[tuple[str | None, np.ndarray]] = []
         for t, target in enumerate(primitive.targets or []):
-            slot = _slot(names[t]) if t < len(names) else None
             accessor = target.get("POSITION") if isinstance(target, dict) else target.POSITION
-            if slot is not None and accessor is not None:
-                deltas[slot] = np.einsum("nij,nj->ni", linear, self.read(accessor))
-                slots.add(slot)
+            delta = (
+                np.einsum("nij,nj->ni", linear, self.read(accessor))
+                if accessor is not None
+                else np.zeros((n, 3))
+            )
+            named.append((names[t] if t < len(names) else None, delta))
         material = (
             self.gltf.materials[primitive.material] if primitive.material is not None else None
         )
@@ -187,14 +218,14 @@ class _Scene:
             material=kind,
             positions_m=np.einsum("nij,nj->ni", linear, positions) + matrices[:, :3, 3],
             triangles=indices.reshape(-1, 3),
-            deltas_m=deltas,
+            deltas_m=np.zeros((N_BLENDSHAPES, n, 3)),  # made from the expressions later
             colors=self._colors(primitive, material, n),
             head_weight=np.clip(head_weight, 0, 1),
             eye=eye,
             uv=uv,
             texture=texture,
         )
-        return part, slots
+        return part, named
 
     def _photo(self, primitive: g.Primitive, material: g.Material | None):
         """(uv, image) of an unlit textured primitive (a photo's pixels), else (empty, None)."""
@@ -367,14 +398,6 @@ def _world_matrices(gltf: g.GLTF2) -> dict[int, np.ndarray]:
     for i in range(len(gltf.nodes)):
         resolve(i)
     return world
-
-
-def _slot(name: str) -> int | None:
-    """The ARKit index of a target name like ``jawOpen``, ``JawOpen`` or ``blendShape1.jawOpen``."""
-    try:
-        return index(name.rsplit(".", 1)[-1].rsplit(":", 1)[-1])
-    except KeyError:
-        return None
 
 
 def _target_names(mesh: g.Mesh) -> list[str]:

@@ -111,6 +111,9 @@ class Avatar:
     view_projection : ndarray, float32, shape (4, 4), optional
         For an avatar made from a photo: the camera that took it, as a matrix from the head frame
         to clip space (column vectors). Rendered through it, the avatar at rest is the photo.
+    channel_sources : dict, optional
+        For an imported avatar: ARKit name -> the expression of the file it was made from (its
+        own name when the file has it); channels absent were missing and stay still.
     """
 
     parts: tuple[Part, ...]
@@ -118,6 +121,7 @@ class Avatar:
     neck_pivot_m: np.ndarray
     name: str = "likeness"
     view_projection: np.ndarray | None = None
+    channel_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_vertices(self) -> int:
