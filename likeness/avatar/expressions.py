@@ -99,6 +99,23 @@ def vrm_expressions(extensions: object, part_nodes: list[int],
     return found
 
 
+def vrm_expression_names(extensions: object) -> list[str]:
+    """Lookup names of a VRM 1.0 or 0.x file's expressions, bound or not."""
+    if not isinstance(extensions, dict):
+        return []
+    names: list[str] = []
+    vrm1 = extensions.get("VRMC_vrm")
+    if isinstance(vrm1, dict):
+        groups = vrm1.get("expressions") or {}
+        names += [key(n) for kind in ("preset", "custom") for n in groups.get(kind) or {}]
+    vrm0 = extensions.get("VRM")
+    if isinstance(vrm0, dict):
+        for group in (vrm0.get("blendShapeMaster") or {}).get("blendShapeGroups") or []:
+            names += [key(str(n)) for n in (group.get("presetName"), group.get("name"))
+                      if n and n != "unknown"]
+    return names
+
+
 def vrm_bones(extensions: object) -> dict[str, int]:
     """Humanoid bone name -> node index of a VRM 1.0 or 0.x file (``head``, ``leftEye``...)."""
     if not isinstance(extensions, dict):

@@ -15,6 +15,7 @@ from fastapi import FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from likeness.blendshapes import NAMES
 from likeness.errors import InputError, LikenessError
 from likeness.server import sockets
 from likeness.server.avatars import DefaultAvatar, Uploads
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 THREE_DIR = HERE / "web" / "node_modules" / "three"
+THREE_VRM_DIR = HERE / "web" / "node_modules" / "@pixiv" / "three-vrm" / "lib"
 GLB_MEDIA_TYPE = "model/gltf-binary"
 MAX_GRANT_BYTES = 64 * 1024
 
@@ -108,10 +110,19 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
         return FileResponse(STATIC_DIR / "index.html")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    if THREE_DIR.is_dir():
-        app.mount("/vendor/three", StaticFiles(directory=THREE_DIR), name="three")
-    else:
-        log.warning("three.js is not installed at %s: run scripts/system-deps.sh", THREE_DIR)
+    for vendored, route in ((THREE_DIR, "three"), (THREE_VRM_DIR, "three-vrm")):
+        if vendored.is_dir():
+            app.mount(f"/vendor/{route}", StaticFiles(directory=vendored), name=route)
+        else:
+            log.warning("%s is not installed at %s: run scripts/system-deps.sh", route, vendored)
+
+    @app.get("/api/expression-fallbacks",
+             summary="The expressions each ARKit channel is made from when an avatar lacks it")
+    async def expression_fallbacks() -> dict[str, Any]:
+        from likeness.avatar.expressions import FALLBACKS
+
+        return {"names": list(NAMES),
+                "fallbacks": {name: list(sources) for name, sources in FALLBACKS.items()}}
 
     @app.get("/api/health", summary="Whether the server is up, and what it can do")
     async def health() -> dict[str, Any]:
@@ -156,6 +167,7 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
             "id": avatar_id,
             "url": f"/api/avatars/{avatar_id}.glb",
             "morph_targets": list(report.present),
+            "mapped": report.mapped,
             "missing": list(report.missing),
         }
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from likeness.avatar.expressions import FALLBACKS, key, vrm_expression_names
 from likeness.blendshapes import NAMES
 from likeness.errors import InputError
 
@@ -34,14 +35,18 @@ class MorphTargetReport:
     present : tuple of str
         ARKit names found as morph targets, in :data:`likeness.blendshapes.NAMES` order.
     missing : tuple of str
-        ARKit names no mesh carries (the avatar will not show those movements).
+        ARKit names the avatar has nothing for (it will not show those movements).
     n_meshes_with_targets : int
         Meshes that carry at least one ARKit-named morph target.
+    mapped : dict
+        ARKit names it has no target of its own for, made from another of its expressions
+        (a VRM preset, a viseme...: :data:`likeness.avatar.expressions.FALLBACKS`) -> that one.
     """
 
     present: tuple[str, ...]
     missing: tuple[str, ...]
     n_meshes_with_targets: int
+    mapped: dict[str, str] = field(default_factory=dict)
 
 
 def check_glb(data: bytes, *, name: str = "upload") -> MorphTargetReport:
@@ -75,8 +80,10 @@ def check_glb(data: bytes, *, name: str = "upload") -> MorphTargetReport:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"{name}: the glTF JSON chunk is not valid JSON ({e})") from e
     found: set[str] = set()
+    available: set[str] = set()  # every expression's lookup name: targets and VRM expressions
     n_meshes = 0
-    for mesh in gltf.get("meshes", []) if isinstance(gltf, dict) else []:
+    root = gltf if isinstance(gltf, dict) else {}
+    for mesh in root.get("meshes", []):
         names = (mesh.get("extras") or {}).get("targetNames") or []
         n_targets = max(
             (len(p.get("targets") or []) for p in mesh.get("primitives", [])), default=0
@@ -84,12 +91,22 @@ def check_glb(data: bytes, *, name: str = "upload") -> MorphTargetReport:
         arkit = {n for n in names[:n_targets] if n in NAMES}
         n_meshes += bool(arkit)
         found |= arkit
+        available |= {key(str(n)) for n in names[:n_targets]}
+    available |= set(vrm_expression_names(root.get("extensions")))
     present = tuple(n for n in NAMES if n in found)
-    missing = tuple(n for n in NAMES if n not in found)
-    if not present:
+    mapped = {}
+    for arkit_name in NAMES:
+        if arkit_name in found:
+            continue
+        source = next((s for s in (key(arkit_name), *FALLBACKS.get(arkit_name, ()))
+                       if s in available), None)
+        if source is not None:
+            mapped[arkit_name] = source
+    missing = tuple(n for n in NAMES if n not in found and n not in mapped)
+    if not present and not mapped:
         raise InputError(
-            f"{name}: no morph targets named for ARKit blendshapes (expected meshes with "
-            f"morph targets named in extras.targetNames); missing all {len(NAMES)}: "
-            + ", ".join(NAMES)
+            f"{name}: no morph targets named for ARKit blendshapes and no expressions to make "
+            "them from (expected meshes with morph targets named in extras.targetNames, or a "
+            f"VRM); missing all {len(NAMES)}: " + ", ".join(NAMES)
         )
-    return MorphTargetReport(present, missing, n_meshes)
+    return MorphTargetReport(present, missing, n_meshes, mapped)

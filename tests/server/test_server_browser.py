@@ -191,3 +191,63 @@ def test_mirror_page_sends_camera_images_and_gets_frames_back(live_server, playw
     assert errors == []
     assert {"decode", "landmarks", "solve", "filter"} <= set(figures["latency_ms"])
     assert figures["frames_sent"] > 0 and figures["rejected_messages"] == 0
+
+
+def vrm_1_glb(tmp_path) -> bytes:
+    """The built-in avatar as a VRM 1.0: no ARKit target names, its mouth opened by the ``aa``
+    expression and its blink by ``blink``, its eyes humanoid bones (loaded by @pixiv/three-vrm)."""
+    import pygltflib
+
+    from likeness.avatar import default_avatar
+    from likeness.avatar.gltf import write_glb
+
+    path = write_glb(default_avatar(), tmp_path / "avatar.glb")
+    gltf = pygltflib.GLTF2().load_binary(str(path))
+    head = next(m for m in gltf.meshes if m.name == "Head")
+    head.extras["targetNames"] = [f"Fcl_{k}" for k in range(len(head.extras["targetNames"]))]
+
+    def bind(*names):
+        return {"morphTargetBinds": [{"node": 3, "index": NAMES.index(n), "weight": 1.0}
+                                     for n in names]}
+
+    # The body bones VRM requires, as empty nodes: this avatar is a head.
+    bones = {"hips": {"node": 1}, "head": {"node": 2}, "leftEye": {"node": 4},
+             "rightEye": {"node": 5}}
+    for side in ("left", "right"):
+        for part in ("UpperArm", "LowerArm", "Hand", "UpperLeg", "LowerLeg", "Foot"):
+            bones[side + part] = {"node": len(gltf.nodes)}
+            gltf.nodes.append(pygltflib.Node(name=side + part))
+    bones["spine"] = {"node": len(gltf.nodes)}
+    gltf.nodes.append(pygltflib.Node(name="spine"))
+    gltf.nodes[1].children = (gltf.nodes[1].children or []) + list(range(6, len(gltf.nodes)))
+    gltf.extensionsUsed = ["VRMC_vrm"]
+    gltf.extensions = {"VRMC_vrm": {
+        "specVersion": "1.0",
+        "meta": {"name": "likeness test", "authors": ["likeness"], "metaVersion": "1",
+                 "licenseUrl": "https://vrm.dev/licenses/1.0/"},
+        "humanoid": {"humanBones": bones},
+        "expressions": {"preset": {"aa": bind("jawOpen"),
+                                   "blink": bind("eyeBlinkLeft", "eyeBlinkRight")}},
+    }}
+    return b"".join(gltf.save_to_bytes())
+
+
+def test_a_vrm_avatar_loads_and_its_mouth_opens_through_its_expressions(
+    page, live_server, tmp_path
+):
+    server = live_server()
+    data = vrm_1_glb(tmp_path)
+    open_viewer(page, server, upload(server, data, tmp_path) + "&session=watch&channel=test")
+    vrm = page.evaluate("window.likeness.vrm")
+    assert vrm["expressions"]["jawOpen"] == "aa" and vrm["expressions"]["eyeBlinkLeft"] == "blink"
+    assert "cheekPuff" in vrm["missing"]
+    publish_jaw(server.port, 0.0)
+    page.wait_for_function("window.likeness.lastWeights !== null")
+    time.sleep(0.3)
+    closed = canvas_rgb(page).astype(np.int16)
+    publish_jaw(server.port, 1.0)
+    page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
+    time.sleep(0.3)
+    changed = np.abs(canvas_rgb(page).astype(np.int16) - closed).sum(axis=2) > 40
+    rows, _ = np.nonzero(changed)
+    assert changed.mean() > 0.01 and np.percentile(rows, 2) > changed.shape[0] * 0.45

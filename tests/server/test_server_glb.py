@@ -46,3 +46,13 @@ def test_partly_named_targets_report_the_rest_as_missing():
 def test_broken_files_are_refused(mangle, complaint):
     with pytest.raises(InputError, match=complaint):
         check_glb(mangle(face_glb()), name="broken.glb")
+
+
+def test_a_vrm_upload_is_checked_for_the_expressions_it_can_make_arkit_channels_from(tmp_path):
+    from likeness.server.glb import check_glb
+    from tests.server.test_server_browser import vrm_1_glb
+
+    report = check_glb(vrm_1_glb(tmp_path), name="avatar.vrm")
+    assert report.present == ()
+    assert report.mapped["jawOpen"] == "aa" and report.mapped["eyeBlinkRight"] == "blink"
+    assert "cheekPuff" in report.missing and "jawOpen" not in report.missing

@@ -3,6 +3,7 @@
 //   ?session=watch&channel=NAME | ?session=talk | ?session=mirror, &binary=0|1, &avatar=ID
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
+import { VRMLoaderPlugin } from "@pixiv/three-vrm";
 import { decodeBinaryFrame, decodeJsonFrame, encodeImage } from "/static/protocol.js";
 import { LiveBuffer, Utterance } from "/static/playback.js";
 
@@ -20,6 +21,7 @@ const state = window.likeness = {
   avatarReady: false, avatarError: null, morphTargets: [], session: null, connected: false,
   framesReceived: 0, framesMissing: 0, lastSeq: -1, lastWeights: null, networkLatencyMs: [],
   server: {}, talkLog: [], utterances: [], errors: [],
+  vrm: null,  // for a VRM avatar: {version, expressions: {ARKit name: expression}, missing: [...]}
 };
 
 // -- scene ---------------------------------------------------------------------------------------
@@ -36,24 +38,55 @@ scene.add(key);
 const camera = new THREE.PerspectiveCamera(25, 1, 0.01, 100);
 const head = new THREE.Group();  // rotated by the head pose, about the head origin
 scene.add(head);
-let drive = { meshes: [], eyes: { left: null, right: null } };
+let drive = { meshes: [], eyes: { left: null, right: null }, vrm: null, expressions: {} };
 let names = [];                   // ARKit names in weight order, from the server's hello
 let avatarId = params.get("avatar");  // an uploaded avatar's id; null: the built-in synthetic one
 let grantId = params.get("grant");    // an uploaded consent grant's id, for an uploaded avatar
 
 async function loadAvatar(url) {
   state.avatarReady = false;
-  const gltf = await new GLTFLoader().loadAsync(url);
+  const loader = new GLTFLoader();
+  loader.register((parser) => new VRMLoaderPlugin(parser));
+  const gltf = await loader.loadAsync(url);
+  const vrm = gltf.userData.vrm ?? null;
+  const root = vrm ? vrm.scene : gltf.scene;
   head.clear();
-  head.add(gltf.scene);
+  head.add(root);
   const meshes = [], found = new Set();
-  gltf.scene.traverse((node) => {
+  root.traverse((node) => {
     if (node.morphTargetDictionary) { meshes.push(node); Object.keys(node.morphTargetDictionary).forEach((n) => found.add(n)); }
   });
-  drive = { meshes, eyes: { left: findEye(gltf.scene, "left"), right: findEye(gltf.scene, "right") } };
+  const eyes = vrm ? vrmEyes(vrm) : { left: findEye(root, "left"), right: findEye(root, "right") };
+  const mapping = vrm ? await vrmExpressions(vrm, found) : { expressions: {}, missing: [] };
+  drive = { meshes, eyes, vrm, expressions: mapping.expressions };
   state.morphTargets = [...found].sort();
-  frameCamera(gltf.scene);
+  state.vrm = vrm && { version: vrm.meta?.metaVersion ?? "?", ...mapping };
+  frameCamera(root);
   state.avatarReady = true;
+}
+
+// A VRM's expressions stand in for the ARKit channels it has no morph target of its own for:
+// the channel's own name first ("perfect sync" custom expressions), then the server's fallbacks
+// (the same table the renderer uses: aa for jawOpen, blinkLeft or blink for eyeBlinkLeft...).
+async function vrmExpressions(vrm, targets) {
+  const { names: arkit, fallbacks } = await (await fetch("/api/expression-fallbacks")).json();
+  const byKey = new Map(vrm.expressionManager.expressions.map((e) => [e.expressionName.toLowerCase(), e.expressionName]));
+  const expressions = {}, missing = [];
+  for (const name of arkit) {
+    if (targets.has(name)) continue;
+    const source = [name.toLowerCase(), ...(fallbacks[name] ?? [])].find((k) => byKey.has(k));
+    if (source) expressions[name] = byKey.get(source);
+    else missing.push(name);
+  }
+  return { expressions, missing };
+}
+
+function vrmEyes(vrm) {
+  const eye = (bone) => {
+    const node = vrm.humanoid?.getRawBoneNode(bone);
+    return node && { node, rest: node.quaternion.clone() };
+  };
+  return { left: eye("leftEye"), right: eye("rightEye") };
 }
 
 function findEye(root, side) {
@@ -87,6 +120,16 @@ function applyPose(pose) {
       const index = dict[names[k]];
       if (index !== undefined) influences[index] = pose.weights[k];
     }
+  }
+  if (drive.vrm) {
+    // Several channels may drive one expression (eyeBlinkLeft and eyeBlinkRight -> blink).
+    const values = {};
+    for (let k = 0; k < names.length; k++) {
+      const expression = drive.expressions[names[k]];
+      if (expression) values[expression] = Math.max(values[expression] ?? 0, pose.weights[k]);
+    }
+    for (const [expression, value] of Object.entries(values)) drive.vrm.expressionManager.setValue(expression, value);
+    drive.vrm.expressionManager.update();
   }
   head.quaternion.set(...pose.headRotation);
   for (const [side, offset] of [["left", 0], ["right", 2]]) {
