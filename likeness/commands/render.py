@@ -12,9 +12,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "render",
         help="render an animation on an avatar to .mp4, .png or .gif",
         description="Renders ANIM (a Live Link Face .csv, frame rate read from its timecodes, or "
-        "the project's .json) on the built-in avatar or on --avatar FILE.glb (any glTF with "
-        "ARKit-named morph targets). .mp4 is H.264 with --audio muxed as AAC, in sync from the "
-        "first frame; .png is one still (the middle of the take, or --at); .gif a preview. "
+        "the project's .json) on the built-in avatar or on --avatar FILE (a `likeness twin`, a "
+        "glTF with ARKit-named morph targets, or a VRM 0.x/1.0). .mp4 is H.264 with --audio "
+        "muxed as AAC, in sync from the first frame; .png is one still (the middle of the take, "
+        "or --at); .gif a preview. "
         "Bad input (unknown columns, NaN, weights outside -0.5..1.5, unreadable audio) stops "
         "with an error and leaves no partial file; a recording's slight overshoot of 0..1 is "
         "clamped, with a warning. Every output carries a C2PA manifest and (video) an "
@@ -25,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help=".mp4, .png or .gif")
     parser.add_argument("--audio", metavar="FILE", help="audio to mux into the .mp4")
     parser.add_argument(
-        "--avatar", metavar="FILE.glb", help="a glTF/GLB avatar with ARKit morph targets"
+        "--avatar", metavar="FILE", help="a .glb or .vrm avatar: ARKit morph targets or VRM "
+        "expressions (channels it lacks are made from the others it has, and reported)"
     )
     parser.add_argument(
         "--size", type=int, default=512, metavar="N", help="N x N pixels (default 512)"

@@ -251,3 +251,39 @@ def test_a_vrm_avatar_loads_and_its_mouth_opens_through_its_expressions(
     changed = np.abs(canvas_rgb(page).astype(np.int16) - closed).sum(axis=2) > 40
     rows, _ = np.nonzero(changed)
     assert changed.mean() > 0.01 and np.percentile(rows, 2) > changed.shape[0] * 0.45
+
+
+def test_a_twin_loads_in_three_js_as_its_photo_and_opens_its_mouth(page, live_server, tmp_path):
+    """The twin GLB (unlit photo textures, KHR_materials_unlit) in the viewer, under the grant
+    for the photo it was made from."""
+    import httpx
+    from PIL import Image
+
+    from likeness.avatar.gltf import write_glb
+    from likeness.avatar.twin import build_twin
+    from likeness.trust.binding import bind
+    from tests import photos
+    from tests.server.conftest import grant_for
+
+    photo = tmp_path / "eileen.png"
+    Image.fromarray(photos.astronaut()).save(photo)
+    twin = write_glb(build_twin(photos.astronaut()), tmp_path / "eileen.glb",
+                     bind=lambda blob: bind(photo, blob))
+    server = live_server()
+    avatar = httpx.post(f"{server.url}/api/avatars", content=twin.read_bytes())
+    grant = httpx.post(f"{server.url}/api/grants",
+                       content=grant_for(photo.read_bytes(), tmp_path, contexts=["demo"]))
+    query = f"avatar={avatar.json()['id']}&grant={grant.json()['id']}&context=demo"
+    open_viewer(page, server, query + "&session=watch&channel=test")
+    publish_jaw(server.port, 0.0)
+    page.wait_for_function("window.likeness.lastWeights !== null")
+    time.sleep(0.3)
+    closed = canvas_rgb(page).astype(np.int16)
+    # The photo fills the view: its colours, not the page's background.
+    assert (np.abs(closed - BACKGROUND_RGB).sum(axis=2) > 30).mean() > 0.9
+    publish_jaw(server.port, 1.0)
+    page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
+    time.sleep(0.3)
+    changed = np.abs(canvas_rgb(page).astype(np.int16) - closed).sum(axis=2) > 40
+    rows, _ = np.nonzero(changed)
+    assert changed.mean() > 0.005 and np.percentile(rows, 2) > changed.shape[0] * 0.4
