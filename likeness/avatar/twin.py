@@ -21,9 +21,9 @@ renders framed as its photo was.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -37,8 +37,6 @@ from likeness.rig import landmarks as lm
 from likeness.rig import neutral_m
 from likeness.rig.shapes import blendshape_deltas_m
 
-log = logging.getLogger(__name__)
-
 _MM = 1e-3
 MAX_TEXTURE_PX = 1024
 """Longest side of the photo texture: more detail than a 512 px render can show."""
@@ -49,6 +47,13 @@ _GRID = 48
 _EYE_RADIUS_OF_WIDTH = 0.6
 """Eye cap radius as a fraction of the eye's corner-to-corner width: wide enough that its
 outline covers the opening even turned 30 degrees."""
+POUCH_BACK_M = 10 * _MM
+"""How far the mouth's inside is set back from the rig's place for it: seen from a little below,
+its roof would hide the upper teeth."""
+UPPER_TEETH_SHOWN_M = 2.5 * _MM
+LOWER_TEETH_SHOWN_M = 1.5 * _MM
+"""How far the biting edges reach past the inner lips, as the photo's camera sees them: the rig
+places the teeth for a level view, and a camera a little above or below would hide them."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,6 @@ def read_photo(path: str | os.PathLike[str]) -> np.ndarray:
 
 def twin_from_photo(path: str | os.PathLike[str]) -> Avatar:
     """:func:`build_twin` of an image file, named after it."""
-    from pathlib import Path
-
     return build_twin(read_photo(path), name=Path(path).stem)
 
 
@@ -167,7 +170,6 @@ def build_twin(rgb: np.ndarray, *, name: str = "twin") -> Avatar:
     eye_loops = [_loop_around(loops, i) for i in (lm.LEFT_IRIS_CENTER, lm.RIGHT_IRIS_CENTER)]
     eyes = [_eye(crop, fit, face, loop, e) for e, loop in enumerate(eye_loops)]
     pouch = mouth(face)
-    # Back, behind the teeth: seen from a little below, its roof would hide the upper teeth.
     pouch = dataclasses.replace(pouch, positions_m=pouch.positions_m - [0.0, 0.0, POUCH_BACK_M])
     inside = (pouch, *_teeth_in_view(face, fit), tongue(face))
     deepest = min(p.positions_m[:, 2].min() for p in (face_part, *inside, *(e[0] for e in eyes)))
@@ -225,19 +227,13 @@ def _similarity(source: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarr
 
 
 def _resized(image: np.ndarray, side: int) -> np.ndarray:
+    """An image resampled to (side, side) (Lanczos), or itself when it is that size."""
     from PIL import Image
 
     if image.shape[0] == side and image.shape[1] == side:
         return np.ascontiguousarray(image)
     resample = Image.Resampling.LANCZOS
     return np.asarray(Image.fromarray(image).resize((side, side), resample))
-
-
-POUCH_BACK_M = 10 * _MM
-UPPER_TEETH_SHOWN_M = 2.5 * _MM
-LOWER_TEETH_SHOWN_M = 1.5 * _MM
-"""How far the biting edges reach past the inner lips, as the photo's camera sees them: the rig
-places the teeth for a level view, and a camera a little above or below would hide them."""
 
 
 def _teeth_in_view(face: np.ndarray, fit: PhotoFit) -> tuple[Part, Part]:

@@ -27,16 +27,16 @@ Ingredient = str | os.PathLike[str] | bytes
 def add_output_arguments(
     parser: argparse.ArgumentParser, *, send: bool = True, avatar: bool = False
 ) -> None:
-    """``--send URL`` (if ``send``), ``--avatar FILE.glb`` (if ``avatar``: the face rendered
-    media shows) and ``--consent/--context/--audit``."""
+    """``--send URL`` (if ``send``), ``--avatar FILE`` (if ``avatar``: the face rendered media
+    shows) and ``--consent/--context/--audit``."""
     if send:
         add_send_argument(parser)
     if avatar:
         parser.add_argument(
             "--avatar",
-            metavar="FILE.glb",
-            help="for .mp4/.png/.gif: render on this avatar (a `likeness twin`, or any glTF with "
-            "ARKit morph targets); a real person's needs their grant",
+            metavar="FILE",
+            help="for .mp4/.png/.gif: render on this avatar (a `likeness twin`, a glTF with ARKit "
+            "morph targets or a VRM); a real person's needs their grant",
         )
     add_consent_arguments(parser)
 

@@ -33,12 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Link Face app records takes, or .json (every frame field). With several faces the "
         "first is written to OUT and the others to OUT's name plus .face1, .face2... "
         "(take.csv, take.face1.csv). A camera runs until Ctrl-C or --max-seconds. --send streams "
-        "the frames live (a camera) or at the video's pace (a file) to engines. Every output is "
-        "audited; a presented --consent grant is verified and must name the --calibrate file.",
+        "the frames live (a camera) or at the video's pace (a file) to engines. With --avatar, "
+        "OUT may be .mp4, .png or .gif: the performance retargeted onto that avatar (a twin, a "
+        "VRM...), whose grant it then needs. Every output is audited; a presented --consent "
+        "grant is verified and must name the --calibrate file (or the --avatar shown).",
     )
     parser.add_argument("input", metavar="INPUT", help="video file, or camera:N")
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
-                        help="animation file: .csv (Live Link Face) or .json")
+                        help="animation file: .csv (Live Link Face) or .json; with --avatar also "
+                        ".mp4, .png or .gif")
     parser.add_argument("--preview", metavar="VIDEO.mp4",
                         help="also write the video with landmarks and a bar chart of the weights")
     parser.add_argument("--no-filter", action="store_true",
@@ -54,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
                         help="stop a camera after S seconds (a file: after S seconds of video)")
     add_behave_arguments(parser)
-    add_output_arguments(parser)
+    add_output_arguments(parser, avatar=True)
     parser.set_defaults(run=run)
 
 
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from likeness.solve import PinholeCamera, SolverOptions, load_calibration
 
     output = Path(args.output)
-    check_consent(args, [output], media=False, likeness_asset=_likeness(args))
+    check_consent(args, [output], media=bool(args.avatar), likeness_asset=_likeness(args))
     for path in (output, args.preview):
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: folder {Path(path).parent} does not exist")

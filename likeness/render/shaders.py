@@ -17,7 +17,7 @@ MATERIALS = {
     "teeth": ((0.2, 0.2, 0.2), 0.32, 0.04, 1.0, 1.0),
     "tongue": ((0.45, 0.25, 0.2), 0.38, 0.03, 1.0, 1.0),
     "mouth": ((0.3, 0.2, 0.2), 0.6, 0.02, 0.0, 0.25),
-    "photo": ((0.0, 0.0, 0.0), 1.0, 0.0, 0.0, 1.0),  # unused: photo parts are drawn unlit
+    "photo": ((0.0, 0.0, 0.0), 1.0, 0.0, 0.0, 1.0),  # matte; a textured photo part is unlit
 }
 """Shading parameters per avatar material."""
 

@@ -178,3 +178,29 @@ def test_contact_sheets_of_a_twin_are_signed_and_need_the_grant(tmp_path, home, 
     assert verify_media(sheet).valid
     grid = np.asarray(Image.open(sheet))
     assert grid.shape[0] % 256 == 0 and grid.shape[1] == 6 * 256
+
+
+def test_track_retargets_a_performance_onto_the_twin_only_with_the_grant(
+    tmp_path, home, photo, twin
+):
+    """A video of a face, tracked and rendered on the twin (here the twin's own render: the
+    performance comes back on the same face)."""
+    from likeness.formats import write_animation
+
+    animation = Animation.neutral(45, 30)
+    animation.weights[15:30, 24] = np.sin(np.linspace(0, np.pi, 15))  # jawOpen
+    take = tmp_path / "performance.json"
+    write_animation(animation, take)
+    allowed = grant(tmp_path / "grant.json", photo, home)
+    video = tmp_path / "performance.mp4"
+    assert main(["render", str(take), "-o", str(video), "--avatar", str(twin), "--no-progress",
+                 "--consent", str(allowed), "--context", "demo"]) == 0
+    out = tmp_path / "retargeted.mp4"
+    assert main(["track", str(video), "-o", str(out), "--avatar", str(twin)]) == 3
+    assert not out.exists()
+    assert main(["track", str(video), "-o", str(out), "--avatar", str(twin),
+                 "--consent", str(allowed), "--context", "demo"]) == 0
+    assert verify_media(out).valid
+    with open_audit(home=home) as log:
+        record = list(log.records())[-1]
+    assert record["kind"] == "render" and record["likeness_sha256"] == sha256_file(photo)
