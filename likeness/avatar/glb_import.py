@@ -168,6 +168,11 @@ class _Scene:
         self.gltf, self.blob, self.name = gltf, blob, name
         self.images: dict[int, np.ndarray | None] = {}
         self.world = _world_matrices(gltf)
+        extensions = gltf.extensions if isinstance(gltf.extensions, dict) else {}
+        if "VRM" in extensions and "VRMC_vrm" not in extensions:
+            # VRM 0.x avatars face -z; turned half round they face +z like every glTF.
+            turn = np.diag([-1.0, 1.0, -1.0, 1.0])
+            self.world = {i: turn @ m for i, m in self.world.items()}
         bones = vrm_bones(gltf.extensions)  # a VRM names its humanoid bones
         self.head = bones.get("head", self._find("head"))
         self.eyes = [bones.get("leftEye", self._find("lefteye")),

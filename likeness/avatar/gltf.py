@@ -118,7 +118,6 @@ def write_glb(
     avatar: Avatar,
     path: str | os.PathLike[str],
     *,
-    extras: dict[str, Any] | None = None,
     bind: Callable[[bytes], dict[str, Any]] | None = None,
 ) -> Path:
     """Write ``avatar`` as a GLB file with ARKit-named morph targets, atomically.
@@ -128,11 +127,10 @@ def write_glb(
     avatar : Avatar
     path : path-like
         Output ``.glb``.
-    extras : dict, optional
-        JSON kept under ``asset.extras.likeness`` (with the photo camera of a photo avatar).
     bind : callable, optional
-        Called with the finished binary chunk; what it returns joins those extras (the consent
-        binding of a twin to its photo, :func:`likeness.trust.binding.bind`).
+        Called with the finished binary chunk; what it returns is kept in
+        ``asset.extras.likeness`` (beside a photo avatar's camera): the consent binding of a
+        twin to its photo, :func:`likeness.trust.binding.bind`.
 
     Returns
     -------
@@ -213,7 +211,7 @@ def write_glb(
     gltf.scenes = [g.Scene(nodes=[0, 3])]  # a skinned mesh's node belongs at the root
     gltf.scene = 0
     blob.data += b"\0" * (-len(blob.data) % 4)  # as a GLB stores it, so its hash is the same
-    likeness = dict(extras or {})
+    likeness: dict[str, Any] = {}
     if avatar.view_projection is not None:
         likeness["view_projection"] = np.asarray(avatar.view_projection).ravel().tolist()
     if bind is not None:

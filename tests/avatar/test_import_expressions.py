@@ -64,9 +64,10 @@ def test_a_vrm_1_avatar_maps_presets_and_perfect_sync_expressions(avatar_glb, tm
     assert {p.eye for p in loaded.parts} >= {0, 1}  # humanoid eye bones turn the eyes
 
 
-def test_a_vrm_0_avatar_maps_its_blend_shape_groups(avatar_glb, tmp_path):
+def test_a_vrm_0_avatar_faces_forward_and_maps_its_blend_shape_groups(avatar_glb, tmp_path):
     def vrm0(gltf):
         _anonymous(gltf)
+        gltf.nodes[0].rotation = [0.0, 1.0, 0.0, 0.0]  # VRM 0.x avatars face -z
         def group(preset, *names, weight=100):
             return {"name": preset.upper(), "presetName": preset,
                     "binds": [{"mesh": 0, "index": INDEX[n], "weight": weight} for n in names]}
@@ -88,6 +89,8 @@ def test_a_vrm_0_avatar_maps_its_blend_shape_groups(avatar_glb, tmp_path):
     assert sources["mouthFunnel"] == "o" and sources["mouthSmileLeft"] == "joy"
     skin = _skin(loaded)
     reference = _skin(read_glb(avatar_glb))
+    np.testing.assert_allclose(skin.positions_m, reference.positions_m, atol=1e-6)
+    assert _left_share(skin, INDEX["eyeBlinkLeft"]) > 0.95  # its own left is still its left
     # VRM 0.x weights are percentages: "a" at 50 is half the jaw.
     np.testing.assert_allclose(skin.deltas_m[INDEX["jawOpen"]],
                                0.5 * reference.deltas_m[INDEX["jawOpen"]], atol=1e-6)

@@ -3,7 +3,7 @@
 //   ?session=watch&channel=NAME | ?session=talk | ?session=mirror, &binary=0|1, &avatar=ID
 import * as THREE from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
-import { VRMLoaderPlugin } from "@pixiv/three-vrm";
+import { VRMLoaderPlugin, VRMUtils } from "@pixiv/three-vrm";
 import { decodeBinaryFrame, decodeJsonFrame, encodeImage } from "/static/protocol.js";
 import { LiveBuffer, Utterance } from "/static/playback.js";
 
@@ -49,6 +49,7 @@ async function loadAvatar(url) {
   loader.register((parser) => new VRMLoaderPlugin(parser));
   const gltf = await loader.loadAsync(url);
   const vrm = gltf.userData.vrm ?? null;
+  if (vrm?.meta?.metaVersion === "0") VRMUtils.rotateVRM0(vrm);  // VRM 0.x faces -z
   const root = vrm ? vrm.scene : gltf.scene;
   head.clear();
   head.add(root);
