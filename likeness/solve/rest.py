@@ -138,6 +138,14 @@ def typical_measures(measures_m: np.ndarray) -> np.ndarray:
     return typical
 
 
+def floors_and_ranges(readings: np.ndarray, confidence: float = 1.0
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Each channel's floor and range (52,) from its readings over frames (n, 52), the floors
+    scaled by how far the rest has taken over from the generic one (0..1)."""
+    floors, ranges = np.percentile(readings, (FLOOR_QUANTILE, RANGE_QUANTILE), axis=0)
+    return np.minimum(confidence * floors, MAX_FLOOR), np.maximum(ranges, 1.0)
+
+
 _FIRST = np.array([measure_index(n) for n in FROM_FIRST_FRAME], np.intp)
 
 
@@ -218,9 +226,8 @@ class RestTracker:
         confidence = min(1.0, seen_s / PRIOR_S)
         points = (np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
                   if neutral else self.rest.neutral_m)
-        floors, ranges = np.percentile(fitted, (FLOOR_QUANTILE, RANGE_QUANTILE), axis=0)
-        return Rest(self.generic.measures_m + confidence * step, points,
-                    np.minimum(confidence * floors, MAX_FLOOR), np.maximum(ranges, 1.0))
+        floors, ranges = floors_and_ranges(fitted, confidence)
+        return Rest(self.generic.measures_m + confidence * step, points, floors, ranges)
 
     def _n_kept(self) -> int:
         return min((self.n_seen - 1) // KEEP_EVERY + 1, len(self._points))

@@ -22,7 +22,7 @@ from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.measures import MEASURES
 from likeness.solve.pose import HeadPose, PoseAnchors
 from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
-from likeness.solve.rest import WINDOW_S, Rest, RestTracker
+from likeness.solve.rest import WINDOW_S, Rest, RestTracker, floors_and_ranges
 
 BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
 DRIFT_MARGIN = 1.5
@@ -227,6 +227,11 @@ class FaceSolver:
             face_id=face_id,
         )
 
+    @property
+    def last_reading(self) -> np.ndarray:
+        """The last frame's weights (52,) as read, before the rest's floors and ranges."""
+        return self._warm
+
     def missing(self, t_s: float, *, face_id: int = 0) -> FaceFrame:
         """A frame without a face: found=False, confidence 0, the last solved values held."""
         return FaceFrame(t_s=t_s, weights=self._weights.copy(), eyes_rad=self._eyes.copy(),
@@ -265,5 +270,17 @@ def rest_of_take(landmarks: Iterable[np.ndarray], image_size: tuple[int, int], *
     if not learned.n_seen:
         raise InputError("a take's rest needs at least one frame with a face, got none")
     rest = learned.learned()
+    capture_pose = learned.capture_pose()
+    # The floors and ranges again, from readings against the take's rest: those the probe saw
+    # were made against the rest it had at the time, which early on was the generic one.
+    check = FaceSolver(options, calibration=Calibration(
+        rest.neutral_m, replace(rest, floors=np.zeros_like(rest.floors),
+                                ranges=np.ones_like(rest.ranges)), capture_pose=capture_pose))
+    readings = []
+    for frame in frames:
+        check(frame, 0.0, image_size)
+        readings.append(check.last_reading)
+    floors, ranges = floors_and_ranges(np.array(readings))
+    rest = replace(rest, floors=floors, ranges=ranges)
     return Calibration(rest.neutral_m, rest, n_frames=learned.n_seen, source=source,
-                       capture_pose=learned.capture_pose())
+                       capture_pose=capture_pose)

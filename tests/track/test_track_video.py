@@ -187,7 +187,7 @@ def test_a_face_that_only_moves_keeps_its_expression(clip_take):
     # weights under about 0.25; a few lip and cheek channels reach 0.5-0.8 in single frames).
     weights = clip_take.animation.weights
     held = [INDEX["mouthSmileLeft"], INDEX["mouthSmileRight"], INDEX["jawOpen"]]
-    assert weights[:, held].std(axis=0).max() < 0.1
+    assert weights[:, held].std(axis=0).max() < 0.15
     others = np.delete(weights, [*LOOK_INDICES, *held], axis=1)
     assert np.median(others) == 0.0
     assert np.percentile(others, 95) < 0.3
