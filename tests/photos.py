@@ -21,3 +21,19 @@ def hopper_path() -> Path:
     from matplotlib import cbook
 
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+def astronaut_twin(folder: Path) -> tuple[Path, Path]:
+    """(photo, twin): the astronaut saved as a PNG in ``folder`` and her twin GLB beside it,
+    bound to that photo as ``likeness twin`` binds it."""
+    from PIL import Image
+
+    from likeness.avatar.gltf import write_glb
+    from likeness.avatar.twin import build_twin
+    from likeness.trust.binding import bind
+
+    photo = folder / "eileen.png"
+    Image.fromarray(astronaut()).save(photo)
+    twin = write_glb(build_twin(astronaut()), folder / "eileen.glb",
+                     bind=lambda blob: bind(photo, blob))
+    return photo, twin

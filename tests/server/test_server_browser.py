@@ -66,6 +66,19 @@ def publish_jaw(port: int, jaw_open: float, *, n_frames: int = 20) -> None:
             time.sleep(1 / 60)
 
 
+def jaw_closed_and_opened(page, port: int) -> tuple[np.ndarray, np.ndarray]:
+    """The canvas (int16 RGB) with jawOpen frames at 0 and then at 1 published, each shown past
+    the viewer's interpolation delay."""
+    shown = []
+    for jaw_open, ready in ((0.0, "window.likeness.lastWeights !== null"),
+                            (1.0, f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")):
+        publish_jaw(port, jaw_open)
+        page.wait_for_function(ready)
+        time.sleep(0.3)
+        shown.append(canvas_rgb(page).astype(np.int16))
+    return shown[0], shown[1]
+
+
 @pytest.mark.parametrize("avatar", ["default", "uploaded"])
 def test_avatar_shows_and_its_mouth_opens_with_jaw_open_frames(
     page, live_server, face_glb_bytes, tmp_path, avatar
@@ -75,20 +88,13 @@ def test_avatar_shows_and_its_mouth_opens_with_jaw_open_frames(
     open_viewer(page, server, f"{query}session=watch&channel=test")
     assert set(NAMES) <= set(page.evaluate("window.likeness.morphTargets"))
 
-    publish_jaw(server.port, 0.0)
-    page.wait_for_function("window.likeness.lastWeights !== null")
-    time.sleep(0.3)  # past the interpolation delay
-    closed = canvas_rgb(page).astype(np.int16)
+    closed, opened = jaw_closed_and_opened(page, server.port)
     height, width, _ = closed.shape
     # The avatar covers the middle of the canvas; the background shows at the corners.
     differs = np.abs(closed - BACKGROUND_RGB).sum(axis=2) > 30
     assert differs[height // 3 : 2 * height // 3, width // 3 : 2 * width // 3].mean() > 0.95
     assert differs[: height // 10, : width // 10].mean() < 0.01
 
-    publish_jaw(server.port, 1.0)
-    page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
-    time.sleep(0.3)
-    opened = canvas_rgb(page).astype(np.int16)
     changed = np.abs(opened - closed).sum(axis=2) > 40
     rows, columns = np.nonzero(changed)
     # What changed is the mouth and jaw: a sizeable area, in the lower middle of the face.
@@ -241,14 +247,8 @@ def test_a_vrm_avatar_loads_and_its_mouth_opens_through_its_expressions(
     vrm = page.evaluate("window.likeness.vrm")
     assert vrm["expressions"]["jawOpen"] == "aa" and vrm["expressions"]["eyeBlinkLeft"] == "blink"
     assert "cheekPuff" in vrm["missing"]
-    publish_jaw(server.port, 0.0)
-    page.wait_for_function("window.likeness.lastWeights !== null")
-    time.sleep(0.3)
-    closed = canvas_rgb(page).astype(np.int16)
-    publish_jaw(server.port, 1.0)
-    page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
-    time.sleep(0.3)
-    changed = np.abs(canvas_rgb(page).astype(np.int16) - closed).sum(axis=2) > 40
+    closed, opened = jaw_closed_and_opened(page, server.port)
+    changed = np.abs(opened - closed).sum(axis=2) > 40
     rows, _ = np.nonzero(changed)
     assert changed.mean() > 0.01 and np.percentile(rows, 2) > changed.shape[0] * 0.45
 
@@ -257,33 +257,20 @@ def test_a_twin_loads_in_three_js_as_its_photo_and_opens_its_mouth(page, live_se
     """The twin GLB (unlit photo textures, KHR_materials_unlit) in the viewer, under the grant
     for the photo it was made from."""
     import httpx
-    from PIL import Image
 
-    from likeness.avatar.gltf import write_glb
-    from likeness.avatar.twin import build_twin
-    from likeness.trust.binding import bind
-    from tests import photos
+    from tests.photos import astronaut_twin
     from tests.server.conftest import grant_for
 
-    photo = tmp_path / "eileen.png"
-    Image.fromarray(photos.astronaut()).save(photo)
-    twin = write_glb(build_twin(photos.astronaut()), tmp_path / "eileen.glb",
-                     bind=lambda blob: bind(photo, blob))
+    photo, twin = astronaut_twin(tmp_path)
     server = live_server()
     avatar = httpx.post(f"{server.url}/api/avatars", content=twin.read_bytes())
     grant = httpx.post(f"{server.url}/api/grants",
                        content=grant_for(photo.read_bytes(), tmp_path, contexts=["demo"]))
     query = f"avatar={avatar.json()['id']}&grant={grant.json()['id']}&context=demo"
     open_viewer(page, server, query + "&session=watch&channel=test")
-    publish_jaw(server.port, 0.0)
-    page.wait_for_function("window.likeness.lastWeights !== null")
-    time.sleep(0.3)
-    closed = canvas_rgb(page).astype(np.int16)
+    closed, opened = jaw_closed_and_opened(page, server.port)
     # The photo fills the view: its colours, not the page's background.
     assert (np.abs(closed - BACKGROUND_RGB).sum(axis=2) > 30).mean() > 0.9
-    publish_jaw(server.port, 1.0)
-    page.wait_for_function(f"window.likeness.lastWeights[{NAMES.index('jawOpen')}] > 0.99")
-    time.sleep(0.3)
-    changed = np.abs(canvas_rgb(page).astype(np.int16) - closed).sum(axis=2) > 40
+    changed = np.abs(opened - closed).sum(axis=2) > 40
     rows, _ = np.nonzero(changed)
     assert changed.mean() > 0.005 and np.percentile(rows, 2) > changed.shape[0] * 0.4

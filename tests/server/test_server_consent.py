@@ -110,17 +110,9 @@ def test_a_twin_is_shown_only_under_a_grant_for_the_photo_it_was_made_from(
     client_for, tmp_path
 ):
     """A twin GLB stands for its photo: a session needs the photo's grant, not the file's."""
-    from PIL import Image
+    from tests.photos import astronaut_twin
 
-    from likeness.avatar.gltf import write_glb
-    from likeness.avatar.twin import build_twin
-    from likeness.trust.binding import bind
-    from tests import photos
-
-    photo = tmp_path / "eileen.png"
-    Image.fromarray(photos.astronaut()).save(photo)
-    twin = write_glb(build_twin(photos.astronaut()), tmp_path / "eileen.glb",
-                     bind=lambda blob: bind(photo, blob))
+    photo, twin = astronaut_twin(tmp_path)
     client = client_for()
     uploaded = client.post("/api/avatars", content=twin.read_bytes())
     assert uploaded.status_code == 200, uploaded.text
