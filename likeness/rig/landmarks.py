@@ -54,9 +54,5 @@ LEFT_CHEEKBONE = (372, 346, 348, 350)
 the head-pose fit holds these points still."""
 RIGHT_CHEEKBONE = (143, 117, 119, 121)
 
-LEFT_CHEEK_PUFF = 425
-RIGHT_CHEEK_PUFF = 205
-"""On the cheek between the mouth corner and the cheekbone: where a puffed cheek bulges out."""
-
 LEFT_NOSE_WING = 278
 RIGHT_NOSE_WING = 48

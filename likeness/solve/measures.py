@@ -17,7 +17,7 @@ import numpy as np
 from likeness.frame import N_LANDMARKS
 from likeness.rig import landmarks as lm
 
-X, Y, Z = 0, 1, 2
+X, Y = 0, 1
 
 _Term = tuple[tuple[int, ...], int, float]
 """(landmarks, axis, coefficient): coefficient times the mean of those landmarks' coordinate."""
@@ -57,7 +57,6 @@ _SUBNASALE = (2,)
 DEFINITIONS: dict[str, tuple[_Term, ...]] = {
     # The mouth. Corner heights are taken from the base of the nose, which no expression moves.
     "lip_gap": _between(_UPPER_LIP_INNER, _LOWER_LIP_INNER),
-    "jaw_drop": _between(_SUBNASALE, (lm.CHIN,)),
     "mouth_width": _between((lm.MOUTH_LEFT_CORNER,), (lm.MOUTH_RIGHT_CORNER,), X),
     "mouth_shift": (((lm.MOUTH_LEFT_CORNER, lm.MOUTH_RIGHT_CORNER), X, 1.0),),
     "chin_shift": (((lm.CHIN,), X, 1.0),),
@@ -65,8 +64,6 @@ DEFINITIONS: dict[str, tuple[_Term, ...]] = {
     "corner_rise_right": _between((lm.MOUTH_RIGHT_CORNER,), _SUBNASALE),
     "corner_out_left": (((lm.MOUTH_LEFT_CORNER,), X, 1.0),),
     "corner_out_right": (((lm.MOUTH_RIGHT_CORNER,), X, -1.0),),
-    "cheek_out_left": (((lm.LEFT_CHEEK_PUFF,), X, 1.0),),
-    "cheek_out_right": (((lm.RIGHT_CHEEK_PUFF,), X, -1.0),),
     **_sided("left", _eye(lm.LEFT_EYE_UPPER_LID, lm.LEFT_EYE_LOWER_LID,
                           lm.LEFT_EYE_OUTER_CORNER, lm.LEFT_EYE_INNER_CORNER)),
     **_sided("right", _eye(lm.RIGHT_EYE_UPPER_LID, lm.RIGHT_EYE_LOWER_LID,

@@ -61,9 +61,9 @@ TRUST_S = 2.0
 """Another spread is allowed for every this many seconds the face has been seen, so an unusual
 face (the rig's template, a broad smile) is learned in seconds while a grin held through the
 first second is still read as a grin."""
-REST_QUANTILES = {"lip_gap": 10.0, "jaw_drop": 10.0, "opening_left": 75.0,
+REST_QUANTILES = {"lip_gap": 10.0, "opening_left": 75.0,
                   "opening_right": 75.0, "upper_lid_left": 75.0, "upper_lid_right": 75.0}
-"""Measures whose rest is not their median: the lips and the jaw rest at their lowest; the upper
+"""Measures whose rest is not their median: the lips rest at their lowest gap; the upper
 lids rest high, and blinks, squints and frowns lower them far more often than surprise raises
 them."""
 FROM_FIRST_FRAME = ("opening_left", "opening_right", "upper_lid_left", "upper_lid_right",

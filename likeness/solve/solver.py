@@ -25,6 +25,7 @@ from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
 from likeness.solve.rest import WINDOW_S, Rest, RestTracker, floors_and_ranges
 
 BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
+LOOKS = np.array(LOOK_INDICES, np.intp)
 DRIFT_MARGIN = 1.5
 """On the astronaut photo moved about (tests/track) 1.5 halves the weights read from pose alone
 while expressions at half strength on the avatar turned or rolled 15 degrees are still read;
@@ -124,7 +125,7 @@ class FaceSolver:
             effects = channel_effects(fields, relaxed.neutral_m)
             self._measured_fields = np.asarray(fields, np.float64)[MEASURED].reshape(
                 len(MEASURED), -1)
-            self._look_effects = effects[list(LOOK_INDICES)]
+            self._look_effects = effects[LOOKS]
             self._reading = MeasuredReading(effects, relaxed.measures_m)
         self._given = calibration
         anchors_from = calibration.neutral_m if calibration else template_neutral_m()
@@ -195,7 +196,7 @@ class FaceSolver:
             # measured channels in place.
             known = look_weights_from_gaze(self._eyes, self._warm)
             # The lids follow the gaze (looking down lowers them): that is not a blink.
-            gaze_m = known[list(LOOK_INDICES)] @ self._look_effects
+            gaze_m = known[LOOKS] @ self._look_effects
             known[MEASURED] = self._reading(measures_m - self._rest.measures_m - gaze_m)
             # The face with what the measures read taken out: what the neutral is learned from,
             # so the fit below is not asked to explain the measured channels' motion twice.
@@ -244,7 +245,6 @@ class FaceSolver:
         return Calibration(self._rest.neutral_m, self._rest,
                            n_frames=max(1, self._learning.n_seen), source=source,
                            capture_pose=self._reference)
-
 
 
 def rest_of_take(landmarks: Iterable[np.ndarray], image_size: tuple[int, int], *,
