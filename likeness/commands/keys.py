@@ -1,4 +1,5 @@
-"""``likeness keys``: this installation's identity, signing CA and C2PA signer; trusted subjects."""
+"""``likeness keys``: this installation's identity, signing CA and C2PA signer; trusted subjects
+and trusted makers of twins."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Keys live under LIKENESS_HOME (default ~/.likeness)/keys, private keys with "
         "mode 0600. `init` makes an Ed25519 identity (signs consent grants, revocations and audit "
         "records) and a local CA with a C2PA end-entity certificate (signs provenance manifests). "
-        "`trust` registers the public key that speaks for a subject's likeness.",
+        "`trust` registers the public key that speaks for a subject's likeness; `trust-maker` "
+        "accepts the twins another installation made (their grants are still needed).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create the identity, CA and C2PA signer")
@@ -36,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     trust = actions.add_parser("trust", help="register SUBJECT's public key (ed25519:...)")
     trust.add_argument("subject", metavar="SUBJECT")
     trust.add_argument("public_key", metavar="KEY")
+    maker = actions.add_parser(
+        "trust-maker", help="accept the twins made by the installation whose identity is KEY")
+    maker.add_argument("name", metavar="NAME")
+    maker.add_argument("public_key", metavar="KEY")
     parser.set_defaults(run=run)
 
 
@@ -56,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"C2PA chain: {paths.signer_chain}\nCA (trust anchor): {paths.ca_cert}")
         for subject, key in sorted(keys.trusted_subjects().items()):
             print(f"trusted subject {subject}: {key}")
+        for name, key in sorted(keys.trusted_makers().items()):
+            print(f"trusted maker {name}: {key}")
+    elif args.action == "trust-maker":
+        keys.trust_maker(args.name, args.public_key)
+        print(f"accepting twins made by {args.name}: {args.public_key}")
     else:
         keys.trust_subject(args.subject, args.public_key)
         print(f"trusted {args.subject}: {args.public_key}")

@@ -7,6 +7,9 @@ with a signature by this installation's identity key over that hash and the hash
 binary chunk (geometry and textures). The consent gate reads the source hash from such a file
 (:func:`likeness_sha256`); a file whose geometry, texture or source was changed afterwards no
 longer verifies and is refused as forged. A GLB without a binding is its own likeness.
+
+A twin made on another installation verifies once that installation's identity is trusted as a
+maker here (``likeness keys trust-maker NAME KEY``): the grant for the photo still decides.
 """
 
 from __future__ import annotations
@@ -18,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from likeness.trust.consent import ConsentRefused, canonical, sha256_file
-from likeness.trust.keys import b64, load_identity, public_key_text, verify_signature
+from likeness.trust.keys import (
+    b64,
+    load_identity,
+    public_key_text,
+    trusted_makers,
+    verify_signature,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +88,19 @@ def likeness_sha256(asset: str | os.PathLike[str], home: Path | None = None) -> 
         signer, signature = str(binding["signer_key"]), str(binding["signature"])  # type: ignore[index]
     except (KeyError, TypeError) as e:
         raise ConsentRefused("forged", f"{path}: malformed likeness binding ({e})") from e
-    own_key = public_key_text(load_identity(home))
-    if signer != own_key or not verify_signature(signer, signature,
-                                                 _message(source_sha256, blob or b"")):
+    makers = {public_key_text(load_identity(home)), *trusted_makers(home).values()}
+    if signer not in makers:
         raise ConsentRefused(
             "forged",
-            f"{path}: its binding to likeness sha256 {source_sha256} does not verify on this "
-            "installation (the file was changed after it was made, or made elsewhere)",
+            f"{path}: bound to likeness sha256 {source_sha256} by {signer}, an installation not "
+            "trusted here. If you know it made this twin, trust it: "
+            f"`likeness keys trust-maker NAME {signer}`",
+        )
+    if not verify_signature(signer, signature, _message(source_sha256, blob or b"")):
+        raise ConsentRefused(
+            "forged",
+            f"{path}: its binding to likeness sha256 {source_sha256} does not verify (the file "
+            "was changed after it was made)",
         )
     return source_sha256
 

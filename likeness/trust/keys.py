@@ -70,6 +70,10 @@ class KeyPaths:
     def subjects(self) -> Path:
         return self.root / "subjects.json"
 
+    @property
+    def makers(self) -> Path:
+        return self.root / "makers.json"
+
 
 def key_paths(home: Path | None = None) -> KeyPaths:
     """The key locations under ``home`` (default: :func:`likeness.settings.home`)."""
@@ -322,29 +326,48 @@ def init_keys(
 # --- trusted subjects -------------------------------------------------------------------------
 
 
-def trusted_subjects(home: Path | None = None) -> dict[str, str]:
-    """Subject id -> public key text, as registered with :func:`trust_subject`."""
-    path = key_paths(home).subjects
+def _read_registry(path: Path) -> dict[str, str]:
+    """A JSON object of name -> public key text ({} when there is none yet)."""
     if not path.exists():
         return {}
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
-        raise InputError(f"{path}: expected a JSON object of subject -> public key: {e}") from e
+        raise InputError(f"{path}: expected a JSON object of name -> public key: {e}") from e
     if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a JSON object of subject -> public key")
+        raise InputError(f"{path}: expected a JSON object of name -> public key")
     return {str(k): str(v) for k, v in data.items()}
+
+
+def _register(path: Path, name: str, public_key: str) -> None:
+    if not name:
+        raise InputError("the name to trust a key for must not be empty")
+    parse_public_key(public_key)
+    registry = _read_registry(path)
+    registry[name] = public_key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        json.dump(registry, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def trusted_subjects(home: Path | None = None) -> dict[str, str]:
+    """Subject id -> public key text, as registered with :func:`trust_subject`."""
+    return _read_registry(key_paths(home).subjects)
 
 
 def trust_subject(subject: str, public_key: str, *, home: Path | None = None) -> None:
     """Register ``public_key`` as the key that speaks for ``subject``'s likeness."""
-    if not subject:
-        raise InputError("subject id must not be empty")
-    parse_public_key(public_key)
-    subjects = trusted_subjects(home)
-    subjects[subject] = public_key
-    path = key_paths(home).subjects
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(path, "w", encoding="utf-8") as handle:
-        json.dump(subjects, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+    _register(key_paths(home).subjects, subject, public_key)
+
+
+def trusted_makers(home: Path | None = None) -> dict[str, str]:
+    """Installation name -> identity key text of the other installations whose twins are
+    accepted here, as registered with :func:`trust_maker`."""
+    return _read_registry(key_paths(home).makers)
+
+
+def trust_maker(name: str, public_key: str, *, home: Path | None = None) -> None:
+    """Accept the likeness assets (twins) another installation's identity ``public_key`` binds
+    to their sources: its bindings then verify here as this installation's own do."""
+    _register(key_paths(home).makers, name, public_key)

@@ -165,6 +165,26 @@ def test_a_twin_changed_after_it_was_made_is_refused_as_forged(
 
 
 
+def test_a_twin_made_elsewhere_is_accepted_once_its_maker_is_trusted(
+    tmp_path, home, photo, twin, take, capsys, monkeypatch
+):
+    studio_key = keys.public_key_text(keys.load_identity(home))
+    allowed = grant(tmp_path / "grant.json", photo, home)
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("LIKENESS_HOME", str(elsewhere))
+    ensure_keys(elsewhere)
+    keys.trust_subject("eileen", studio_key, home=elsewhere)
+    out = tmp_path / "out.png"
+    render = ["render", str(take), "-o", str(out), "--avatar", str(twin), "--no-progress",
+              "--consent", str(allowed), "--context", "demo"]
+    assert main(render) == 3
+    assert f"keys trust-maker NAME {studio_key}" in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["keys", "trust-maker", "studio", studio_key]) == 0
+    assert main(render) == 0
+    assert verify_media(out).valid
+
+
 def test_contact_sheets_of_a_twin_are_signed_and_need_the_grant(tmp_path, home, photo, twin):
     from PIL import Image
 
