@@ -127,7 +127,16 @@ class MeasuredReading:
     def __call__(self, change_m: np.ndarray) -> np.ndarray:
         """The :data:`MEASURED` channels' weights (n_measured,) float64, 0..OVERSHOOT, from the
         measures' change from rest (n_measures,), metres."""
-        rhs = self._design @ (change_m[USED] + self._offset) + self._ridge_pull
-        self._solved = solve_box_qp(self._gram, rhs, self._upper, self._solved)
+        self._solved = self._solve(change_m, self._solved)
         # A signed variable's two channels: its excess over 1, and its shortfall.
         return np.maximum(self._solved[_OF] * _SIGN + _SHIFT, 0.0)
+
+    def read_once(self, change_m: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` of a face on its own: neither started from the previous frame's
+        answer nor its start for the next."""
+        solved = self._solve(change_m, _SIGNED.astype(np.float64))
+        return np.maximum(solved[_OF] * _SIGN + _SHIFT, 0.0)
+
+    def _solve(self, change_m: np.ndarray, start: np.ndarray) -> np.ndarray:
+        rhs = self._design @ (change_m[USED] + self._offset) + self._ridge_pull
+        return solve_box_qp(self._gram, rhs, self._upper, start)

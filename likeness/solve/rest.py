@@ -9,8 +9,8 @@ Each frame then teaches the rest a little:
 
 - the measures' rest is their typical value over the last :data:`WINDOW_S` seconds (the median,
   or another quantile where a measure rests at one end: :data:`REST_QUANTILES`);
-- the landmark neutral the expression fit measures against is the median of the frames, each
-  with what the measures read in it taken out;
+- the landmark neutral the expression fit measures against is the median of the frames, with
+  what the mouth's measures read in it against the rest as it is now taken out;
 - each channel the expression fit reads has a floor, the level its reading stays above a
   quarter of the time (:data:`FLOOR_QUANTILE`): what a face's shape or the tracker's habits
   make the fit read all along is not expression, and only what rises above it counts;
@@ -28,6 +28,7 @@ file is solved against the rest its whole take gives
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,6 +147,9 @@ def floors_and_ranges(readings: np.ndarray, confidence: float = 1.0
     return np.minimum(confidence * floors, MAX_FLOOR), np.maximum(ranges, 1.0)
 
 
+Relax = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``relax(points_m, rest_measures_m) -> points_m``: see :class:`RestTracker`."""
+
 _FIRST = np.array([measure_index(n) for n in FROM_FIRST_FRAME], np.intp)
 
 
@@ -161,13 +165,21 @@ class RestTracker:
         Frame rate, for how many frames make ``window_s``.
     window_s : float
         How many seconds back the rest looks.
+    relax : callable, optional
+        ``relax(points_m, rest_measures_m)``: head-frame landmarks (478, 3) with what their
+        measures read against ``rest_measures_m`` taken out. The landmark neutral is the
+        median of the kept frames, relaxed against the rest measures as they are when it is
+        learned: relaxing each frame as it was seen would keep in the neutral what the rest,
+        still moving then, has since taken in. Without it the median is the neutral.
     """
 
-    def __init__(self, fps: float = 30.0, window_s: float = WINDOW_S) -> None:
+    def __init__(self, fps: float = 30.0, window_s: float = WINDOW_S,
+                 relax: Relax | None = None) -> None:
         relaxed = relaxed_neutral_m()
         self.relaxed = Rest(MEASURES(relaxed), relaxed)
         self._spread = _spread()
         self._fps = fps
+        self._relax = relax
         n_window = max(1, int(round(window_s * fps)))
         n_kept = n_window // KEEP_EVERY + 1
         self._measures = np.zeros((n_window, N_MEASURES))
@@ -187,24 +199,20 @@ class RestTracker:
         the first guess of the rest, where the generic face is no better a guess."""
         generic = self.relaxed.measures_m.copy()
         generic[_FIRST] = measures_m[_FIRST]
-        self.rest = self.generic = Rest(generic, np.asarray(points_m, np.float64))
+        neutral = np.asarray(points_m, np.float64)
+        if self._relax is not None:
+            neutral = self._relax(neutral, generic)
+        self.rest = self.generic = Rest(generic, neutral)
 
-    @property
-    def keeps_next(self) -> bool:
-        """Whether the next frame's landmarks are kept (else :meth:`update` ignores them)."""
-        return self.n_seen % KEEP_EVERY == 0
-
-    def update(self, measures_m: np.ndarray, points_m: np.ndarray | None, fitted: np.ndarray,
+    def update(self, measures_m: np.ndarray, points_m: np.ndarray, fitted: np.ndarray,
                pose: tuple[np.ndarray, float]) -> bool:
-        """Learn from one frame: its measures (n_measures,), its head-frame landmarks with the
-        measured channels taken out (478, 3; needed only where :attr:`keeps_next`), the weights
-        read before floors and ranges (52,), and its head pose (``HeadPose.rotation_fit``,
-        ``scale_px_per_m``). True when the rest changed."""
+        """Learn from one frame: its measures (n_measures,), its head-frame landmarks (478, 3),
+        the weights read before floors and ranges (52,), and its head pose
+        (``HeadPose.rotation_fit``, ``scale_px_per_m``). True when the rest changed."""
         row = self.n_seen % len(self._measures)
         self._measures[row] = measures_m
         self._fitted[row] = fitted
-        if self.keeps_next:
-            assert points_m is not None
+        if self.n_seen % KEEP_EVERY == 0:
             kept = (self.n_seen // KEEP_EVERY) % len(self._points)
             self._points[kept] = points_m
             self._rotations[kept] = pose[0]
@@ -224,10 +232,14 @@ class RestTracker:
         allowed = self._spread * (1.0 + seen_s / TRUST_S)
         step = np.clip(typical_measures(measures) - self.generic.measures_m, -allowed, allowed)
         confidence = min(1.0, seen_s / PRIOR_S)
-        points = (np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
-                  if neutral else self.rest.neutral_m)
+        rest_measures = self.generic.measures_m + confidence * step
+        points = self.rest.neutral_m
+        if neutral:
+            points = np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
+            if self._relax is not None:
+                points = self._relax(points, rest_measures)
         floors, ranges = floors_and_ranges(fitted, confidence)
-        return Rest(self.generic.measures_m + confidence * step, points, floors, ranges)
+        return Rest(rest_measures, points, floors, ranges)
 
     def _n_kept(self) -> int:
         return min((self.n_seen - 1) // KEEP_EVERY + 1, len(self._points))

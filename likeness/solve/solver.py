@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from likeness.blas import single_threaded_blas
-from likeness.blendshapes import N_BLENDSHAPES, index
+from likeness.blendshapes import N_BLENDSHAPES, NAMES, index
 from likeness.errors import InputError
 from likeness.frame import N_LANDMARKS, FaceFrame
 from likeness.rig import neutral_m as template_neutral_m
@@ -22,8 +22,16 @@ from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.measures import MEASURES
 from likeness.solve.pose import HeadPose, PoseAnchors
 from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
-from likeness.solve.rest import WINDOW_S, Rest, RestTracker, floors_and_ranges
+from likeness.solve.rest import (
+    WINDOW_S,
+    Rest,
+    RestTracker,
+    floors_and_ranges,
+    relaxed_neutral_m,
+)
 
+OF_THE_MOUTH = np.array([NAMES[c].startswith(("jaw", "mouth")) for c in MEASURED])
+"""The measured channels of the mouth and jaw, whose rest starts from the generic face's."""
 BLINKS = np.array([index("eyeBlinkLeft"), index("eyeBlinkRight")])
 LOOKS = np.array(LOOK_INDICES, np.intp)
 DRIFT_MARGIN = 1.5
@@ -120,13 +128,13 @@ class FaceSolver:
                                       drift_margin=self.options.drift_margin,
                                       coupling_margin=self.options.coupling_margin,
                                       fixed=tuple(int(c) for c in MEASURED))
-            self._learning = RestTracker(fps, window_s)
-            relaxed = self._learning.relaxed
-            effects = channel_effects(fields, relaxed.neutral_m)
+            relaxed = relaxed_neutral_m()
+            effects = channel_effects(fields, relaxed)
             self._measured_fields = np.asarray(fields, np.float64)[MEASURED].reshape(
                 len(MEASURED), -1)
             self._look_effects = effects[LOOKS]
-            self._reading = MeasuredReading(effects, relaxed.measures_m)
+            self._reading = MeasuredReading(effects, MEASURES(relaxed))
+            self._learning = RestTracker(fps, window_s, relax=self._relaxed)
         self._given = calibration
         anchors_from = calibration.neutral_m if calibration else template_neutral_m()
         self._anchors = PoseAnchors.of_neutral(anchors_from)
@@ -198,16 +206,6 @@ class FaceSolver:
             # The lids follow the gaze (looking down lowers them): that is not a blink.
             gaze_m = known[LOOKS] @ self._look_effects
             known[MEASURED] = self._reading(measures_m - self._rest.measures_m - gaze_m)
-            # The face with what the measures read taken out: what the neutral is learned from,
-            # so the fit below is not asked to explain the measured channels' motion twice.
-            relaxed_m = None
-            if self.learning and self._learning.keeps_next:
-                moved = (known[MEASURED] @ self._measured_fields).reshape(head_m.shape)
-                relaxed_m = head_m - moved
-            if first:
-                assert relaxed_m is not None  # the first frame is always kept
-                self._learning.rest = replace(self._learning.rest, neutral_m=relaxed_m)
-                self._use_rest(self._learning.rest)
             fitted = self._fit(head_m - self._neutral, known, change)
             self._warm = fitted
             # The fit saw the measured channels' motion at their full reading; what is reported
@@ -218,7 +216,7 @@ class FaceSolver:
             weights[MEASURED] = np.minimum(fitted[MEASURED] / self._rest.ranges[MEASURED], 1.0)
             self._weights = weights
             if self.learning:
-                if self._learning.update(measures_m, relaxed_m, fitted, here):
+                if self._learning.update(measures_m, head_m, fitted, here):
                     self._use_rest(self._learning.rest)
                     self._reference = self._learning.capture_pose()
         return FaceFrame(
@@ -227,6 +225,15 @@ class FaceSolver:
             landmarks=np.asarray(landmarks, np.float32), confidence=1.0, found=True,
             face_id=face_id,
         )
+
+    def _relaxed(self, points_m: np.ndarray, rest_measures_m: np.ndarray) -> np.ndarray:
+        """Head-frame landmarks (478, 3) with what their mouth's measures read against
+        ``rest_measures_m`` taken out: the face the expression fit measures against, so that it
+        is not asked to explain the measured channels' motion twice. (The lids and brows of a
+        median face are those of the frames their rest is learned from, lowered only where the
+        eyes look down.)"""
+        read = self._reading.read_once(MEASURES(points_m) - rest_measures_m) * OF_THE_MOUTH
+        return points_m - (read @ self._measured_fields).reshape(points_m.shape)
 
     @property
     def last_reading(self) -> np.ndarray:
