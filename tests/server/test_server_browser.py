@@ -199,9 +199,11 @@ def test_mirror_page_sends_camera_images_and_gets_frames_back(live_server, playw
     assert figures["frames_sent"] > 0 and figures["rejected_messages"] == 0
 
 
-def vrm_1_glb(tmp_path) -> bytes:
-    """The built-in avatar as a VRM 1.0: no ARKit target names, its mouth opened by the ``aa``
-    expression and its blink by ``blink``, its eyes humanoid bones (loaded by @pixiv/three-vrm)."""
+def vrm_glb(tmp_path, version: str) -> bytes:
+    """The built-in avatar as a VRM ``version`` ("1.0" or "0.x"): no ARKit target names, its
+    mouth opened by the ``aa`` expression (VRM 0.x: the ``a`` blend shape group, at percent
+    weights) and its blink by ``blink``, its eyes humanoid bones (loaded by @pixiv/three-vrm).
+    A VRM 0.x model faces -z, as those exporters write them."""
     import pygltflib
 
     from likeness.avatar import default_avatar
@@ -209,42 +211,60 @@ def vrm_1_glb(tmp_path) -> bytes:
 
     path = write_glb(default_avatar(), tmp_path / "avatar.glb")
     gltf = pygltflib.GLTF2().load_binary(str(path))
-    head = next(m for m in gltf.meshes if m.name == "Head")
+    head_mesh = next(i for i, m in enumerate(gltf.meshes) if m.name == "Head")
+    head = gltf.meshes[head_mesh]
     head.extras["targetNames"] = [f"Fcl_{k}" for k in range(len(head.extras["targetNames"]))]
-
-    def bind(*names):
-        return {"morphTargetBinds": [{"node": 3, "index": NAMES.index(n), "weight": 1.0}
-                                     for n in names]}
-
     # The body bones VRM requires, as empty nodes: this avatar is a head.
-    bones = {"hips": {"node": 1}, "head": {"node": 2}, "leftEye": {"node": 4},
-             "rightEye": {"node": 5}}
+    bones = {"hips": 1, "head": 2, "leftEye": 4, "rightEye": 5}
     for side in ("left", "right"):
         for part in ("UpperArm", "LowerArm", "Hand", "UpperLeg", "LowerLeg", "Foot"):
-            bones[side + part] = {"node": len(gltf.nodes)}
+            bones[side + part] = len(gltf.nodes)
             gltf.nodes.append(pygltflib.Node(name=side + part))
-    bones["spine"] = {"node": len(gltf.nodes)}
+    bones["spine"] = len(gltf.nodes)
     gltf.nodes.append(pygltflib.Node(name="spine"))
     gltf.nodes[1].children = (gltf.nodes[1].children or []) + list(range(6, len(gltf.nodes)))
-    gltf.extensionsUsed = ["VRMC_vrm"]
-    gltf.extensions = {"VRMC_vrm": {
-        "specVersion": "1.0",
-        "meta": {"name": "likeness test", "authors": ["likeness"], "metaVersion": "1",
-                 "licenseUrl": "https://vrm.dev/licenses/1.0/"},
-        "humanoid": {"humanBones": bones},
-        "expressions": {"preset": {"aa": bind("jawOpen"),
-                                   "blink": bind("eyeBlinkLeft", "eyeBlinkRight")}},
-    }}
+    if version == "1.0":
+        def bind(*names):
+            return {"morphTargetBinds": [{"node": 3, "index": NAMES.index(n), "weight": 1.0}
+                                         for n in names]}
+
+        gltf.extensionsUsed = ["VRMC_vrm"]
+        gltf.extensions = {"VRMC_vrm": {
+            "specVersion": "1.0",
+            "meta": {"name": "likeness test", "authors": ["likeness"], "metaVersion": "1",
+                     "licenseUrl": "https://vrm.dev/licenses/1.0/"},
+            "humanoid": {"humanBones": {bone: {"node": node} for bone, node in bones.items()}},
+            "expressions": {"preset": {"aa": bind("jawOpen"),
+                                       "blink": bind("eyeBlinkLeft", "eyeBlinkRight")}},
+        }}
+    else:
+        def group(preset, *names):
+            return {"name": preset.upper(), "presetName": preset,
+                    "binds": [{"mesh": head_mesh, "index": NAMES.index(n), "weight": 100}
+                              for n in names]}
+
+        gltf.nodes[0].rotation = [0.0, 1.0, 0.0, 0.0]
+        gltf.extensionsUsed = ["VRM"]
+        gltf.extensions = {"VRM": {
+            "specVersion": "0.0", "exporterVersion": "likeness test",
+            "meta": {"title": "likeness test", "author": "likeness"},
+            "humanoid": {"humanBones": [{"bone": bone, "node": node}
+                                        for bone, node in bones.items()]},
+            "blendShapeMaster": {"blendShapeGroups": [
+                group("a", "jawOpen"), group("blink", "eyeBlinkLeft", "eyeBlinkRight")]},
+        }}
     return b"".join(gltf.save_to_bytes())
 
 
+@pytest.mark.parametrize("version", ["1.0", "0.x"])
 def test_a_vrm_avatar_loads_and_its_mouth_opens_through_its_expressions(
-    page, live_server, tmp_path
+    page, live_server, tmp_path, version
 ):
     server = live_server()
-    data = vrm_1_glb(tmp_path)
+    data = vrm_glb(tmp_path, version)
     open_viewer(page, server, upload(server, data, tmp_path) + "&session=watch&channel=test")
     vrm = page.evaluate("window.likeness.vrm")
+    assert vrm["version"] == version[0]
     assert vrm["expressions"]["jawOpen"] == "aa" and vrm["expressions"]["eyeBlinkLeft"] == "blink"
     assert "cheekPuff" in vrm["missing"]
     closed, opened = jaw_closed_and_opened(page, server.port)

@@ -48,11 +48,14 @@ def test_broken_files_are_refused(mangle, complaint):
         check_glb(mangle(face_glb()), name="broken.glb")
 
 
-def test_a_vrm_upload_is_checked_for_the_expressions_it_can_make_arkit_channels_from(tmp_path):
+@pytest.mark.parametrize("version, jaw", [("1.0", "aa"), ("0.x", "a")])
+def test_a_vrm_upload_is_checked_for_the_expressions_it_can_make_arkit_channels_from(
+    tmp_path, version, jaw
+):
     from likeness.server.glb import check_glb
-    from tests.server.test_server_browser import vrm_1_glb
+    from tests.server.test_server_browser import vrm_glb
 
-    report = check_glb(vrm_1_glb(tmp_path), name="avatar.vrm")
+    report = check_glb(vrm_glb(tmp_path, version), name="avatar.vrm")
     assert report.present == ()
-    assert report.mapped["jawOpen"] == "aa" and report.mapped["eyeBlinkRight"] == "blink"
+    assert report.mapped["jawOpen"] == jaw and report.mapped["eyeBlinkRight"] == "blink"
     assert "cheekPuff" in report.missing and "jawOpen" not in report.missing
