@@ -5,11 +5,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from likeness.blendshapes import N_BLENDSHAPES
+from likeness.frame import FaceFrame, quaternions_from_euler
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded generator, so that every random test input is reproducible."""
     return np.random.default_rng(20261124)
+
+
+@pytest.fixture
+def expression(rng: np.random.Generator) -> FaceFrame:
+    """A frame with every weight different, the head turned, tilted and rolled, eyes aside."""
+    return FaceFrame(
+        t_s=1.5,
+        weights=rng.uniform(0.0, 1.0, N_BLENDSHAPES).astype(np.float32),
+        head_rotation=quaternions_from_euler(np.array([[0.3, -0.2, 0.1]]))[0],
+        eyes_rad=np.array([[0.2, -0.1], [0.15, -0.12]], np.float32),
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -84,9 +84,9 @@ def _frames(n_frames: int) -> list:
 
 
 def _udp_encoders() -> dict[str, Callable]:
-    from likeness.sinks.livelink_packet import encode_packet, packet_from_frame
-    from likeness.sinks.vmc_messages import encode_frame
-    from likeness.sinks.vrchat import encode_messages
+    from likeness.codecs.livelink import encode_packet, packet_from_frame
+    from likeness.codecs.vmc import encode_frame
+    from likeness.codecs.vrchat import encode_messages
 
     return {
         "livelink": lambda f: [encode_packet(packet_from_frame(f, device_id="likeness",
@@ -220,8 +220,8 @@ def _flood(port: int, packet: bytes, duration_s: float, counter) -> None:
 
 def _flooded(port: int, duration_s: float, consume: Callable[[], dict]) -> dict:
     """``consume()``'s figures while a child process floods ``port``, with the number offered."""
+    from likeness.codecs.livelink import encode_packet, packet_from_frame
     from likeness.frame import FaceFrame
-    from likeness.sinks.livelink_packet import encode_packet, packet_from_frame
 
     packet = encode_packet(packet_from_frame(FaceFrame.neutral(1.0), device_id="bench",
                                              subject="bench", fps=60.0))
@@ -284,8 +284,8 @@ def camera_to_packet(n_frames: int) -> dict:
     import av
 
     from likeness.bench.tracking import write_face_clip
+    from likeness.codecs.livelink import decode_packet
     from likeness.sinks.livelink import LiveLinkSink
-    from likeness.sinks.livelink_packet import decode_packet
     from likeness.track import LiveTracker
 
     fps = 30.0

@@ -1,6 +1,6 @@
 """The WebSocket messages between ``likeness serve`` and its clients, declared once.
 
-A face frame itself travels in the format of :mod:`likeness.sinks.websocket_message` (JSON text or
+A face frame itself travels in the format of :mod:`likeness.codecs.websocket` (JSON text or
 a 268-byte little-endian binary record), so anything ``--send ws://...`` produces can be
 published to the server unchanged. Frames the server sends to a viewer are wrapped in an envelope
 that carries a sequence number (to count drops) and the server's clock when the frame was made
@@ -13,7 +13,7 @@ that carries a sequence number (to count drops) and the server's clock when the 
       offset 3  pad
       offset 4  uint32    seq, frame number within the session (0, 1, 2...)
       offset 8  float64   sent_ms, server wall clock (Unix epoch, ms) when the frame was made
-      offset 16 268 bytes the frame (likeness.sinks.websocket_message)
+      offset 16 268 bytes the frame (likeness.codecs.websocket)
 
 - JSON: ``{"type": "frame", "seq": n, "sent_ms": x, "frame": {...the JSON frame...}}``.
 
@@ -41,15 +41,15 @@ from typing import Any
 import numpy as np
 
 from likeness.blendshapes import NAMES
-from likeness.errors import InputError
-from likeness.frame import FaceFrame, clamp_weights
-from likeness.sinks.websocket_message import (
+from likeness.codecs.websocket import (
     BINARY_SIZE,
     decode_binary,
     decode_json,
     encode_binary,
     encode_json,
 )
+from likeness.errors import InputError
+from likeness.frame import FaceFrame, clamp_weights
 
 VERSION = 1
 ENVELOPE = struct.Struct("<2sBxId")
@@ -89,7 +89,7 @@ def decode_frame(data: bytes | str) -> tuple[FaceFrame, int, float]:
 
 
 def decode_published(data: bytes | str) -> tuple[FaceFrame, int]:
-    """A frame a publisher sent (either form of :mod:`likeness.sinks.websocket_message`), its
+    """A frame a publisher sent (either form of :mod:`likeness.codecs.websocket`), its
     weights clamped into 0..1, and how many were clamped (a relayed ARKit stream overshoots a
     little); InputError for NaN, infinities and weights beyond
     :data:`~likeness.frame.WEIGHT_LIMITS`."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from likeness.errors import InputError
-from likeness.frame import FaceFrame
-from likeness.sinks.livelink_packet import (
+from likeness.codecs.livelink import (
     DEFAULT_PORT,
     MAX_FPS,
     MAX_NAME_BYTES,
     encode_packet,
     packet_from_frame,
 )
+from likeness.errors import InputError
+from likeness.frame import FaceFrame
 from likeness.sinks.sender import ThreadedSink
 from likeness.sinks.udp import UdpTransport
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from likeness.codecs.vmc import DEFAULT_PORT, encode_frame
 from likeness.frame import FaceFrame
 from likeness.sinks.sender import ThreadedSink
 from likeness.sinks.udp import UdpTransport
-from likeness.sinks.vmc_messages import DEFAULT_PORT, encode_frame
 
 
 class VmcSink(ThreadedSink):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from likeness.codecs.websocket import FORMATS, encode_binary, encode_json
 from likeness.errors import InputError, SinkError
 from likeness.frame import FaceFrame
 from likeness.sinks.sender import ThreadedSink
-from likeness.sinks.websocket_message import FORMATS, encode_binary, encode_json
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
@@ -29,7 +29,7 @@ class WebSocketSink(ThreadedSink):
     ----------
     url : ``ws://`` or ``wss://`` address of the server.
     message_format : "json" (text messages) or "binary" (268-byte binary messages); see
-        :mod:`likeness.sinks.websocket_message`.
+        :mod:`likeness.codecs.websocket`.
     """
 
     def __init__(self, url: str, *, message_format: str = "json") -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from likeness.codecs.livelink import DEFAULT_PORT, decode_packet, frame_from_packet
 from likeness.frame import FaceFrame
-from likeness.sinks.livelink_packet import DEFAULT_PORT, decode_packet, frame_from_packet
 from likeness.sources.udp_receiver import UdpReceiver
 
 
 class LiveLinkReceiver(UdpReceiver):
-    """Frames from Live Link Face packets (see :mod:`likeness.sinks.livelink_packet`).
+    """Frames from Live Link Face packets (see :mod:`likeness.codecs.livelink`).
 
     Parameters
     ----------

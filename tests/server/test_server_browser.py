@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from likeness.blendshapes import NAMES
+from likeness.codecs.websocket import encode_binary
 from likeness.frame import FaceFrame
-from likeness.sinks.websocket_message import encode_binary
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -30,7 +30,7 @@ def a_frame(rng: np.random.Generator) -> FaceFrame:
 
 
 def test_binary_frame_message_is_the_envelope_then_the_sinks_frame(rng):
-    from likeness.sinks.websocket_message import encode_binary
+    from likeness.codecs.websocket import encode_binary
 
     frame = a_frame(rng)
     message = protocol.encode_frame(frame, 7, 2000.0, binary=True)
@@ -91,7 +91,7 @@ def test_malformed_published_frames_are_refused(data, complaint):
 
 
 def test_published_frames_with_impossible_numbers_are_refused():
-    from likeness.sinks.websocket_message import encode_binary
+    from likeness.codecs.websocket import encode_binary
 
     weights = np.zeros(len(NAMES), np.float32)
     weights[0] = np.nan
@@ -103,7 +103,7 @@ def test_published_frames_with_impossible_numbers_are_refused():
 
 
 def test_published_frames_that_overshoot_a_little_are_clamped_and_counted():
-    from likeness.sinks.websocket_message import encode_binary
+    from likeness.codecs.websocket import encode_binary
 
     weights = np.full(len(NAMES), 0.5, np.float32)
     weights[NAMES.index("eyeLookInRight")] = 1.00334

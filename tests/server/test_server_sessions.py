@@ -12,12 +12,12 @@ import pytest
 from starlette.websockets import WebSocketDisconnect
 
 from likeness.blendshapes import NAMES
+from likeness.codecs.websocket import encode_binary, encode_json
 from likeness.errors import InputError
 from likeness.frame import Animation, FaceFrame
 from likeness.server import ServerOptions
 from likeness.server.protocol import decode_frame, encode_image
 from likeness.server.session import IllegalTransition, Session, SessionState
-from likeness.sinks.websocket_message import encode_binary, encode_json
 
 
 def jaw_frame(jaw_open: float, t_s: float = 0.0) -> FaceFrame:

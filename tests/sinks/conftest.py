@@ -1,4 +1,4 @@
-"""Fixtures for the streaming tests: a known expression and real OSC peers on loopback."""
+"""Fixtures for the streaming tests: real OSC peers on loopback."""
 
 from __future__ import annotations
 
@@ -7,24 +7,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 import pytest
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import ThreadingOSCUDPServer
-
-from likeness.blendshapes import N_BLENDSHAPES
-from likeness.frame import FaceFrame, quaternions_from_euler
-
-
-@pytest.fixture
-def expression(rng: np.random.Generator) -> FaceFrame:
-    """A frame with every weight different, the head turned, tilted and rolled, eyes aside."""
-    return FaceFrame(
-        t_s=1.5,
-        weights=rng.uniform(0.0, 1.0, N_BLENDSHAPES).astype(np.float32),
-        head_rotation=quaternions_from_euler(np.array([[0.3, -0.2, 0.1]]))[0],
-        eyes_rad=np.array([[0.2, -0.1], [0.15, -0.12]], np.float32),
-    )
 
 
 class OscPeer:

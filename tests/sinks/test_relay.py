@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from likeness.cli import main
+from likeness.codecs.livelink import encode_packet, packet_from_frame
 from likeness.formats import read_csv
 from likeness.frame import Animation, quaternions_from_euler
-from likeness.sinks.livelink_packet import encode_packet, packet_from_frame
 
 
 def free_udp_port() -> int:
@@ -108,8 +108,8 @@ def test_relay_rejects_bad_arguments(argv: list[str], message: str, capsys) -> N
 
 
 def test_relay_records_a_vmc_stream_at_its_frame_interval(rng, tmp_path) -> None:
+    from likeness.codecs.vmc import encode_frame
     from likeness.formats import read_json
-    from likeness.sinks.vmc_messages import encode_frame
 
     original = take(rng, n_frames=12, fps=30.0)
     port = free_udp_port()

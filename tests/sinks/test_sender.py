@@ -12,9 +12,9 @@ import time
 
 import pytest
 
+from likeness.codecs.livelink import decode_packet
 from likeness.errors import SinkError
 from likeness.frame import FaceFrame
-from likeness.sinks.livelink_packet import decode_packet
 from likeness.sinks.sender import ThreadedSink
 from likeness.sinks.url import open_sink
 

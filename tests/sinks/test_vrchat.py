@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from likeness.blendshapes import INDEX, NAMES
+from likeness.codecs.vrchat import ARKIT_ADDRESSES, UNIFIED_ADDRESSES
 from likeness.frame import FaceFrame
 from likeness.sinks.vrchat import VrchatSink
-from likeness.sinks.vrchat_parameters import ARKIT_ADDRESSES, UNIFIED_ADDRESSES
 
 
 def test_vrchat_receives_every_parameter(osc_peer, expression: FaceFrame) -> None:
@@ -40,14 +40,3 @@ def test_vrchat_receives_every_parameter(osc_peer, expression: FaceFrame) -> Non
     assert values["/tracking/eye/EyesClosedAmount"][0] == pytest.approx(
         (w[INDEX["eyeBlinkLeft"]] + w[INDEX["eyeBlinkRight"]]) / 2, abs=1e-6)
 
-
-def test_closed_neutral_face_values() -> None:
-    from likeness.sinks.vrchat_parameters import native_eye_values, unified_values
-
-    shut = FaceFrame.neutral()
-    shut.weights[[INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]] = 1.0
-    names = [a.rsplit("/", 1)[1] for a in UNIFIED_ADDRESSES]
-    values = dict(zip(names, unified_values(shut), strict=True))
-    assert values["EyeLidLeft"] == 0.0 and values["EyeLidRight"] == 0.0
-    assert values["EyeLeftX"] == 0.0 and values["JawOpen"] == 0.0
-    assert native_eye_values(shut) == ([0.0, 0.0, 0.0, 0.0], 1.0)

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 from websockets.sync.server import serve
 
-from likeness.errors import InputError
+from likeness.codecs.websocket import BINARY_SIZE, decode_binary, decode_json
 from likeness.frame import FaceFrame
 from likeness.sinks.url import open_sink
-from likeness.sinks.websocket_message import BINARY_SIZE, decode_binary, decode_json
 
 
 @pytest.fixture
@@ -57,13 +56,3 @@ def test_frames_arrive_at_a_websocket_server(ws_server, expression: FaceFrame,
     np.testing.assert_allclose(frame.head_rotation, expression.head_rotation, atol=tolerance)
     np.testing.assert_allclose(frame.eyes_rad, expression.eyes_rad, atol=tolerance)
 
-
-@pytest.mark.parametrize(("decode", "data", "message"), [
-    (decode_binary, b"\x01" * 10, "expected 268"),
-    (decode_binary, b"\x02" + b"\0" * 267, "version 2"),
-    (decode_json, "{", "JSON"),
-    (decode_json, '{"t_s": 0}', "weights"),
-])
-def test_malformed_messages_are_rejected(decode, data, message: str) -> None:
-    with pytest.raises(InputError, match=message):
-        decode(data)

@@ -13,9 +13,9 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
+from likeness.codecs.livelink import encode_packet, packet_from_frame
+from likeness.codecs.vmc import encode_frame
 from likeness.frame import FaceFrame
-from likeness.sinks.livelink_packet import encode_packet, packet_from_frame
-from likeness.sinks.vmc_messages import encode_frame
 from likeness.sources import LiveLinkReceiver, VmcReceiver
 
 

@@ -148,7 +148,7 @@ def test_lipsync_plays_a_take_to_an_engine_frame_by_frame(tmp_path, speech_wav, 
     import socket
     import threading
 
-    from likeness.sinks.livelink_packet import decode_packet
+    from likeness.codecs.livelink import decode_packet
 
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))

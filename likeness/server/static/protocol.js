@@ -1,6 +1,6 @@
 // The WebSocket message format of likeness serve, as the page reads and writes it.
 // Declared in likeness/server/protocol.py (envelope, image header) and
-// likeness/sinks/websocket_message.py (the frame); tests/server/test_protocol.py pins the bytes.
+// likeness/codecs/websocket.py (the frame); tests/server/test_protocol.py pins the bytes.
 
 export const ENVELOPE_BYTES = 16;   // "LS", version, pad, uint32 seq, float64 sent_ms
 export const FRAME_BYTES = 268;     // version, flags, uint16 face id, float32 confidence, float64 t_s, 63 float32

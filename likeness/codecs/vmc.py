@@ -1,6 +1,6 @@
 """The VMC protocol (Virtual Motion Capture, OSC over UDP) for faces: messages in and out.
 
-One OSC bundle per frame, built with python-osc::
+One OSC bundle per frame (:func:`encode_frame`), built with python-osc::
 
     /VMC/Ext/OK         i 1                                   model loaded
     /VMC/Ext/T          f t_s                                 sender time, seconds
@@ -16,18 +16,28 @@ vector (x, y, z) is (-x, y, z) in Unity and a rotation quaternion (x, y, z, w) b
 and z. A head turned toward the subject's own left is a negative Unity yaw. Positions are
 sent as zero: receivers apply rotations to humanoid bones and keep the avatar's own bone
 offsets.
+
+Received datagrams (a bundle or a single message, as other senders send them) are parsed by
+:func:`decode_messages`, and :class:`VmcAssembler` turns the messages back into frames.
 """
 
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_bundle import ParseError as BundleParseError
 from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message import ParseError as MessageParseError
 from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_packet import OscPacket
+from pythonosc.osc_packet import ParseError as PacketParseError
 
 from likeness.blendshapes import N_BLENDSHAPES, NAMES, pascal_case
 from likeness.errors import InputError
@@ -51,6 +61,13 @@ HEAD, LEFT_EYE, RIGHT_EYE = "Head", "LeftEye", "RightEye"
 BLEND_NAMES: tuple[str, ...] = tuple(pascal_case(name) for name in NAMES)
 """Perfect-sync blendshape clip names, in :data:`likeness.blendshapes.NAMES` order."""
 BLEND_INDEX = {name: i for i, name in enumerate(BLEND_NAMES)}
+
+_BUNDLE_HEAD = 16  # "#bundle\0" and an 8-byte time tag
+_ELEMENT_SIZE = struct.Struct(">i")
+
+# What python-osc raises on datagrams that are not OSC (found by fuzzing its parser).
+_OSC_ERRORS = (PacketParseError, BundleParseError, MessageParseError, ValueError, IndexError,
+               OverflowError)
 
 _UNITY_QUATERNION_SIGNS = np.array([1.0, -1.0, -1.0, 1.0], np.float32)
 _ORIGIN = (0.0, 0.0, 0.0)
@@ -93,6 +110,44 @@ def encode_frame(frame: FaceFrame) -> bytes:
         bundle.add_content(_message(BLEND, (name, "s"), (weight, "f")))
     bundle.add_content(_message(APPLY))
     return bundle.build().dgram
+
+
+def decode_messages(datagram: bytes) -> list[tuple[str, list[Any]]]:
+    """The (address, arguments) of every OSC message in one datagram, in order.
+
+    Raises
+    ------
+    InputError
+        The datagram is not OSC, or a bundle's element sizes do not add up to it.
+    """
+    if not (OscBundle.dgram_is_bundle(datagram) or OscMessage.dgram_is_message(datagram)):
+        raise InputError("not an OSC packet (expected '#bundle' or an address starting '/')")
+    _check_bundle_sizes(datagram)
+    try:
+        return [(timed.message.address, timed.message.params)
+                for timed in OscPacket(datagram).messages]
+    except _OSC_ERRORS as e:
+        raise InputError(f"not an OSC packet ({type(e).__name__}: {e})") from e
+
+
+def _check_bundle_sizes(datagram: bytes) -> None:
+    """InputError unless every bundle element's size fits exactly (python-osc reads a truncated
+    or padded bundle without complaint, yielding part of a frame)."""
+    if not OscBundle.dgram_is_bundle(datagram):
+        return
+    offset = _BUNDLE_HEAD
+    while offset < len(datagram):
+        if offset + _ELEMENT_SIZE.size > len(datagram):
+            raise InputError(f"OSC bundle ends inside an element size at byte {offset}")
+        (size,) = _ELEMENT_SIZE.unpack_from(datagram, offset)
+        start = offset + _ELEMENT_SIZE.size
+        if size <= 0 or size % 4 or start + size > len(datagram):
+            raise InputError(f"OSC bundle element of {size} bytes at byte {offset} in a "
+                             f"{len(datagram)}-byte datagram")
+        _check_bundle_sizes(datagram[start:start + size])
+        offset = start + size
+    if offset != len(datagram) or len(datagram) < _BUNDLE_HEAD:
+        raise InputError(f"OSC bundle of {len(datagram)} bytes, expected a 16-byte head")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""What the VRChat sink sends: every OSC address and how its value comes from a face frame.
+"""VRChat's OSC input: every address the VRChat sink sends, how its value comes from a face
+frame, and the datagrams (one OSC message each, float arguments).
 
 Three groups, each declared once as data:
 
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
+from pythonosc.osc_message_builder import OscMessageBuilder
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
 from likeness.frame import FaceFrame
@@ -121,3 +123,21 @@ def native_eye_values(frame: FaceFrame) -> tuple[list[float], float]:
     pitch_yaw = [pitch_deg[0], -yaw_deg[0], pitch_deg[1], -yaw_deg[1]]
     closed = (frame.weights[INDEX["eyeBlinkLeft"]] + frame.weights[INDEX["eyeBlinkRight"]]) / 2
     return [float(v) for v in pitch_yaw], float(closed)
+
+
+def _float_message(address: str, values: list[float]) -> bytes:
+    builder = OscMessageBuilder(address)
+    for value in values:
+        builder.add_arg(value, "f")
+    return builder.build().dgram
+
+
+def encode_messages(frame: FaceFrame) -> list[bytes]:
+    """The OSC datagrams for one frame, one message each, in the order of the address tables."""
+    pitch_yaw_deg, closed = native_eye_values(frame)
+    singles = zip(ARKIT_ADDRESSES + UNIFIED_ADDRESSES,
+                  frame.weights.tolist() + unified_values(frame).tolist(), strict=True)
+    return [_float_message(address, [value]) for address, value in singles] + [
+        _float_message(EYES_LEFT_RIGHT_PITCH_YAW, pitch_yaw_deg),
+        _float_message(EYES_CLOSED_AMOUNT, [closed]),
+    ]

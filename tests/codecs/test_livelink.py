@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
-from likeness.errors import InputError
-from likeness.frame import FaceFrame
-from likeness.sinks.livelink_packet import (
+from likeness.codecs.livelink import (
     decode_packet,
     encode_packet,
     frame_from_packet,
     packet_from_frame,
 )
+from likeness.errors import InputError
+from likeness.frame import FaceFrame
 
 
 def published_layout_decode(data: bytes) -> dict:
