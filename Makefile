@@ -36,16 +36,16 @@ demo: install system-runtime
 	$(BIN)/likeness watermark detect demo/hello.mp4
 
 test: install system
-	$(BIN)/ruff check likeness tests
-	$(BIN)/mypy likeness
+	$(BIN)/ruff check likeness likeness_lab tests
+	$(BIN)/mypy likeness likeness_lab
 	$(BIN)/python -m pytest
 
 bench: install system-runtime
 	$(BIN)/likeness bench
 
 lint: install
-	$(BIN)/ruff check likeness tests
-	$(BIN)/mypy likeness
+	$(BIN)/ruff check likeness likeness_lab tests
+	$(BIN)/mypy likeness likeness_lab
 
 clean:
 	rm -rf $(VENV) demo build *.egg-info

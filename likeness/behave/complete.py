@@ -421,11 +421,11 @@ def _refit(
 
 
 def load_prior() -> CompletionModel:
-    """The built-in model, trained on synthetic people (see :mod:`likeness.behave.make_prior`)."""
+    """The built-in model, trained on synthetic people (see :mod:`likeness_lab.make_prior`)."""
     if not PRIOR_PATH.exists():
         raise InputError(
             f"{PRIOR_PATH}: the built-in completion prior is missing; "
-            "run python -m likeness.behave.make_prior"
+            "run python -m likeness_lab.make_prior"
         )
     return CompletionModel.load(PRIOR_PATH)
 

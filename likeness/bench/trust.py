@@ -29,7 +29,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
     from likeness.trust.consent import make_grant, write_grant
     from likeness.trust.gate import authorize, record_output
     from likeness.trust.provenance import sign_media
-    from likeness.trust.robustness import encode_h264, pan_zoom_clip, photo
+    from likeness_lab.robustness import encode_h264, pan_zoom_clip, photo
 
     n_calls = 20 if options.quick else 200
     frames = pan_zoom_clip(photo("astronaut"), n_frames=n_calls, rng=np.random.default_rng(0))

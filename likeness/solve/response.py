@@ -17,29 +17,20 @@ By default the solver fits the rig's fields scaled by the share of each that Med
 jawOpen, a smile, a pucker, a brow lowered), the weight comes out at full strength; the shape
 stays the rig's, local and clean. The raw response fields are the ``fields="tracker"`` option.
 
-Regenerate with ``python -m likeness.solve.response`` (needs the renderer's EGL).
+Measured by :mod:`likeness_lab.response`: regenerate with ``python -m likeness_lab.response``
+(needs the renderer's EGL).
 """
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
-from likeness.blendshapes import MIRROR, N_BLENDSHAPES
-from likeness.errors import TrackingError
 from likeness.rig.landmarks import N_FACE_POINTS
 
-log = logging.getLogger(__name__)
-
 DATA = "data/tracker_response.npz"
-LEVELS = (0.6, 1.0)
-"""Blendshape strengths rendered; their responses per unit weight are averaged."""
-YAWS_DEG = (-12.0, 0.0, 12.0)
-"""Head turns rendered, so the fields do not depend on a frontal view."""
 SAME_MOTION_COS = 0.55
 """A channel whose response points this close to its rig field (cosine over all landmarks)
 moves the landmarks the way the rig says, only less: its rig field is scaled by the gain."""
@@ -82,57 +73,3 @@ def tracker_gains(rig_m: np.ndarray) -> np.ndarray:
     gain = along / np.maximum((rig * rig).sum(1), 1e-18)
     cosine = along / np.maximum(np.linalg.norm(rig, axis=1) * np.linalg.norm(seen, axis=1), 1e-18)
     return np.where(cosine >= SAME_MOTION_COS, np.clip(gain, GAIN_FLOOR, 1.0), 1.0)
-
-
-def measure_response(size_px: int = 512) -> np.ndarray:
-    """Render, track and difference every blendshape (see the module docstring)."""
-    from tqdm import tqdm
-
-    from likeness.frame import FaceFrame, quaternions_from_euler
-    from likeness.render import Renderer
-    from likeness.rig import landmark_mirror, neutral_m
-    from likeness.solve.camera import PinholeCamera
-    from likeness.solve.pose import HeadPose, image_points
-    from likeness.track.mesh import FaceTracker
-
-    template = neutral_m().astype(np.float64)
-    fields = np.zeros((N_BLENDSHAPES, 478, 3))
-    with Renderer(size=size_px) as renderer, FaceTracker() as tracker:
-
-        def head_points(weights: np.ndarray, rotation: np.ndarray) -> np.ndarray:
-            tracker.reset()  # every picture detected afresh: no state carried between them
-            frame = FaceFrame(t_s=0.0, weights=weights.astype(np.float32), head_rotation=rotation)
-            faces = tracker(renderer.render(frame))
-            if not faces:
-                raise TrackingError("the tracker lost the avatar while measuring its response")
-            points = image_points(faces[0].landmarks, faces[0].image_size)
-            pose = HeadPose(points, template, faces[0].image_size, PinholeCamera())
-            return pose.to_head(points)
-
-        jobs = [(yaw, k, level)
-                for yaw in YAWS_DEG for k in range(N_BLENDSHAPES) for level in LEVELS]
-        rest: dict[float, np.ndarray] = {}
-        for yaw, k, level in tqdm(jobs, desc="response", unit="render"):
-            rotation = quaternions_from_euler(np.radians([[yaw, 0.0, 0.0]]))[0]
-            if yaw not in rest:
-                rest[yaw] = head_points(np.zeros(N_BLENDSHAPES), rotation)
-            weights = np.zeros(N_BLENDSHAPES)
-            weights[k] = level
-            fields[k] += (head_points(weights, rotation) - rest[yaw]) / level
-    fields /= len(YAWS_DEG) * len(LEVELS)
-    mirrored = fields[MIRROR][:, landmark_mirror()] * np.array([-1.0, 1.0, 1.0])
-    return ((fields + mirrored) / 2).astype(np.float32)
-
-
-def main() -> None:
-    """Measure the response fields and write them into the package."""
-    logging.basicConfig(level=logging.INFO)
-    fields = measure_response()
-    out = Path(__file__).resolve().parent / DATA
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, response_m=fields)
-    log.info("wrote %s", out)
-
-
-if __name__ == "__main__":
-    main()

@@ -161,7 +161,7 @@ def test_the_shipped_prior_is_what_the_script_builds(tmp_path):
     predictions equal far below the 1e-6 the CSV and JSON takes are written with.
     """
     from likeness.behave.complete import PRIOR_PATH
-    from likeness.behave.make_prior import build
+    from likeness_lab.make_prior import build
 
     rebuilt = tmp_path / "prior.npz"
     build(rebuilt)

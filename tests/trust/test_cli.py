@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from likeness.cli import main
-from likeness.trust.robustness import encode_h264, pan_zoom_clip, photo
+from likeness_lab.robustness import encode_h264, pan_zoom_clip, photo
 
 
 @pytest.fixture

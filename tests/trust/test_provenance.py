@@ -15,7 +15,7 @@ import pytest
 from likeness.errors import InputError, ProvenanceError
 from likeness.trust.gate import authorize
 from likeness.trust.provenance import TRAINED_ALGORITHMIC_MEDIA, sign_media, verify_media
-from likeness.trust.robustness import encode_h264, pan_zoom_clip, photo
+from likeness_lab.robustness import encode_h264, pan_zoom_clip, photo
 
 from .conftest import NOW
 

@@ -8,7 +8,7 @@ import pytest
 
 from likeness.errors import InputError, ProvenanceError
 from likeness.trust import watermark
-from likeness.trust.robustness import (
+from likeness_lab.robustness import (
     ATTACKS,
     PHOTOS,
     attacked,

@@ -1,6 +1,6 @@
 """Measuring the watermark: test clips, the attacks of the robustness table, and the rates.
 
-``python -m likeness.trust.robustness`` prints the table in ``docs/watermark.md``. Test clips are
+``python -m likeness_lab.robustness`` prints the table in ``docs/watermark.md``. Test clips are
 natural photographs that ship inside scikit-image (astronaut, coffee, chelsea, ...), slowly panned
 and zoomed, so the picture moves under the fixed watermark as a rendered face does.
 """

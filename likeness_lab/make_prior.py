@@ -1,6 +1,6 @@
 """Build the built-in completion prior from synthetic people.
 
-Run ``python -m likeness.behave.make_prior``.
+Run ``python -m likeness_lab.make_prior``.
 
 Trains on two one-minute takes each of eight synthetic people (:mod:`likeness.behave.synthetic`,
 person seeds 100-107) and writes ``likeness/behave/data/completion_prior.npz``. The data are
