@@ -2,9 +2,13 @@
 
 Every input becomes a stream of :class:`FaceFrame` (ARKit-52 weights, head pose, gaze); every
 output consumes one. See the README for the pipeline and the ``likeness`` command.
+
+``FaceFrame``, ``Animation`` and the ARKit names are imported on first use (numpy comes with
+them); the errors are plain Python and load at once.
 """
 
-from likeness.blendshapes import N_BLENDSHAPES, NAMES
+from typing import TYPE_CHECKING
+
 from likeness.errors import (
     ConsentError,
     InputError,
@@ -14,7 +18,11 @@ from likeness.errors import (
     SourceError,
     TrackingError,
 )
-from likeness.frame import Animation, FaceFrame
+from likeness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from likeness.blendshapes import N_BLENDSHAPES, NAMES
+    from likeness.frame import Animation, FaceFrame
 
 __version__ = "0.1.0"
 
@@ -31,3 +39,8 @@ __all__ = [
     "ConsentError",
     "ProvenanceError",
 ]
+
+__getattr__ = lazy_exports(__name__, {
+    "likeness.blendshapes": ("N_BLENDSHAPES", "NAMES"),
+    "likeness.frame": ("Animation", "FaceFrame"),
+})

@@ -5,10 +5,22 @@ of the :data:`JOBS` (the single-file commands' work) over them, skipping outputs
 and recording each bad input's error instead of stopping. Ray is imported only when a batch runs.
 """
 
-from likeness.batch.cluster import RAY_INSTALL_LINE, ray_runtime
-from likeness.batch.inputs import BatchItem, read_inputs
-from likeness.batch.jobs import JOBS, Job
-from likeness.batch.runner import run_batch
+from typing import TYPE_CHECKING
+
+from likeness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from likeness.batch.cluster import RAY_INSTALL_LINE, ray_runtime
+    from likeness.batch.inputs import BatchItem, read_inputs
+    from likeness.batch.jobs import JOBS, Job
+    from likeness.batch.runner import run_batch
 
 __all__ = ["BatchItem", "JOBS", "Job", "RAY_INSTALL_LINE", "ray_runtime", "read_inputs",
            "run_batch"]
+
+__getattr__ = lazy_exports(__name__, {
+    "likeness.batch.cluster": ("RAY_INSTALL_LINE", "ray_runtime"),
+    "likeness.batch.inputs": ("BatchItem", "read_inputs"),
+    "likeness.batch.jobs": ("JOBS", "Job"),
+    "likeness.batch.runner": ("run_batch",),
+})

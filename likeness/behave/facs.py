@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from likeness.behave.names import EMOTIONS
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 
@@ -44,19 +45,6 @@ ACTION_UNITS: Mapping[int, tuple[tuple[str, float], ...]] = MappingProxyType(
 """Action unit -> (ARKit name, gain) pairs; a unit at intensity 1 sets each name to its gain."""
 
 LEFT_SUFFIX, RIGHT_SUFFIX = "Left", "Right"
-
-EMOTIONS: tuple[str, ...] = (
-    "neutral",
-    "joy",
-    "sadness",
-    "anger",
-    "surprise",
-    "fear",
-    "disgust",
-    "calm",
-    "contempt",
-)
-"""The emotions likeness can show; ``calm`` is a relaxed, attentive face, not a basic emotion."""
 
 PROTOTYPES: Mapping[str, tuple[tuple[int, float, str], ...]] = MappingProxyType(
     {

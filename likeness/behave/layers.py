@@ -22,16 +22,12 @@ from likeness.behave.emotion import (
     speech_activity_from_audio,
     text_events,
 )
-from likeness.behave.facs import EMOTIONS
 from likeness.behave.gaze import Gaze, GazeOptions, Saccade
 from likeness.behave.idle import Idle
+from likeness.behave.names import EMOTIONS, LAYERS, SEEDED_LAYERS
 from likeness.blendshapes import INDEX, NAMES
 from likeness.errors import InputError
 from likeness.frame import Animation, FaceFrame
-
-LAYERS = ("blink", "gaze", "idle", "emotion")
-"""Behaviour layers. Whatever order they are named in, emotion is laid first, then gaze, idle
-motion and blinks last, so that blinks can follow the gaze shifts."""
 
 SPEECH_CHANNELS: tuple[int, ...] = tuple(
     i
@@ -253,74 +249,6 @@ def blink_record(b: BlinkEvent) -> dict[str, Any]:
     return {"start_s": b.start_s, "end_s": b.end_s, "closing_ms": round(b.close_s * 1e3, 1),
             "opening_ms": round(b.open_s * 1e3, 1), "amplitude": round(b.amplitude, 3),
             "cause": b.cause}
-
-
-def parse_layers(value: str) -> tuple[str, ...]:
-    """``"blink,gaze"`` -> ``("blink", "gaze")``, for argparse; ``all`` means every layer."""
-    names = (
-        LAYERS
-        if value.strip() == "all"
-        else tuple(v.strip() for v in value.split(",") if v.strip())
-    )
-    unknown = [n for n in names if n not in LAYERS]
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown behaviour layer(s) {unknown}; choose from {', '.join(LAYERS)} or all"
-        )
-    return names
-
-
-SEEDED_LAYERS = ("blink", "gaze", "idle")
-"""The layers ``--behave-seed`` seeds."""
-
-BEHAVE_OPTIONS = "--behave, --emotion, --look-at and --behave-seed"
-"""The options of :func:`add_behave_arguments`, as a command's refusal names them."""
-
-
-def add_behave_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--behave``, ``--emotion``, ``--look-at`` and ``--behave-seed`` to a parser.
-
-    Pair with :func:`behave_layers` early in the command's ``run`` (to refuse a contradiction
-    before any work) and :func:`behave_from_args` once the take is made.
-    """
-    group = parser.add_argument_group("behaviour", "layers that make a face feel alive")
-    group.add_argument(
-        "--behave",
-        type=parse_layers,
-        default=(),
-        metavar="LAYERS",
-        help=f"comma-separated layers to add: {', '.join(LAYERS)} (or all)",
-    )
-    group.add_argument(
-        "--emotion",
-        choices=("auto",) + EMOTIONS,
-        help="emotion to show (adds the emotion layer); auto (the layer's default) reads it "
-        "from the text and the voice",
-    )
-    group.add_argument(
-        "--look-at",
-        metavar="camera|ahead|X,Y,Z",
-        type=parse_look_at,
-        help="gaze target (adds the gaze layer): the camera (the layer's default), straight "
-        "ahead, or a point in camera space in metres",
-    )
-    group.add_argument(
-        "--behave-seed", type=int, metavar="N",
-        help="seed of blinks, gaze and idle motion (default 0; needs one of those layers)",
-    )
-
-
-def parse_look_at(value: str) -> str | tuple[float, float, float]:
-    """``camera``, ``ahead`` or ``x,y,z`` metres, for argparse."""
-    if value in ("camera", "ahead"):
-        return value
-    try:
-        x, y, z = (float(v) for v in value.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected camera, ahead or X,Y,Z in metres, got {value!r}"
-        ) from None
-    return x, y, z
 
 
 def behave_layers(args: argparse.Namespace) -> tuple[str, ...]:

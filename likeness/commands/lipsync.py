@@ -6,12 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from likeness.behave.layers import (
-    BEHAVE_OPTIONS,
-    add_behave_arguments,
-    behave_from_args,
-    behave_layers,
-)
+from likeness.commands.behaviour import BEHAVE_OPTIONS, add_behave_arguments
 from likeness.commands.outputs import (
     add_output_arguments,
     check_consent,
@@ -20,7 +15,7 @@ from likeness.commands.outputs import (
     write_output,
 )
 from likeness.errors import InputError
-from likeness.speech.recognize import RECOGNIZERS
+from likeness.speech.recognizers import RECOGNIZERS
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
@@ -65,6 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from likeness.behave.layers import behave_from_args, behave_layers
+
     check_consent(args, [args.output], media=False)
     if args.mic and args.audio:
         raise InputError("give either an AUDIO file or --mic, not both")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from likeness.behave.layers import add_behave_arguments, behave_from_args, behave_layers
+from likeness.commands.behaviour import add_behave_arguments
 from likeness.commands.outputs import (
     ANIMATION_SUFFIXES,
     add_output_arguments,
@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from likeness.behave.layers import behave_from_args, behave_layers
+
     output = Path(args.output)
     check_consent(args, [output], media=True)
     behave_layers(args)  # a contradiction among the behaviour options stops before any work

@@ -10,12 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from likeness.behave.layers import (
-    BEHAVE_OPTIONS,
-    add_behave_arguments,
-    behave_from_args,
-    behave_layers,
-)
+from likeness.commands.behaviour import BEHAVE_OPTIONS, add_behave_arguments
 from likeness.commands.outputs import add_output_arguments, guarded_sinks, play
 
 log = logging.getLogger(__name__)
@@ -68,6 +63,7 @@ def output_paths(output: str | Path, n_faces: int) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from likeness.behave.layers import behave_from_args, behave_layers
     from likeness.commands.outputs import check_consent
     from likeness.errors import InputError
     from likeness.solve import PinholeCamera, SolverOptions, load_calibration

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from likeness.errors import InputError
-from likeness.sinks.fanout import FanOut
-from likeness.sinks.livelink import LiveLinkSink
-from likeness.sinks.sender import ThreadedSink
-from likeness.sinks.vmc import VmcSink
-from likeness.sinks.vrchat import VrchatSink
-from likeness.sinks.websocket import WebSocketSink
+
+if TYPE_CHECKING:
+    from likeness.sinks.fanout import FanOut
+    from likeness.sinks.sender import ThreadedSink
 
 DEFAULT_PORTS: Mapping[str, int] = {"livelink": 11111, "vmc": 39539, "vrchat": 9000}
 SCHEMES = (*DEFAULT_PORTS, "ws", "wss")
@@ -68,6 +67,12 @@ def open_sink(url: str) -> ThreadedSink:
     InputError
         Unknown scheme or option, missing host or port, a host that does not resolve.
     """
+    # The sinks load numpy and the codecs: imported here, not to build a command's parser.
+    from likeness.sinks.livelink import LiveLinkSink
+    from likeness.sinks.vmc import VmcSink
+    from likeness.sinks.vrchat import VrchatSink
+    from likeness.sinks.websocket import WebSocketSink
+
     scheme, host, port, options = split_address(url)
     if scheme == "livelink":
         kwargs = check_options(url, options, {"subject": str, "device_id": str, "fps": float})
@@ -82,6 +87,8 @@ def open_sink(url: str) -> ThreadedSink:
 
 def open_sinks(urls: Sequence[str] | None) -> FanOut:
     """One sink per URL behind a :class:`FanOut`; the ones already open are closed on error."""
+    from likeness.sinks.fanout import FanOut
+
     sinks: list[ThreadedSink] = []
     try:
         for url in urls or ():

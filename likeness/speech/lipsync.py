@@ -75,7 +75,7 @@ def lipsync(pcm: np.ndarray, sr: int, *, text: str | None = None, fps: float = 6
         Output frame rate.
     recognizer : str
         The phone recogniser used without a transcript, one of
-        :data:`~likeness.speech.recognize.RECOGNIZERS`: ``"accurate"``, or ``"fast"`` (1.6x
+        :data:`~likeness.speech.recognizers.RECOGNIZERS`: ``"accurate"``, or ``"fast"`` (1.6x
         faster, fewer lip closures).
 
     Returns

@@ -27,6 +27,7 @@ from likeness.speech.phonemes import (
     Phone,
     espeak_to_arpabet,
 )
+from likeness.speech.recognizers import RECOGNIZERS
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +61,6 @@ def _model_path(*parts: str) -> str:
 
     return os.path.join(pocketsphinx.get_model_path(), *parts)
 
-
-RECOGNIZERS: dict[str, dict[str, Any]] = {
-    # A light phone language model (weight 0.5, not 2) lets the sounds decide: on 16 espeak-ng
-    # sentences in four voices it finds 51 of the 61 bilabials instead of 38 (55 instead of 40
-    # in four other voices), the lips close on 71% of them instead of 58% (62% instead of 48%),
-    # and the median boundary error falls from 14.8 to 13.0 ms. The narrower beams and two
-    # Gaussians per codebook (of four) make it about 25% faster too.
-    "accurate": {"lw": 0.5, "beam": 1e-6, "pbeam": 1e-6, "topn": 2},
-    # Every other frame scored: 1.6x faster, with the same boundary error, but the stale scores
-    # blur short sounds, and the lips close on 62% of those bilabials instead of 71% (49%
-    # instead of 61% in the other four voices; 64% instead of 66% at 20 dB SNR).
-    "fast": {"lw": 0.5, "beam": 1e-6, "pbeam": 1e-6, "topn": 2, "ds": 2},
-}
-"""Phone recognition's searches, by name: the default, and one that trades lip closures for
-speed."""
 
 WORD_SEARCH: dict[str, Any] = {"bestpath": False, "wbeam": 1e-50}
 """Forced alignment's word search. pocketsphinx's default word-exit beam (7e-29) prunes the

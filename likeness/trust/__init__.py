@@ -26,11 +26,16 @@ State (keys, trusted subjects, revocations, grants signed here, the SQLite audit
 ``LIKENESS_HOME`` (default ``~/.likeness``); ``likeness keys init`` creates the keys.
 """
 
-from likeness.trust.audit import open_audit
-from likeness.trust.consent import ConsentRefused, make_grant, read_grant
-from likeness.trust.gate import Authorization, authorize, new_output_id, record_output
-from likeness.trust.provenance import sign_media, verify_media
-from likeness.trust.watermark import Embedder, detect, embed
+from typing import TYPE_CHECKING
+
+from likeness.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from likeness.trust.audit import open_audit
+    from likeness.trust.consent import ConsentRefused, make_grant, read_grant
+    from likeness.trust.gate import Authorization, authorize, new_output_id, record_output
+    from likeness.trust.provenance import sign_media, verify_media
+    from likeness.trust.watermark import Embedder, detect, embed
 
 __all__ = [
     "Authorization",
@@ -47,3 +52,11 @@ __all__ = [
     "sign_media",
     "verify_media",
 ]
+
+__getattr__ = lazy_exports(__name__, {
+    "likeness.trust.audit": ("open_audit",),
+    "likeness.trust.consent": ("ConsentRefused", "make_grant", "read_grant"),
+    "likeness.trust.gate": ("Authorization", "authorize", "new_output_id", "record_output"),
+    "likeness.trust.provenance": ("sign_media", "verify_media"),
+    "likeness.trust.watermark": ("Embedder", "detect", "embed"),
+})

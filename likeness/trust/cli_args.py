@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from likeness.trust.gate import Authorization, authorize
+if TYPE_CHECKING:
+    from likeness.trust.gate import Authorization
 
 
 def add_consent_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +46,8 @@ def authorize_from_args(
     args: argparse.Namespace, output_kind: str, *, likeness_asset: str | os.PathLike[str] | None
 ) -> Authorization:
     """:func:`likeness.trust.gate.authorize` with the options of :func:`add_consent_arguments`."""
+    from likeness.trust.gate import authorize  # cryptography: not needed to build a parser
+
     return authorize(
         output_kind, likeness_asset=likeness_asset, grant=args.consent, context=args.context
     )

@@ -5,13 +5,13 @@ import pytest
 
 from likeness.behave import (
     EmotionLayer,
-    add_behave_arguments,
     apply_behaviour,
     behave_from_args,
     speech_activity,
 )
 from likeness.behave.layers import MOUTH_CORNERS, compose_emotion
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
+from likeness.commands.behaviour import add_behave_arguments
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
 
