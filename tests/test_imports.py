@@ -72,3 +72,11 @@ def test_a_name_not_exported_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="'likeness' has no attribute 'FaceFrames'"):
         likeness.FaceFrames  # noqa: B018
 
+
+def test_the_startup_bench_reports_help_beside_a_bare_interpreter() -> None:
+    from likeness.bench import startup
+    from likeness.bench.timing import BenchOptions
+
+    report = startup.run(BenchOptions(quick=True))
+    assert report["help"]["n"] == report["bare_interpreter"]["n"] == 5
+    assert report["help"]["median_ms"] <= report["help"]["p95_ms"]

@@ -10,6 +10,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "likeness.bench.render",
     "likeness.bench.server",
     "likeness.bench.speech",
+    "likeness.bench.startup",
     "likeness.bench.streaming",
     "likeness.bench.tracking",
     "likeness.bench.trust",
