@@ -1,10 +1,15 @@
 """The consent gate every output path calls, and the audit record every output leaves.
 
-Usage, in a command that produces likeness output::
+A grant is checked once for a likeness and a use (:func:`permit`); each output then takes its
+:class:`Authorization` from the :class:`Permission` without reading the grant again::
 
-    auth = authorize("render", likeness_asset=avatar_path, grant=args.consent, context=args.context)
+    permission = permit(likeness_asset=avatar_path, grant=grant_path, context="film-x")
+    auth = permission.allow("render")
     ... produce the output ...
     record_output(auth, inputs=[audio_path], outputs=[video_path], details={"fps": 30})
+
+:func:`authorize` does both for a single output. Outputs are produced through
+:mod:`likeness.trust.guard`, which does all of this for them.
 """
 
 from __future__ import annotations
@@ -60,6 +65,80 @@ class Authorization:
     grant_path: Path | None = None
 
 
+@dataclass(frozen=True)
+class Permission:
+    """What consent allows for one likeness and one use, as :func:`permit` established it.
+
+    context: the use (None for the synthetic avatar without a grant).
+    outputs: the output kinds the grant allows (every kind without a grant).
+    likeness_asset, likeness_sha256: the asset the grant was checked against and the hash that
+        names its likeness (None: no asset, the built-in synthetic avatar).
+    granted_sha256: the likeness the grant names (None without a grant).
+    grant_id, subject, expires, grant_sha256, grant_path: from the grant (None without one).
+    """
+
+    context: str | None
+    outputs: tuple[str, ...] = OUTPUT_KINDS
+    likeness_asset: Path | None = None
+    likeness_sha256: str | None = None
+    granted_sha256: str | None = None
+    grant_id: str | None = None
+    subject: str | None = None
+    expires: str | None = None
+    grant_sha256: str | None = None
+    grant_path: Path | None = None
+
+    def allow(self, output_kind: str, *, shows: str | None = None) -> Authorization:
+        """The authorization of one output; nothing is read again.
+
+        Parameters
+        ----------
+        output_kind : {'render', 'stream', 'export'}
+        shows : str, optional
+            The likeness the output shows, as the SHA-256 a grant names (an avatar's
+            ``likeness_sha256``); None for the built-in synthetic avatar, or motion alone.
+
+        Raises
+        ------
+        ConsentRefused
+            ``wrong-output`` (the grant does not allow ``output_kind``), ``missing`` (``shows`` a
+            real person without a grant) or ``wrong-likeness`` (the grant is for someone else).
+        InputError
+            ``output_kind`` is unknown.
+        """
+        if output_kind not in OUTPUT_KINDS:
+            raise InputError(f"output kind must be one of {OUTPUT_KINDS}, got {output_kind!r}")
+        where = str(self.grant_path)
+        if output_kind not in self.outputs:
+            raise ConsentRefused(
+                "wrong-output",
+                f"{where}: the grant allows {list(self.outputs)}, this output is {output_kind!r}",
+            )
+        if shows is not None and shows != self.granted_sha256:
+            if self.grant_id is None:
+                raise ConsentRefused(
+                    "missing",
+                    f"an avatar of likeness sha256 {shows}: output of a real person's likeness "
+                    "needs a consent grant (--consent GRANT --context C)",
+                )
+            raise ConsentRefused(
+                "wrong-likeness",
+                f"{where}: the grant is for likeness sha256 {self.granted_sha256}, the avatar "
+                f"shown has sha256 {shows}",
+            )
+        return Authorization(
+            output_kind,
+            self.context,
+            synthetic=shows is None and self.likeness_asset is None,
+            likeness_sha256=shows or self.likeness_sha256,
+            grant_id=self.grant_id,
+            subject=self.subject,
+            expires=self.expires,
+            grant_sha256=self.grant_sha256,
+            grant_path=self.grant_path,
+        )
+
+
 def subject_key_problem(subject: str, subject_key: str, *,
                         home: Path | None = None) -> str | None:
     """Why a grant for ``subject`` signed with ``subject_key`` is refused here as ``wrong-key``,
@@ -90,12 +169,30 @@ def authorize(
     home: Path | None = None,
     now: dt.datetime | None = None,
 ) -> Authorization:
-    """Decide whether an output of a likeness may be produced; raise if not.
+    """Decide whether one output of a likeness may be produced; raise if not.
+
+    :func:`permit` followed by :meth:`Permission.allow`; see them for the parameters and the
+    reasons of a refusal.
+    """
+    if output_kind not in OUTPUT_KINDS:
+        raise InputError(f"output kind must be one of {OUTPUT_KINDS}, got {output_kind!r}")
+    return permit(
+        likeness_asset=likeness_asset, grant=grant, context=context, home=home, now=now
+    ).allow(output_kind)
+
+
+def permit(
+    *,
+    likeness_asset: str | os.PathLike[str] | None,
+    grant: str | os.PathLike[str] | None,
+    context: str | None,
+    home: Path | None = None,
+    now: dt.datetime | None = None,
+) -> Permission:
+    """Check a consent grant once for a likeness and a use; raise if it does not cover them.
 
     Parameters
     ----------
-    output_kind : {'render', 'stream', 'export'}
-        What is about to be produced.
     likeness_asset : path or None
         The asset whose likeness is shown (avatar, calibration, voice); a twin GLB stands for
         the photo it was made from (:mod:`likeness.trust.binding`). None means the built-in
@@ -111,23 +208,22 @@ def authorize(
 
     Returns
     -------
-    Authorization
+    Permission
+        Which output kinds may then be produced (:meth:`Permission.allow`).
 
     Raises
     ------
     ConsentRefused
         With ``reason`` ``missing``, ``malformed``, ``forged``, ``wrong-key``, ``expired``,
-        ``revoked``, ``wrong-context``, ``wrong-likeness`` or ``wrong-output``.
+        ``revoked``, ``wrong-context`` or ``wrong-likeness``.
     InputError
-        ``output_kind`` is unknown or the likeness asset is missing.
+        The likeness asset is missing.
     """
-    if output_kind not in OUTPUT_KINDS:
-        raise InputError(f"output kind must be one of {OUTPUT_KINDS}, got {output_kind!r}")
     now = now or dt.datetime.now(dt.UTC)
     asset = None if likeness_asset is None else existing_file(likeness_asset, "likeness asset")
     if grant is None:
         if asset is None:
-            return Authorization(output_kind, context, synthetic=True)
+            return Permission(context)
         raise ConsentRefused(
             "missing",
             f"{asset}: output of a real person's likeness needs a consent grant "
@@ -154,23 +250,19 @@ def authorize(
             "wrong-context",
             f"{where}: the grant covers contexts {doc['contexts']}, this use is {context!r}",
         )
-    if output_kind not in doc["outputs"]:
-        raise ConsentRefused(
-            "wrong-output",
-            f"{where}: the grant allows {doc['outputs']}, this output is {output_kind!r}",
-        )
     asset_hash = None if asset is None else likeness_sha256(asset, home)
-    if asset_hash is not None and asset_hash != doc["likeness"]["sha256"]:
+    granted = doc["likeness"]["sha256"]
+    if asset_hash is not None and asset_hash != granted:
         raise ConsentRefused(
             "wrong-likeness",
-            f"{where}: the grant is for likeness sha256 {doc['likeness']['sha256']}, "
-            f"{asset} has sha256 {asset_hash}",
+            f"{where}: the grant is for likeness sha256 {granted}, {asset} has sha256 {asset_hash}",
         )
-    return Authorization(
-        output_kind,
+    return Permission(
         context,
-        synthetic=asset is None,
+        outputs=tuple(doc["outputs"]),
+        likeness_asset=asset,
         likeness_sha256=asset_hash,
+        granted_sha256=granted,
         grant_id=doc["grant_id"],
         subject=doc["subject"],
         expires=doc["expires"],
@@ -184,19 +276,24 @@ def new_output_id() -> int:
     return secrets.randbits(32)
 
 
-def _digest(item: str | os.PathLike[str] | bytes, index: int) -> dict[str, str]:
-    """Name and SHA-256 of an input or output: a file, or raw bytes (e.g. a text prompt)."""
+Audited = str | os.PathLike[str] | bytes | tuple[str, Path]
+"""What an audit record names: a file, raw bytes (e.g. a text prompt), or (name, file) for an
+output still at its temporary path."""
+
+
+def _digest(item: Audited, index: int) -> dict[str, str]:
+    """Name and SHA-256 of an input or output."""
     if isinstance(item, bytes):
         return {"name": f"bytes[{index}]", "sha256": hashlib.sha256(item).hexdigest()}
-    path = existing_file(item, "audited file")
-    return {"name": path.name, "sha256": sha256_file(path)}
+    name, path = item if isinstance(item, tuple) else (None, existing_file(item, "audited file"))
+    return {"name": name or path.name, "sha256": sha256_file(path)}
 
 
 def record_output(
     authorization: Authorization,
     *,
-    inputs: Sequence[str | os.PathLike[str] | bytes],
-    outputs: Sequence[str | os.PathLike[str] | bytes],
+    inputs: Sequence[Audited],
+    outputs: Sequence[Audited],
     details: dict[str, Any] | None = None,
     audit: str | Path | None = None,
     home: Path | None = None,
@@ -209,8 +306,9 @@ def record_output(
         From :func:`authorize` for this output.
     inputs : sequence of paths or bytes
         What drove it (audio, video, text...); recorded by SHA-256.
-    outputs : sequence of paths or bytes
-        What was produced (files; bytes for streamed sessions, e.g. a session summary).
+    outputs : sequence of paths, bytes or (name, path)
+        What was produced (files; bytes for streamed sessions, e.g. a session summary; a file
+        still at its temporary path under the name it will have).
     details : dict, optional
         Anything else worth keeping (frame count, fps, destination address); JSON-serializable.
     audit : str or Path, optional
