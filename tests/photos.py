@@ -25,15 +25,19 @@ def hopper_path() -> Path:
 
 def astronaut_twin(folder: Path) -> tuple[Path, Path]:
     """(photo, twin): the astronaut saved as a PNG in ``folder`` and her twin GLB beside it,
-    bound to that photo as ``likeness twin`` binds it."""
+    bound to that photo as ``likeness twin`` binds it (under a grant for it, in context
+    "demo", left beside them as ``eileen-grant.json``)."""
     from PIL import Image
 
     from likeness.avatar.gltf import write_glb
-    from likeness.avatar.twin import build_twin
-    from likeness.trust.binding import bind
+    from likeness.avatar.twin import twin_from_photo
+    from likeness.trust import output_guard
+    from tests.grants import grant
 
     photo = folder / "eileen.png"
     Image.fromarray(astronaut()).save(photo)
-    twin = write_glb(build_twin(astronaut()), folder / "eileen.glb",
-                     bind=lambda blob: bind(photo, blob))
+    allowed = grant(folder / "eileen-grant.json", photo, subject="eileen")
+    guard = output_guard(photo, grant=allowed, context="demo")
+    twin = write_glb(twin_from_photo(photo), folder / "eileen.glb", guard=guard,
+                     ingredients=[photo])
     return photo, twin

@@ -18,6 +18,7 @@ import dataclasses
 import io
 import logging
 import os
+from pathlib import Path
 
 import numpy as np
 import pygltflib as g
@@ -58,12 +59,15 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
     Avatar
         In its bind pose, in metres, moved so the bridge of the nose is the origin. Vertices
         bound to a ``Head`` bone (or its children) turn with head pose; meshes bound to
-        ``LeftEye``/``RightEye`` turn with gaze.
+        ``LeftEye``/``RightEye`` turn with gaze. ``likeness_sha256`` names whose likeness it
+        shows, so its outputs need that person's grant.
 
     Raises
     ------
     InputError
         Not a readable GLB, no triangle meshes, or nothing to make any ARKit channel from.
+    ConsentRefused
+        ``forged``: a twin whose binding to its photo does not verify on this installation.
     """
     p = existing_file(path, "glTF binary")
     try:
@@ -139,7 +143,19 @@ def read_glb(path: str | os.PathLike[str]) -> Avatar:
         p.stem,
         view_projection=view,
         channel_sources=sources,
+        likeness_sha256=_likeness_sha256(p, gltf, blob),
     )
+
+
+def _likeness_sha256(path: Path, gltf: g.GLTF2, blob: bytes) -> str:
+    """Whose likeness the file shows: the photo a twin is bound to (its binding verified here),
+    else the file itself."""
+    from likeness.trust.binding import glb_likeness_sha256
+    from likeness.trust.consent import sha256_file
+
+    if path.suffix.lower() != ".glb":
+        return sha256_file(path)
+    return glb_likeness_sha256(path, likeness_extras(gltf), blob)
 
 
 def likeness_extras(gltf: g.GLTF2) -> dict:

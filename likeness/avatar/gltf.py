@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pygltflib as g
@@ -29,7 +29,9 @@ from likeness.avatar.model import Avatar, Part
 from likeness.avatar.topology import vertex_normals
 from likeness.blendshapes import NAMES
 from likeness.errors import InputError
-from likeness.fileio import atomic_output
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import Ingredient, OutputGuard
 
 __all__ = ["read_glb", "write_glb"]
 
@@ -118,27 +120,37 @@ def write_glb(
     avatar: Avatar,
     path: str | os.PathLike[str],
     *,
-    bind: Callable[[bytes], dict[str, Any]] | None = None,
+    guard: OutputGuard,
+    ingredients: Sequence[Ingredient] = (),
 ) -> Path:
-    """Write ``avatar`` as a GLB file with ARKit-named morph targets, atomically.
+    """Write ``avatar`` as a GLB file with ARKit-named morph targets, atomically, under consent.
 
     Parameters
     ----------
     avatar : Avatar
     path : path-like
         Output ``.glb``.
-    bind : callable, optional
-        Called with the finished binary chunk; what it returns is kept in
-        ``asset.extras.likeness`` (beside a photo avatar's camera): the consent binding of a
-        twin to its photo, :func:`likeness.trust.binding.bind`.
+    guard : OutputGuard
+        Consent for the avatar's likeness (:func:`likeness.trust.output_guard`); the file is
+        recorded in the audit log, or not written at all. An avatar of a real person (a twin)
+        is bound to the likeness it shows (:func:`likeness.trust.binding.bind`, kept in
+        ``asset.extras.likeness``), so every use of the file needs that person's grant too.
+    ingredients : sequence of paths or bytes
+        What it was made from (the photo of a twin), named by hash in the audit record.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    ConsentRefused
+        The guard does not allow an export, or not of this avatar's likeness.
     """
     path = Path(path)
     if path.suffix.lower() != ".glb":
         raise InputError(f"{path}: expected a .glb output file")
+    output = guard.output("export", ingredients=ingredients, shows=avatar.likeness_sha256)
     gltf = g.GLTF2(asset=g.Asset(version="2.0", generator="likeness"))
     blob = _Blob(gltf)
     pivot = avatar.neck_pivot_m.astype(np.float64)
@@ -214,13 +226,19 @@ def write_glb(
     likeness: dict[str, Any] = {}
     if avatar.view_projection is not None:
         likeness["view_projection"] = np.asarray(avatar.view_projection).ravel().tolist()
-    if bind is not None:
-        likeness.update(bind(bytes(blob.data)))
+    if avatar.likeness_sha256 is not None:
+        from likeness.trust.binding import bind
+
+        asset = guard.permission.likeness_asset
+        likeness.update(bind(avatar.likeness_sha256, bytes(blob.data),
+                             name=asset.name if asset is not None else avatar.name,
+                             home=guard.home))
     if likeness:
         gltf.asset.extras = {"likeness": likeness}
     gltf.buffers = [g.Buffer(byteLength=len(blob.data))]
     gltf.set_binary_blob(bytes(blob.data))
-    with atomic_output(path) as tmp:
+    with output.writing(path, {"vertices": avatar.n_vertices,
+                               "triangles": avatar.n_triangles}) as tmp:
         gltf.save_binary(str(tmp))
     return path
 

@@ -114,6 +114,11 @@ class Avatar:
     channel_sources : dict, optional
         For an imported avatar: ARKit name -> the expression of the file it was made from (its
         own name when the file has it); channels absent were missing and stay still.
+    likeness_sha256 : str, optional
+        Whose likeness it shows, as the SHA-256 a consent grant names: the photo of a twin, the
+        file an avatar was read from (:func:`likeness.trust.binding.likeness_sha256`). None is
+        the built-in synthetic avatar; any other needs a grant for every output
+        (:mod:`likeness.trust.guard`).
     """
 
     parts: tuple[Part, ...]
@@ -122,6 +127,7 @@ class Avatar:
     name: str = "likeness"
     view_projection: np.ndarray | None = None
     channel_sources: dict[str, str] = field(default_factory=dict)
+    likeness_sha256: str | None = None
 
     @property
     def n_vertices(self) -> int:

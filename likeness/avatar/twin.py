@@ -21,6 +21,7 @@ renders framed as its photo was.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,11 +119,15 @@ def read_photo(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def twin_from_photo(path: str | os.PathLike[str]) -> Avatar:
-    """:func:`build_twin` of an image file, named after it."""
-    return build_twin(read_photo(path), name=Path(path).stem)
+    """:func:`build_twin` of an image file, named after it; its likeness is the file's, so a
+    grant for the photo covers every output of the twin."""
+    from likeness.trust.consent import sha256_file
+
+    return build_twin(read_photo(path), name=Path(path).stem, likeness_sha256=sha256_file(path))
 
 
-def build_twin(rgb: np.ndarray, *, name: str = "twin") -> Avatar:
+def build_twin(rgb: np.ndarray, *, name: str = "twin", likeness_sha256: str | None = None
+               ) -> Avatar:
     """A talking avatar made of a frontal portrait's own pixels.
 
     Parameters
@@ -131,6 +136,10 @@ def build_twin(rgb: np.ndarray, *, name: str = "twin") -> Avatar:
         The portrait. The largest square round the face is kept (the whole picture when it is
         square).
     name : str
+    likeness_sha256 : str, optional
+        Whose likeness it is, as a consent grant names it: the SHA-256 of the photo's file
+        (:func:`twin_from_photo` gives it). Default: the SHA-256 of the pixels, which no grant
+        made for a file names, so the twin's outputs are refused.
 
     Returns
     -------
@@ -182,6 +191,7 @@ def build_twin(rgb: np.ndarray, *, name: str = "twin") -> Avatar:
         pivot.astype(np.float32),
         name,
         view_projection=fit.view_projection(),
+        likeness_sha256=likeness_sha256 or hashlib.sha256(rgb.tobytes()).hexdigest(),
     )
 
 

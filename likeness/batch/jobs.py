@@ -184,7 +184,7 @@ def _track_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[
 
 
 def _track_companions(output: Path, options: dict[str, Any]) -> list[Path]:
-    from likeness.commands.track import output_paths
+    from likeness.track.video import output_paths
 
     return output_paths(output, options["max_faces"])[1:]
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from likeness.bench.timing import BenchOptions, summarize_ms
+from likeness.bench.timing import BenchOptions, scratch_guard, summarize_ms
 from likeness.server.protocol import ENVELOPE
 
 N_SESSIONS = 50
@@ -75,7 +75,7 @@ def _take(work: Path) -> Path:
     yaw = 0.3 * np.sin(2 * np.pi * 0.2 * t_s)
     take.head_rotation = quaternions_from_euler(np.stack([yaw, 0 * yaw, 0 * yaw], axis=1))
     path = work / "take.json"
-    write_animation(take, path)
+    write_animation(take, path, guard=scratch_guard(work / "home"))
     return path
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from likeness.bench.timing import BenchOptions, summarize_ms
+from likeness.bench.timing import BenchOptions, scratch_guard, summarize_ms
 
 SEND_INTERVAL_S = 0.002
 """Pause between frames in the sink runs: 500 frames/s, faster than any tracker, slow enough
@@ -134,9 +134,9 @@ def sink_latencies(n_frames: int) -> dict:
 
 
 def _through_sink(url: str, frames: list) -> dict:
-    from likeness.sinks.url import open_sink
+    from likeness.sinks.url import _open_sink
 
-    with open_sink(url) as sink:
+    with _open_sink(url) as sink:  # the transport alone; its guard is measured with the relay
         send_s = []
         for frame in frames:
             start = time.perf_counter()
@@ -242,7 +242,9 @@ def relay_throughput(duration_s: float) -> dict:
     from likeness.sources.livelink_receiver import LiveLinkReceiver
 
     def relayed(send_urls: list[str]) -> dict:
-        with LiveLinkReceiver("127.0.0.1", 0) as receiver, open_sinks(send_urls) as sinks:
+        with (tempfile.TemporaryDirectory() as folder,
+              LiveLinkReceiver("127.0.0.1", 0) as receiver,
+              open_sinks(send_urls, guard=scratch_guard(Path(folder))) as sinks):
             def consume() -> dict:
                 if receiver.read(timeout_s=10.0) is None:  # the flood has not started
                     return {"frames_per_s": 0.0}

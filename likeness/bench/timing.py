@@ -5,8 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import OutputGuard
 
 
 @dataclass(frozen=True)
@@ -41,3 +46,11 @@ def time_calls(fn: Callable[[], object], n_calls: int, *, n_warmup: int = 3) -> 
         fn()
         samples.append(time.perf_counter() - start)
     return samples
+
+
+def scratch_guard(folder: Path) -> OutputGuard:
+    """A guard for the built-in avatar with its keys and audit log in ``folder``: a bench's
+    outputs are guarded as a user's are, and leave no record in the user's state."""
+    from likeness.trust.guard import output_guard
+
+    return output_guard(home=folder, audit=str(folder / "audit.sqlite"))

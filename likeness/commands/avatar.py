@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from likeness.trust.cli_args import add_consent_arguments
+from likeness.commands.outputs import add_consent_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from likeness.avatar import default_avatar
     from likeness.avatar.gltf import read_glb, write_glb
+    from likeness.commands.outputs import command_guard
     from likeness.errors import InputError
 
     if not (args.output or args.contact_sheet):
@@ -35,17 +36,13 @@ def run(args: argparse.Namespace) -> int:
     if args.avatar and not args.contact_sheet:
         raise InputError("--avatar picks the avatar of --contact-sheet: give --contact-sheet "
                          "OUT.png (-o always writes the built-in avatar)")
+    guard = command_guard(args, likeness_asset=args.avatar)
     if args.output:
-        write_glb(default_avatar(), args.output)
+        write_glb(default_avatar(), args.output, guard=guard)
     if args.contact_sheet:
         from likeness.render.sheet import contact_sheet
-        from likeness.trust.guard import guard_from_args
 
-        ingredients = [args.avatar] if args.avatar else []
-        guard = guard_from_args(args, "render", likeness_asset=args.avatar,
-                                ingredients=ingredients)
         avatar = read_glb(args.avatar) if args.avatar else None
-        with guard.writing(args.contact_sheet) as tmp:
-            contact_sheet(tmp, avatar=avatar)
-        guard.finish([args.contact_sheet])
+        contact_sheet(args.contact_sheet, guard=guard, avatar=avatar,
+                      ingredients=[args.avatar] if args.avatar else [])
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from likeness.trust.cli_args import add_consent_arguments
+from likeness.commands.outputs import add_consent_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         load_prior,
         train,
     )
-    from likeness.commands.outputs import check_consent, write_output
+    from likeness.commands.outputs import command_guard, write_output
     from likeness.errors import InputError
     from likeness.formats import read_animation
 
@@ -95,9 +95,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             f"{args.model}: the model fills other channels than --hidden {args.hidden}"
         )
-    check_consent(args, [args.output], media=False)
+    guard = command_guard(args, [args.output])
     take = read_animation(args.input)
     completed = complete(take, model, add_blinks=not args.no_blinks, seed=args.seed or 0)
-    write_output(completed, args.output, args,
+    write_output(completed, args.output, guard,
                  ingredients=[args.input] + ([args.model] if args.model else []))
     return 0

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from likeness.commands.behaviour import BEHAVE_OPTIONS, add_behave_arguments
 from likeness.commands.outputs import (
     add_output_arguments,
-    check_consent,
+    command_guard,
     guarded_sinks,
     play,
     write_output,
@@ -20,6 +20,7 @@ from likeness.speech.recognizers import RECOGNIZERS
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
     from likeness.speech.stream import StreamingLipsync
+    from likeness.trust.guard import OutputGuard
 
 CHUNK_S = 0.02
 
@@ -62,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from likeness.behave.layers import behave_from_args, behave_layers
 
-    check_consent(args, [args.output], media=False)
+    guard = command_guard(args, [args.output])
     if args.mic and args.audio:
         raise InputError("give either an AUDIO file or --mic, not both")
     if not (args.mic or args.audio):
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("nowhere to put the animation: give -o OUT and/or --send URL")
 
     if live:
-        animation = _live(args)
+        animation = _live(args, guard)
     else:
         from likeness.speech.lipsync import lipsync_file
 
@@ -97,11 +98,11 @@ def run(args: argparse.Namespace) -> int:
         animation = behave_from_args(animation, args, text=text)
     ingredients = [args.audio] if args.audio else []
     if args.output:
-        write_output(animation, args.output, args, ingredients=ingredients)
+        write_output(animation, args.output, guard, ingredients=ingredients)
         print(f"lipsync: {len(animation)} frames ({animation.duration_s:.2f} s) -> {args.output}",
               file=sys.stderr)
     if args.send and not live:
-        with guarded_sinks(args, ingredients=ingredients) as sinks:
+        with guarded_sinks(args, guard, ingredients=ingredients) as sinks:
             play(animation, sinks)
     return 0
 
@@ -114,7 +115,7 @@ def _transcript(args: argparse.Namespace) -> str | None:
     return args.text
 
 
-def _live(args: argparse.Namespace):  # -> Animation
+def _live(args: argparse.Namespace, guard: OutputGuard):  # -> Animation
     from likeness.frame import Animation
     from likeness.sources.audio import AudioFileSource, MicSource
     from likeness.speech.stream import StreamingLipsync, StreamOptions
@@ -123,7 +124,8 @@ def _live(args: argparse.Namespace):  # -> Animation
               else AudioFileSource(args.audio, chunk_s=CHUNK_S))
     stream = StreamingLipsync(options=StreamOptions(fps=args.fps))
     frames: list[FaceFrame] = []
-    with guarded_sinks(args, ingredients=[args.audio] if args.audio else []) as sinks, source:
+    ingredients = [args.audio] if args.audio else []
+    with guarded_sinks(args, guard, ingredients=ingredients) as sinks, source:
         if args.mic:
             print("lipsync: listening (Ctrl-C to stop)", file=sys.stderr)
         frames = run_stream(source, stream, sinks.send, duration_s=args.duration)

@@ -1,27 +1,46 @@
 """Where commands put likeness output — animation files, rendered media, live streams — each
-through the consent guard, so no command can produce output without consent, provenance and an
-audit record."""
+through the command's one consent guard (:mod:`likeness.trust.guard`), made from its
+``--consent/--context/--audit`` flags and checked once, before any work."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from likeness.errors import InputError
 from likeness.sinks.url import add_send_argument
-from likeness.trust.cli_args import add_consent_arguments
+
+if TYPE_CHECKING:
+    from likeness.frame import Animation
+    from likeness.sinks.fanout import FanOut
+    from likeness.trust.guard import Ingredient, OutputGuard
 
 ANIMATION_SUFFIXES = (".csv", ".json")
 MEDIA_SUFFIXES = (".mp4", ".png", ".gif")
 
-Ingredient = str | os.PathLike[str] | bytes
+
+def add_consent_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--consent GRANT``, ``--context C`` and ``--audit URL`` to ``parser``."""
+    group = parser.add_argument_group(
+        "consent and audit",
+        "Output of a real person's likeness needs their signed consent grant for this context; "
+        "the built-in synthetic avatar needs none. Every output is recorded in the audit log.",
+    )
+    group.add_argument("--consent", type=Path, metavar="GRANT", help="consent grant (JSON)")
+    group.add_argument("--context", metavar="C", help="the use, as named in the grant")
+    group.add_argument(
+        "--audit",
+        metavar="URL",
+        help="audit log: postgresql://... or an .sqlite path "
+        "(default: LIKENESS_AUDIT, else LIKENESS_HOME/audit.sqlite)",
+    )
 
 
 def add_output_arguments(
@@ -41,15 +60,6 @@ def add_output_arguments(
     add_consent_arguments(parser)
 
 
-def _shown(
-    args: argparse.Namespace, kind: str, likeness_asset: str | os.PathLike[str] | None
-) -> str | os.PathLike[str] | None:
-    """The likeness an output of ``kind`` shows: the --avatar of rendered media, else the
-    asset the command named."""
-    avatar = getattr(args, "avatar", None)
-    return avatar if kind == "render" and avatar else likeness_asset
-
-
 def output_kind(path: str | os.PathLike[str], *, media: bool) -> str:
     """``export`` for an animation file, ``render`` for media; InputError for anything else."""
     suffix = Path(path).suffix.lower()
@@ -61,94 +71,83 @@ def output_kind(path: str | os.PathLike[str], *, media: bool) -> str:
     raise InputError(f"{path}: unknown output type {suffix!r}, expected {' or '.join(allowed)}")
 
 
-def check_consent(
+def command_guard(
     args: argparse.Namespace,
-    outputs: Sequence[str | os.PathLike[str] | None],
+    outputs: Sequence[str | os.PathLike[str] | None] = (),
     *,
-    media: bool,
+    media: bool = False,
     likeness_asset: str | os.PathLike[str] | None = None,
-) -> None:
-    """Refuse at once, before any work, what the consent grant would refuse at the end.
+) -> OutputGuard:
+    """The command's one output guard, from ``--consent/--context/--audit``.
 
-    Checks the output kind of every path in ``outputs`` (None entries are skipped) and, with
-    ``--send``, streaming.
+    The grant is checked once, for the likeness shown: the ``--avatar`` that rendered media
+    shows, else ``likeness_asset``. Outputs of a kind it does not allow (those of the paths in
+    ``outputs``, None entries skipped, and streaming with ``--send``) are refused now, before
+    any work.
     """
-    from likeness.trust.cli_args import authorize_from_args
+    from likeness.trust.guard import output_guard
 
     kinds = {output_kind(path, media=media) for path in outputs if path is not None}
     if getattr(args, "send", None):
         kinds.add("stream")
-    for kind in sorted(kinds):
-        authorize_from_args(args, kind, likeness_asset=_shown(args, kind, likeness_asset))
+    avatar = getattr(args, "avatar", None)
+    shown = avatar if avatar and "render" in kinds else likeness_asset
+    guard = output_guard(shown, grant=args.consent, context=args.context, audit=args.audit)
+    guard.require(*sorted(kinds))
+    return guard
 
 
 def write_output(
-    animation,  # Animation
+    animation: Animation,
     path: str | os.PathLike[str],
-    args: argparse.Namespace,
+    guard: OutputGuard,
     *,
+    avatar: str | os.PathLike[str] | None = None,
     ingredients: Sequence[Ingredient] = (),
     speech: tuple | None = None,
-    likeness_asset: str | os.PathLike[str] | None = None,
 ) -> None:
-    """Write ``animation`` to ``path`` (.csv/.json, or rendered .mp4/.png/.gif) under consent.
+    """Write ``animation`` to ``path`` (.csv/.json, or rendered on ``avatar`` (a file; default
+    the built-in one) to .mp4/.png/.gif) through ``guard``.
 
     ``speech``: (pcm float32 mono, sample rate) muxed into an .mp4, starting with the animation.
     """
-    from likeness.trust.guard import guard_from_args
+    if output_kind(path, media=True) == "export":
+        from likeness.formats import write_animation
 
-    kind = output_kind(path, media=True)
-    shown = _shown(args, kind, likeness_asset)
-    guard = guard_from_args(args, kind, likeness_asset=shown, ingredients=ingredients)
-    with guard.writing(path) as tmp, tempfile.TemporaryDirectory() as folder:
-        if kind == "export":
-            from likeness.formats import write_animation
+        write_animation(animation, path, guard=guard, ingredients=ingredients)
+        return
+    from likeness.render.video import render_video
+    from likeness.sources.audio import write_wav
 
-            write_animation(animation, tmp)
-        else:
-            from likeness.render.video import render_video
-            from likeness.sources.audio import write_wav
+    with tempfile.TemporaryDirectory() as folder:
+        wav = None
+        if speech is not None and Path(path).suffix.lower() == ".mp4":
+            wav = Path(folder) / "speech.wav"
+            write_wav(wav, *speech)
+        shown = None
+        if avatar is not None:
+            from likeness.avatar.gltf import read_glb
 
-            wav = None
-            if speech is not None and tmp.suffix.lower() == ".mp4":
-                wav = Path(folder) / "speech.wav"
-                write_wav(wav, *speech)
-            avatar = None
-            if shown is not None and shown != likeness_asset:
-                from likeness.avatar.gltf import read_glb
-
-                avatar = read_glb(shown)
-            render_video(animation, tmp, audio_path=wav, avatar=avatar,
-                         frame_hook=guard.frame_hook(tmp))
-    guard.finish([path], details={"frames": len(animation), "fps": animation.fps})
+            shown = read_glb(avatar)
+        render_video(animation, path, guard=guard, ingredients=ingredients, audio_path=wav,
+                     avatar=shown)
 
 
 @contextlib.contextmanager
 def guarded_sinks(
-    args: argparse.Namespace,
-    *,
-    ingredients: Sequence[Ingredient] = (),
-    likeness_asset: str | os.PathLike[str] | None = None,
-) -> Iterator:  # -> FanOut
-    """The ``--send`` destinations, opened under a ``stream`` grant and audited when closed
-    (no destinations: an empty fan-out, and nothing to authorize or record)."""
+    args: argparse.Namespace, guard: OutputGuard, *, ingredients: Sequence[Ingredient] = ()
+) -> Iterator[FanOut]:
+    """The ``--send`` destinations, opened through ``guard`` (audited when closed); their
+    figures are printed at the end."""
     from likeness.sinks.url import open_sinks
-    from likeness.trust.guard import guard_from_args
 
-    if not args.send:
-        yield open_sinks([])
-        return
-    guard = guard_from_args(args, "stream", likeness_asset=likeness_asset, ingredients=ingredients)
-    sinks = open_sinks(args.send)
+    sinks = open_sinks(args.send, guard=guard, ingredients=ingredients)
     try:
         yield sinks
     finally:
         sinks.close()
-        stats = {name: s.as_dict() for name, s in sinks.stats().items()}
-        summary = json.dumps({"destinations": stats}, sort_keys=True).encode()
-        guard.finish([summary], details={"destinations": stats})
-        for name, s in stats.items():
-            print(f"{name}: sent {s['n_sent']}, dropped {s['n_dropped']}, errors {s['n_errors']}",
+        for name, s in sinks.stats().items():
+            print(f"{name}: sent {s.n_sent}, dropped {s.n_dropped}, errors {s.n_errors}",
                   file=sys.stderr)
 
 

@@ -10,9 +10,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from likeness.commands.outputs import add_consent_arguments
 from likeness.errors import InputError
 from likeness.sinks.url import add_send_argument, check_options, split_address
-from likeness.trust.cli_args import add_consent_arguments
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
@@ -121,15 +121,15 @@ def take_fps(frames: list[FaceFrame], sender_fps: float | None) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.commands.outputs import check_consent, guarded_sinks, write_output
+    from likeness.commands.outputs import command_guard, guarded_sinks, write_output
     from likeness.frame import Animation
 
-    check_consent(args, [args.output], media=False)
+    guard = command_guard(args, [args.output])
     for name, value in (("--duration", args.duration), ("--frames", args.frames)):
         if value is not None and value <= 0:
             raise InputError(f"{name} {value}: expected a positive number")
     receiver = open_receiver(args.source)
-    with receiver, guarded_sinks(args) as sinks:
+    with receiver, guarded_sinks(args, guard) as sinks:
         print(f"relay: listening on {receiver.name}"
               + (f", sending to {', '.join(s.name for s in sinks.sinks)}" if len(sinks) else ""),
               file=sys.stderr)
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
                              "nothing recorded")
         fps = take_fps(result.frames, getattr(receiver, "fps", None))
         take = Animation.from_frames(result.frames, fps, metadata={"source": args.source})
-        write_output(take, args.output, args)
+        write_output(take, args.output, guard)
     report = {
         "source": receiver.name,
         "n_frames": result.n_frames,

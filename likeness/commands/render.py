@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from likeness.trust.cli_args import add_consent_arguments
+from likeness.commands.outputs import add_consent_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,33 +52,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from likeness.commands.outputs import command_guard
     from likeness.fileio import existing_file
     from likeness.formats import read_animation
     from likeness.render.video import render_video
-    from likeness.trust.guard import guard_from_args
 
     animation = read_animation(args.animation, fps=args.fps)
     if args.audio:
         existing_file(args.audio, "audio file")
-    guard = guard_from_args(args, "render", likeness_asset=args.avatar,
-                            ingredients=[p for p in (args.animation, args.audio) if p])
+    guard = command_guard(args, likeness_asset=args.avatar)
     avatar = None
     if args.avatar:
         from likeness.avatar.gltf import read_glb
 
         avatar = read_glb(args.avatar)
-    with guard.writing(args.output) as tmp:
-        render_video(
-            animation,
-            tmp,
-            audio_path=args.audio,
-            avatar=avatar,
-            size=args.size,
-            fps=args.fps,
-            progress=not args.no_progress,
-            at_s=args.at,
-            frame_hook=guard.frame_hook(tmp),
-            quality=args.quality,
-        )
-    guard.finish([args.output], details={"size": args.size, "frames": len(animation)})
+    render_video(
+        animation,
+        args.output,
+        guard=guard,
+        ingredients=[p for p in (args.animation, args.audio) if p],
+        audio_path=args.audio,
+        avatar=avatar,
+        size=args.size,
+        fps=args.fps,
+        progress=not args.no_progress,
+        at_s=args.at,
+        quality=args.quality,
+    )
     return 0

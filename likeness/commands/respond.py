@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from likeness.commands.outputs import add_output_arguments, check_consent, write_output
+from likeness.commands.outputs import add_output_arguments, command_guard, write_output
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     from likeness.behave.respond import brain_from_settings, respond
 
-    check_consent(args, [args.output], media=True)
+    guard = command_guard(args, [args.output], media=True)
     response = respond(
         args.user,
         args.reply,
@@ -61,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
         lead = np.zeros(int(round(lead_s * response.sr)), np.float32)
         speech = (np.concatenate([lead, response.audio]), int(response.sr))
     texts = [args.user.encode("utf-8"), args.reply.encode("utf-8")]
-    write_output(response.animation, args.output, args, ingredients=texts, speech=speech)
+    write_output(response.animation, args.output, guard, avatar=args.avatar, ingredients=texts,
+                 speech=speech)
     return 0

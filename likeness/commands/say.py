@@ -10,7 +10,7 @@ from likeness.commands.behaviour import add_behave_arguments
 from likeness.commands.outputs import (
     ANIMATION_SUFFIXES,
     add_output_arguments,
-    check_consent,
+    command_guard,
     guarded_sinks,
     play,
     write_output,
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from likeness.behave.layers import behave_from_args, behave_layers
 
     output = Path(args.output)
-    check_consent(args, [output], media=True)
+    guard = command_guard(args, [output], media=True)
     behave_layers(args)  # a contradiction among the behaviour options stops before any work
     audio_out = None
     if args.audio_out or output.suffix.lower() in ANIMATION_SUFFIXES:
@@ -67,13 +67,13 @@ def run(args: argparse.Namespace) -> int:
     animation = behave_from_args(animation, args, text=args.text, audio=speech.pcm,
                                  sr=speech.sample_rate_hz)
     text = args.text.encode("utf-8")
-    write_output(animation, output, args, ingredients=[text],
+    write_output(animation, output, guard, avatar=args.avatar, ingredients=[text],
                  speech=(speech.pcm, speech.sample_rate_hz))
     if audio_out is not None:
         write_wav(audio_out, speech.pcm, speech.sample_rate_hz)
     print(f"say: {len(animation)} frames ({animation.duration_s:.2f} s) -> {output}"
           + (f", speech -> {audio_out}" if audio_out else ""), file=sys.stderr)
     if args.send:
-        with guarded_sinks(args, ingredients=[text]) as sinks:
+        with guarded_sinks(args, guard, ingredients=[text]) as sinks:
             play(animation, sinks)
     return 0

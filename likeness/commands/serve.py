@@ -6,7 +6,7 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from likeness.trust.cli_args import add_consent_arguments
+    from likeness.commands.outputs import add_consent_arguments
 
     parser = subparsers.add_parser(
         "serve",

@@ -56,20 +56,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def output_paths(output: str | Path, n_faces: int) -> list[Path]:
-    """Where each face's animation goes: OUT, then OUT.face1.ext, OUT.face2.ext..."""
-    out = Path(output)
-    return [out] + [out.with_name(f"{out.stem}.face{k}{out.suffix}") for k in range(1, n_faces)]
-
-
 def run(args: argparse.Namespace) -> int:
     from likeness.behave.layers import behave_from_args, behave_layers
-    from likeness.commands.outputs import check_consent
+    from likeness.commands.outputs import command_guard
     from likeness.errors import InputError
     from likeness.solve import PinholeCamera, SolverOptions, load_calibration
 
     output = Path(args.output)
-    check_consent(args, [output], media=bool(args.avatar), likeness_asset=_likeness(args))
+    guard = command_guard(args, [output], media=bool(args.avatar), likeness_asset=_likeness(args))
     for path in (output, args.preview):
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: folder {Path(path).parent} does not exist")
@@ -87,16 +81,16 @@ def run(args: argparse.Namespace) -> int:
         calibration = load_calibration(args.calibrate)
         log.info("using the neutral from %s", args.calibrate)
     if live:
-        with guarded_sinks(args, likeness_asset=_likeness(args)) as sinks:
+        with guarded_sinks(args, guard) as sinks:
             takes = _track_camera(args, options, calibration, sinks)
     else:
         takes = _track_file(args, options, calibration)
     if not takes:
         raise InputError(f"{args.input}: no face found in any frame; nothing written")
     takes = [dataclasses.replace(t, animation=behave_from_args(t.animation, args)) for t in takes]
-    _write(args, takes, calibration)
+    _write(args, guard, takes, calibration)
     if args.send and not live:
-        with guarded_sinks(args, ingredients=[args.input], likeness_asset=_likeness(args)) as sinks:
+        with guarded_sinks(args, guard, ingredients=[args.input]) as sinks:
             play(takes[0].animation, sinks)
     return 0
 
@@ -190,13 +184,14 @@ def _status(fps: float, latency_ms: list[float], tracker) -> str:
     return f"{fps:5.1f} fps, latency {median_ms:.1f} ms ({stages} ms)"
 
 
-def _write(args: argparse.Namespace, takes, calibration) -> None:
+def _write(args: argparse.Namespace, guard, takes, calibration) -> None:
     from likeness.commands.outputs import write_output
     from likeness.solve import save_calibration
+    from likeness.track.video import output_paths
 
     inputs = [] if str(args.input).startswith("camera:") else [args.input]
     for take, path in zip(takes, output_paths(args.output, len(takes)), strict=True):
-        write_output(take.animation, path, args, ingredients=inputs, likeness_asset=_likeness(args))
+        write_output(take.animation, path, guard, avatar=args.avatar, ingredients=inputs)
         n_found = int(take.animation.found.sum())
         print(f"{path}: {len(take.animation)} frames, face in {n_found}", file=sys.stderr)
     if args.calibrate and calibration is None and takes[0].calibration is not None:

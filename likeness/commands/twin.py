@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from likeness.trust.cli_args import add_consent_arguments
+from likeness.commands.outputs import add_consent_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,32 +35,23 @@ def run(args: argparse.Namespace) -> int:
 
     from likeness.avatar.gltf import write_glb
     from likeness.avatar.twin import twin_from_photo
+    from likeness.commands.outputs import command_guard
     from likeness.errors import InputError
     from likeness.fileio import existing_file
-    from likeness.trust.binding import bind
-    from likeness.trust.guard import guard_from_args
 
     photo = existing_file(args.photo, "photo")
     if Path(args.output).suffix.lower() != ".glb":
         raise InputError(f"{args.output}: expected a .glb output file")
     if args.contact_sheet and Path(args.contact_sheet).suffix.lower() != ".png":
         raise InputError(f"{args.contact_sheet}: expected a .png contact sheet")
-    guard = guard_from_args(args, "export", likeness_asset=photo, ingredients=[photo])
-    sheet_guard = (
-        guard_from_args(args, "render", likeness_asset=photo, ingredients=[photo])
-        if args.contact_sheet
-        else None
-    )
+    guard = command_guard(args, likeness_asset=photo)
+    guard.require("export", *(["render"] if args.contact_sheet else []))
     avatar = twin_from_photo(photo)
-    with guard.writing(args.output) as tmp:
-        write_glb(avatar, tmp, bind=lambda blob: bind(photo, blob, guard.home))
-    guard.finish([args.output], details={"vertices": avatar.n_vertices,
-                                         "triangles": avatar.n_triangles})
-    if sheet_guard is not None:
+    write_glb(avatar, args.output, guard=guard, ingredients=[photo])
+    if args.contact_sheet:
         from likeness.avatar.twin import photo_of
         from likeness.render.sheet import contact_sheet
 
-        with sheet_guard.writing(args.contact_sheet) as tmp:
-            contact_sheet(tmp, avatar=avatar, photo=photo_of(avatar))
-        sheet_guard.finish([args.contact_sheet])
+        contact_sheet(args.contact_sheet, guard=guard, ingredients=[photo], avatar=avatar,
+                      photo=photo_of(avatar))
     return 0

@@ -33,7 +33,7 @@ import numpy as np
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES, NAMES
 from likeness.errors import InputError
-from likeness.fileio import atomic_open, existing_file
+from likeness.fileio import existing_file
 from likeness.frame import CLAMPED_KEY, Animation, clamp_weights
 
 FORMAT = "likeness.animation"
@@ -133,13 +133,6 @@ def from_dict(doc: Any, *, name: str = "<json>") -> Animation:
         tracks=dict(doc.get("tracks") or {}),
         metadata={**(doc.get("metadata") or {}), CLAMPED_KEY: n_clamped},
     )
-
-
-def write_json(animation: Animation, path: str | os.PathLike[str]) -> None:
-    """Write ``animation`` as the project's JSON (atomically)."""
-    document = to_dict(animation)
-    with atomic_open(path, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, separators=(",", ":"))
 
 
 def read_json(path: str | os.PathLike[str]) -> Animation:

@@ -19,7 +19,7 @@ import numpy as np
 
 from likeness.blendshapes import LIVELINK_CSV_ORDER, N_BLENDSHAPES, NAMES, pascal_case
 from likeness.errors import InputError
-from likeness.fileio import atomic_open, existing_file
+from likeness.fileio import existing_file
 from likeness.frame import CLAMPED_KEY, Animation, clamp_weights, quaternions_from_euler
 
 POSE_COLUMNS = (
@@ -69,12 +69,6 @@ def parse_timecode(text: str) -> tuple[int, int, float]:
         )
     except ValueError:
         raise InputError(f"timecode {text!r} is not HH:MM:SS:FF.fff") from None
-
-
-def write_csv(animation: Animation, path: str | os.PathLike[str]) -> None:
-    """Write ``animation`` as a Live Link Face CSV take (atomically)."""
-    with atomic_open(path, "w", newline="") as handle:
-        handle.write(to_csv_text(animation))
 
 
 def to_csv_text(animation: Animation) -> str:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from likeness.avatar.model import Avatar
 from likeness.blendshapes import INDEX
-from likeness.fileio import atomic_output
+from likeness.errors import InputError
 from likeness.frame import FaceFrame, quaternions_from_euler
 from likeness.render.camera import Camera
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import Ingredient, OutputGuard
 
 PORTRAIT = Camera(distance_m=0.45, target_m=(0.0, -0.035, -0.02))
 """Head and shoulders' top: the face fills most of a cell."""
@@ -73,18 +79,25 @@ EXPRESSIONS: tuple[tuple[str, dict[str, float], tuple[float, float]], ...] = (
 def contact_sheet(
     path: str | os.PathLike[str],
     *,
+    guard: OutputGuard,
+    ingredients: Sequence[Ingredient] = (),
     avatar: Avatar | None = None,
     cell_px: int = 256,
     n_columns: int = 6,
     expressions: tuple[tuple[str, dict[str, float], tuple[float, float]], ...] = EXPRESSIONS,
     photo: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Render :data:`EXPRESSIONS` into a labelled grid and write it as a PNG.
+    """Render :data:`EXPRESSIONS` into a labelled grid and write it as a PNG, under consent.
 
     Parameters
     ----------
     path : path-like
-        Output .png, written atomically.
+        Output .png, written atomically, with a C2PA manifest and an audit record.
+    guard : OutputGuard
+        Consent for the avatar shown (:func:`likeness.trust.output_guard`).
+    ingredients : sequence of paths or bytes
+        What it was made from (the avatar file, the photo), named in the manifest and the
+        audit record.
     avatar : Avatar, optional
         Defaults to the built-in avatar. An avatar made from a photo is seen through the
         photo's camera, the others through :data:`PORTRAIT`.
@@ -99,10 +112,23 @@ def contact_sheet(
     Returns
     -------
     ndarray, uint8, shape (rows * cell_px, n_columns * cell_px, 3)
+
+    Raises
+    ------
+    ConsentRefused
+        The guard does not allow a render, or not of this avatar's likeness.
+    InputError
+        ``path`` is not a .png.
     """
     from PIL import Image, ImageDraw
 
     from likeness.render.renderer import Renderer
+
+    if Path(path).suffix.lower() != ".png":
+        raise InputError(f"{path}: a contact sheet is written as PNG, expected a .png path")
+    output = guard.output(
+        "render", ingredients=ingredients, shows=None if avatar is None else avatar.likeness_sha256
+    )
 
     def labelled(image: Image.Image, label: str) -> np.ndarray:
         ImageDraw.Draw(image).text((6, 4), label, fill=(255, 255, 255))
@@ -134,6 +160,6 @@ def contact_sheet(
     grid = np.concatenate(
         [np.concatenate(cells[r * n_columns : (r + 1) * n_columns], axis=1) for r in range(n_rows)]
     )
-    with atomic_output(path, suffix=".png") as tmp:
+    with output.writing(path) as tmp:
         Image.fromarray(grid).save(tmp, format="PNG")
     return grid

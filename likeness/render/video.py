@@ -1,23 +1,27 @@
 """Animations to files: H.264 MP4 with AAC audio (PyAV), a PNG still, or a GIF preview.
 
-Every output is written through :func:`likeness.fileio.atomic_output`: a failure at any point
-(bad input, an encoder error, an interrupt) leaves no partial file behind.
+Every output goes through the consent guard (:mod:`likeness.trust.guard`): watermarked, signed
+and recorded, and written atomically, so a failure at any point (consent refused, bad input, an
+encoder error, an interrupt) leaves no partial file behind.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from likeness.avatar.model import Avatar
 from likeness.errors import InputError, SinkError
-from likeness.fileio import atomic_output
 from likeness.frame import Animation, FaceFrame
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import Ingredient, OutputGuard
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +38,17 @@ def render_video(
     animation: Animation,
     path: str | os.PathLike[str],
     *,
+    guard: OutputGuard,
+    ingredients: Sequence[Ingredient] = (),
     audio_path: str | os.PathLike[str] | None = None,
     avatar: Avatar | None = None,
     size: int = 512,
     fps: float | None = None,
     progress: bool = True,
-    frame_hook: FrameHook | None = None,
     at_s: float | None = None,
     quality: str = "full",
 ) -> Path:
-    """Render an animation on an avatar and write it as .mp4, .png or .gif.
+    """Render an animation on an avatar and write it as .mp4, .png or .gif, under consent.
 
     Parameters
     ----------
@@ -51,12 +56,21 @@ def render_video(
         Weights in 0..1, finite values everywhere.
     path : path-like
         Output file; its suffix picks the format. Written atomically.
+    guard : OutputGuard
+        Consent for the avatar shown (:func:`likeness.trust.output_guard`). The video's frames
+        carry the output's watermark (.mp4, .gif), the file a C2PA manifest (.mp4, .png) and the
+        audit log its record; if consent or any step fails, nothing is written.
+    ingredients : sequence of paths or bytes
+        The inputs that drove it (animation file, audio, text), named by hash in the manifest
+        and the audit record.
     audio_path : path-like, optional
         Audio to mux into an MP4 (any format FFmpeg reads). The video then lasts as long as the
         longer of audio and animation (the last pose is held, the audio padded with silence),
         and both start at time 0, so they stay in sync to within one frame.
     avatar : Avatar, optional
-        Defaults to the built-in avatar.
+        Defaults to the built-in avatar. Another (a twin, a file read with
+        :func:`likeness.avatar.gltf.read_glb`) shows a real person: the guard's grant must name
+        its ``likeness_sha256``.
     size : int
         Width and height in pixels.
     fps : float, optional
@@ -64,8 +78,6 @@ def render_video(
         ``i / fps``.
     progress : bool
         Show a progress bar on stderr.
-    frame_hook : callable, optional
-        ``hook(rgb, index) -> rgb`` applied to every frame before it is written.
     at_s : float, optional
         For .png: the time of the still (default: the middle of the take).
     quality : {"full", "fast", "preview"}
@@ -78,6 +90,8 @@ def render_video(
 
     Raises
     ------
+    ConsentRefused
+        The guard does not allow a render, or not of this avatar's likeness.
     InputError
         Unknown suffix, an empty or invalid animation, audio for a non-MP4 output, or an
         unreadable audio file.
@@ -96,6 +110,13 @@ def render_video(
         raise InputError(f"{path}: audio can only be muxed into .mp4, not {suffix}")
     if at_s is not None and suffix != ".png":
         raise InputError(f"{path}: a time (at_s, --at) picks the still of a .png, not a {suffix}")
+    from likeness.render.renderer import QUALITIES
+
+    if quality not in QUALITIES:
+        raise InputError(f"quality must be one of {sorted(QUALITIES)}, got {quality!r}")
+    output = guard.output(
+        "render", ingredients=ingredients, shows=None if avatar is None else avatar.likeness_sha256
+    )
     audio = None
     if audio_path is not None:
         from likeness.sources.audio import read_audio
@@ -103,20 +124,29 @@ def render_video(
         audio = read_audio(audio_path, sr=AUDIO_RATE_HZ)
         if audio.size == 0:
             raise InputError(f"{audio_path}: the audio file holds no samples")
+    with output.writing(path, {"frames": len(animation), "fps": rate, "size": size}) as tmp:
+        _write_media(animation, tmp, audio=audio, avatar=avatar, size=size, rate=rate,
+                     progress=progress, frame_hook=output.frame_hook(tmp), at_s=at_s,
+                     quality=quality)
+    return path
 
+
+def _write_media(animation: Animation, path: Path, *, audio: np.ndarray | None,
+                 avatar: Avatar | None, size: int, rate: float, progress: bool,
+                 frame_hook: FrameHook | None, at_s: float | None, quality: str) -> None:
+    """:func:`render_video`'s rendering and encoding of checked arguments into ``path`` as it
+    is: no consent, provenance or audit, so only for a path the guard is writing (and for
+    measuring the render stage alone). ``audio``: mono float PCM at :data:`AUDIO_RATE_HZ`."""
     from likeness.render.renderer import QUALITIES, Renderer
 
-    if quality not in QUALITIES:
-        raise InputError(f"quality must be one of {sorted(QUALITIES)}, got {quality!r}")
-    renderer = Renderer(size, avatar=avatar, **QUALITIES[quality])
-    with renderer, atomic_output(path) as tmp:
+    suffix = path.suffix.lower()
+    with Renderer(size, avatar=avatar, **QUALITIES[quality]) as renderer:
         if suffix == ".png":
-            _write_png(renderer, animation, tmp, at_s, frame_hook)
+            _write_png(renderer, animation, path, at_s, frame_hook)
         elif suffix == ".gif":
-            _write_gif(renderer, animation, tmp, min(rate, GIF_MAX_FPS), progress, frame_hook)
+            _write_gif(renderer, animation, path, min(rate, GIF_MAX_FPS), progress, frame_hook)
         else:
-            _write_mp4(renderer, animation, tmp, rate, audio, progress, frame_hook)
-    return path
+            _write_mp4(renderer, animation, path, rate, audio, progress, frame_hook)
 
 
 def _check_animation(animation: Animation) -> None:

@@ -71,7 +71,7 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
     hub = sockets.Hub(options, avatars=avatars, grants=grants)
     for name, spec in options.watch:
         hub.channels[name] = Channel(name, source=spec)
-    default_glb = DefaultAvatar()
+    default_glb = DefaultAvatar(options.audit)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -63,17 +63,21 @@ class Uploads(Generic[Report]):
 
 
 class DefaultAvatar:
-    """The default avatar as GLB bytes, made once by :mod:`likeness.avatar`."""
+    """The default avatar as GLB bytes, made once by :mod:`likeness.avatar` (and, as every
+    output, recorded in the audit log ``audit``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, audit: str | None = None) -> None:
+        self._audit = audit
         self._data: bytes | None = None
 
     def __call__(self) -> bytes:
         if self._data is None:
             from likeness.avatar import default_avatar
             from likeness.avatar.gltf import write_glb
+            from likeness.trust.guard import output_guard
 
             with tempfile.TemporaryDirectory() as folder:
-                path = write_glb(default_avatar(), Path(folder) / "default.glb")
+                path = write_glb(default_avatar(), Path(folder) / "default.glb",
+                                 guard=output_guard(audit=self._audit))
                 self._data = Path(path).read_bytes()
         return self._data

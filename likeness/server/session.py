@@ -15,12 +15,15 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from likeness.frame import FaceFrame
 from likeness.server.protocol import encode_frame
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import GuardedOutput
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ class Session:
         self.n_rejected_messages = 0
         self.n_clamped_weights = 0
         self.client_report: dict[str, Any] = {}
-        self.authorization: Any = None
+        self.stream: GuardedOutput | None = None  # what consent allowed; audited at the end
         self._send = send
         self._outbox: collections.deque[tuple[FaceFrame, int, float]] = collections.deque()
         self._outbox_frames = outbox_frames

@@ -1,9 +1,10 @@
 """The WebSocket endpoints: one runner for every session, and what each kind does with messages.
 
-Every session, whatever its kind, runs the same way: accept, authorize, send ``hello``, then run
-three tasks until the first one ends: the kind's receive loop, the frame pump and the stats
-ticker. Whatever ends it (the client leaving, a send failing, the server shutting down), the
-session is closed and its record kept. A malformed message is answered with an ``error``
+Every session, whatever its kind, runs the same way: accept, authorize through the consent guard
+(:mod:`likeness.trust.guard`), send ``hello``, then run three tasks until the first one ends:
+the kind's receive loop, the frame pump and the stats ticker. Whatever ends it (the client
+leaving, a send failing, the server shutting down), the session is closed and its record kept
+(an authorized session's in the audit log). A malformed message is answered with an ``error``
 message and counted; it never ends the session or touches another one.
 """
 
@@ -14,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -25,6 +26,9 @@ from likeness.server.channels import Channel
 from likeness.server.options import ServerOptions
 from likeness.server.protocol import MAX_TEXT_CHARS, decode_image, decode_published, parse_text
 from likeness.server.session import Session, SessionState
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import GuardedOutput
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,7 @@ async def run_session(
     hub.sessions[session.id] = session
     joined = False  # teardown undoes setup, so it runs only if setup did
     try:
-        session.authorization = _authorize(hub, websocket)
+        session.stream = _authorize(hub, websocket, session)
         session.transition(SessionState.ACTIVE)
         if setup is not None:
             await setup(session)
@@ -139,7 +143,7 @@ async def run_session(
         if teardown is not None and joined:
             teardown(session)
         del hub.sessions[session.id]
-        hub.records.append(_record(session, hub.options.audit))
+        hub.records.append(_record(session))
         del hub.records[:-1000]
 
 
@@ -352,22 +356,22 @@ def _expect_text(data: bytes | None, text: str | None, kind: str) -> dict[str, A
 # -- plumbing -----------------------------------------------------------------------------------
 
 
-def _authorize(hub: Hub, websocket: WebSocket) -> Any:
-    """The session's consent decision; the trust gate raises ConsentError to refuse it.
+def _authorize(hub: Hub, websocket: WebSocket, session: Session) -> GuardedOutput:
+    """The session's stream, as the consent guard allows it; ConsentError refuses it.
 
     The likeness shown is the avatar the client names (``?avatar=ID``, an upload) or the
     built-in synthetic one; the grant is an uploaded one (``?grant=ID``) or the server's own.
     """
-    from likeness.trust import authorize
+    from likeness.trust.guard import output_guard
 
     query = websocket.query_params
     avatar = hub.avatars.path(query["avatar"]) if "avatar" in query else None
     grant = hub.grants.path(query["grant"]) if "grant" in query else hub.options.consent_grant
-    return authorize(
-        "stream",
-        likeness_asset=avatar,
-        grant=grant,
-        context=query.get("context", hub.options.consent_context),
+    guard = output_guard(avatar, grant=grant,
+                         context=query.get("context", hub.options.consent_context),
+                         audit=hub.options.audit)
+    return guard.output(
+        "stream", ingredients=[f"{session.kind} session from {session.client}".encode()]
     )
 
 
@@ -407,18 +411,10 @@ def _is_disconnect(error: BaseException) -> bool:
     )
 
 
-def _record(session: Session, audit: str | None) -> dict[str, Any]:
+def _record(session: Session) -> dict[str, Any]:
     """Write the signed audit record of a finished session; returns its figures."""
-    from likeness.trust import record_output
-
     figures = session.figures()
-    if session.authorization is not None:
+    if session.stream is not None:
         summary = json.dumps(figures, sort_keys=True).encode()
-        record_output(
-            session.authorization,
-            inputs=[f"{session.kind} session from {session.client}".encode()],
-            outputs=[summary],
-            details={"session": figures},
-            audit=audit,
-        )
+        session.stream.record([summary], details={"session": figures})
     return figures

@@ -1,4 +1,5 @@
-"""Opening sinks by URL: ``livelink://``, ``vmc://``, ``vrchat://``, ``ws://`` and ``wss://``.
+"""Opening sinks by URL: ``livelink://``, ``vmc://``, ``vrchat://``, ``ws://`` and ``wss://``,
+under the consent guard (:func:`open_sinks`).
 
 Options ride in the query string: ``livelink://10.0.0.5?subject=Anna&fps=60``,
 ``ws://localhost:8765/face?format=binary``.
@@ -7,6 +8,7 @@ Options ride in the query string: ``livelink://10.0.0.5?subject=Anna&fps=60``,
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
@@ -15,7 +17,8 @@ from likeness.errors import InputError
 
 if TYPE_CHECKING:
     from likeness.sinks.fanout import FanOut
-    from likeness.sinks.sender import ThreadedSink
+    from likeness.sinks.sender import SinkStats, ThreadedSink
+    from likeness.trust.guard import GuardedOutput, Ingredient, OutputGuard
 
 DEFAULT_PORTS: Mapping[str, int] = {"livelink": 11111, "vmc": 39539, "vrchat": 9000}
 SCHEMES = (*DEFAULT_PORTS, "ws", "wss")
@@ -59,14 +62,8 @@ def check_options(url: str, options: dict[str, str],
         raise InputError(f"{url}: {e}") from e
 
 
-def open_sink(url: str) -> ThreadedSink:
-    """A sink for ``url`` (see the module docstring); sending starts at once.
-
-    Raises
-    ------
-    InputError
-        Unknown scheme or option, missing host or port, a host that does not resolve.
-    """
+def _open_sink(url: str) -> ThreadedSink:
+    """A sink for ``url`` (see the module docstring); sending starts at once."""
     # The sinks load numpy and the codecs: imported here, not to build a command's parser.
     from likeness.sinks.livelink import LiveLinkSink
     from likeness.sinks.vmc import VmcSink
@@ -85,21 +82,56 @@ def open_sink(url: str) -> ThreadedSink:
     return VmcSink(host, port) if scheme == "vmc" else VrchatSink(host, port)
 
 
-def open_sinks(urls: Sequence[str] | None) -> FanOut:
-    """One sink per URL behind a :class:`FanOut`; the ones already open are closed on error."""
+def open_sinks(
+    urls: Sequence[str] | None,
+    *,
+    guard: OutputGuard,
+    ingredients: Sequence[Ingredient] = (),
+) -> FanOut:
+    """One sink per URL (see the module docstring) behind a :class:`FanOut`, under consent.
+
+    Parameters
+    ----------
+    urls : sequence of str
+        Destinations; none gives an empty fan-out, with nothing to authorize or record.
+    guard : OutputGuard
+        Consent for the likeness the frames come from (:func:`likeness.trust.output_guard`):
+        the stream is authorized when it opens and recorded in the audit log when it closes,
+        with each destination's figures.
+    ingredients : sequence of paths or bytes
+        The inputs that drive it (video, audio, text), named by hash in the audit record.
+
+    Raises
+    ------
+    ConsentRefused
+        The guard's grant does not allow streaming.
+    InputError
+        Unknown scheme or option, missing host or port, a host that does not resolve (the sinks
+        already open are closed).
+    """
     from likeness.sinks.fanout import FanOut
 
+    if not urls:
+        return FanOut([])
+    output = guard.output("stream", ingredients=ingredients)
     sinks: list[ThreadedSink] = []
     try:
-        for url in urls or ():
-            sinks.append(open_sink(url))
+        for url in urls:
+            sinks.append(_open_sink(url))
     except BaseException:
         for sink in sinks:
             sink.close()
         raise
-    return FanOut(sinks)
+    return FanOut(sinks, on_close=lambda stats: _record_stream(output, stats))
+
+
+def _record_stream(output: GuardedOutput, stats: Mapping[str, SinkStats]) -> None:
+    """The audit record of a finished stream: where it went and how it went there."""
+    figures = {name: s.as_dict() for name, s in stats.items()}
+    summary = json.dumps({"destinations": figures}, sort_keys=True).encode()
+    output.record([summary], details={"destinations": figures})
 
 
 def add_send_argument(parser: argparse.ArgumentParser) -> None:
-    """Add the repeatable ``--send URL`` option (read it back with ``open_sinks(args.send)``)."""
+    """Add the repeatable ``--send URL`` option (open it with :func:`open_sinks`)."""
     parser.add_argument("--send", action="append", default=[], metavar="URL", help=SEND_HELP)

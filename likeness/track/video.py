@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +26,12 @@ class TrackedTake:
 
     animation: Animation
     calibration: Calibration | None
+
+
+def output_paths(output: str | os.PathLike[str], n_faces: int) -> list[Path]:
+    """Where each face's take goes: OUT, then OUT.face1.ext, OUT.face2.ext..."""
+    out = Path(output)
+    return [out] + [out.with_name(f"{out.stem}.face{k}{out.suffix}") for k in range(1, n_faces)]
 
 
 def track_video(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: bool = True,

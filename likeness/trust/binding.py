@@ -39,15 +39,18 @@ def _message(source_sha256: str, blob: bytes) -> bytes:
                       "blob_sha256": hashlib.sha256(blob).hexdigest()})
 
 
-def bind(source: str | os.PathLike[str], blob: bytes, home: Path | None = None) -> dict[str, Any]:
-    """The ``asset.extras.likeness`` entries binding a GLB's binary chunk ``blob`` to ``source``.
+def bind(source_sha256: str, blob: bytes, *, name: str, home: Path | None = None
+         ) -> dict[str, Any]:
+    """The ``asset.extras.likeness`` entries binding a GLB's binary chunk ``blob`` to a likeness.
 
     Parameters
     ----------
-    source : path
-        The likeness the GLB was made from (the photo).
+    source_sha256 : str
+        The likeness the GLB shows, as a grant names it (the SHA-256 of the photo of a twin).
     blob : bytes
         The GLB's binary chunk, exactly as written.
+    name : str
+        What to call the source (the photo's file name).
     home : Path, optional
         State folder with the identity key.
 
@@ -56,10 +59,9 @@ def bind(source: str | os.PathLike[str], blob: bytes, home: Path | None = None) 
     dict
         ``{"source": {"sha256", "name"}, "binding": {"type", "signer_key", "signature"}}``.
     """
-    source_sha256 = sha256_file(source)
     key = load_identity(home)
     return {
-        "source": {"sha256": source_sha256, "name": Path(source).name},
+        "source": {"sha256": source_sha256, "name": name},
         "binding": {
             "type": BINDING_TYPE,
             "signer_key": public_key_text(key),
@@ -80,6 +82,13 @@ def likeness_sha256(asset: str | os.PathLike[str], home: Path | None = None) -> 
     if path.suffix.lower() != ".glb":
         return sha256_file(path)
     extras, blob = _read_extras(path)
+    return glb_likeness_sha256(path, extras, blob, home)
+
+
+def glb_likeness_sha256(path: Path, extras: dict[str, Any], blob: bytes | None,
+                        home: Path | None = None) -> str:
+    """:func:`likeness_sha256` of a GLB already read: its ``asset.extras.likeness`` and binary
+    chunk."""
     source, binding = extras.get("source"), extras.get("binding")
     if source is None and binding is None:
         return sha256_file(path)

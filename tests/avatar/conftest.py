@@ -32,5 +32,7 @@ def validate_gltf():
 def avatar_glb(tmp_path_factory) -> Path:
     from likeness.avatar import default_avatar
     from likeness.avatar.gltf import write_glb
+    from likeness.trust import output_guard
 
-    return write_glb(default_avatar(), tmp_path_factory.mktemp("glb") / "avatar.glb")
+    return write_glb(default_avatar(), tmp_path_factory.mktemp("glb") / "avatar.glb",
+                     guard=output_guard())

@@ -66,9 +66,10 @@ def test_a_rerun_with_nothing_to_do_answers_without_starting_ray(
     from likeness.batch.worker import process_item
     from likeness.formats import write_animation
     from likeness.frame import Animation
+    from likeness.trust import output_guard
 
     for name in ("a", "b"):
-        write_animation(Animation.neutral(4, 30.0), tmp_path / f"{name}.csv")
+        write_animation(Animation.neutral(4, 30.0), tmp_path / f"{name}.csv", guard=output_guard())
     argv = ["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "render",
             "--format", "png", "--size", "64", "--no-progress"]
 

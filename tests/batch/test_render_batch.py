@@ -20,6 +20,7 @@ from likeness.blendshapes import index
 from likeness.cli import main
 from likeness.formats import write_animation
 from likeness.frame import Animation
+from likeness.trust import output_guard
 
 pytestmark = pytest.mark.slow
 SIZE = ["--size", "64"]
@@ -37,7 +38,7 @@ def alice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     monkeypatch.delenv("LIKENESS_AUDIT", raising=False)
     keys.init_keys(name="Alice", subject="alice")
     avatar = tmp_path / "alice.glb"
-    write_glb(default_avatar(), avatar)
+    write_glb(default_avatar(), avatar, guard=output_guard())
     grant = tmp_path / "alice-grant.json"
     consent.write_grant(consent.make_grant(
         subject="alice", likeness_asset=avatar, contexts=["film-x"],
@@ -76,7 +77,7 @@ def _take(path: Path, jaw_open: float) -> None:
     """A short take whose jaw opens to ``jaw_open``."""
     animation = Animation.neutral(8, 30.0)
     animation.weights[:, index("jawOpen")] = np.linspace(0, jaw_open, 8, dtype=np.float32)
-    write_animation(animation, path)
+    write_animation(animation, path, guard=output_guard())
 
 
 def test_each_input_needs_its_grant(ray_cluster: str, alice: tuple[Path, Path],

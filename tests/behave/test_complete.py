@@ -14,6 +14,7 @@ from likeness.blendshapes import INDEX, NAMES
 from likeness.cli import main
 from likeness.errors import InputError
 from likeness.formats import read_animation, write_animation
+from likeness.trust import output_guard
 
 UPPER = HIDDEN["upper"]
 
@@ -95,7 +96,7 @@ def test_train_and_complete_from_the_command_line(tmp_path, person_takes):
     paths = []
     for k, take in enumerate(person_takes):
         paths.append(tmp_path / f"take{k}.csv")
-        write_animation(take, paths[-1])
+        write_animation(take, paths[-1], guard=output_guard())
     model = tmp_path / "me.npz"
     assert main(["complete", "--train", *map(str, paths[:3]), "-o", str(model)]) == 0
     out = tmp_path / "full.json"
@@ -118,7 +119,7 @@ def test_bad_models_and_takes_are_refused(tmp_path, capsys):
     corrupt = tmp_path / "bad.npz"
     corrupt.write_bytes(b"PK\x03\x04 not really a zip")
     take = tmp_path / "take.json"
-    write_animation(synthetic_take(3, person_seed=1, take_seed=1), take)
+    write_animation(synthetic_take(3, person_seed=1, take_seed=1), take, guard=output_guard())
     out = tmp_path / "out.json"
     assert main(["complete", str(take), "-o", str(out), "--model", str(corrupt)]) == 2
     assert "bad.npz" in capsys.readouterr().err

@@ -91,9 +91,10 @@ def test_an_option_that_cannot_take_effect_is_refused(argv, complaint, speech, t
 def test_render_at_is_for_a_still(tmp_path, capsys) -> None:
     from likeness.formats import write_animation
     from likeness.frame import Animation
+    from likeness.trust import output_guard
 
     take = tmp_path / "take.csv"
-    write_animation(Animation.neutral(4, 30.0), take)
+    write_animation(Animation.neutral(4, 30.0), take, guard=output_guard())
     out = tmp_path / "clip.gif"
     assert main(["render", str(take), "-o", str(out), "--at", "0.1", "--size", "64",
                  "--no-progress"]) == 2
@@ -112,9 +113,10 @@ def test_complete_train_refuses_the_options_of_completing(tmp_path, capsys) -> N
 def test_complete_seed_with_no_blinks_is_refused(tmp_path, capsys) -> None:
     from likeness.behave.synthetic import synthetic_take
     from likeness.formats import write_animation
+    from likeness.trust import output_guard
 
     take = tmp_path / "take.csv"
-    write_animation(synthetic_take(1, person_seed=1, take_seed=0), take)
+    write_animation(synthetic_take(1, person_seed=1, take_seed=0), take, guard=output_guard())
     out = tmp_path / "full.csv"
     assert main(["complete", str(take), "-o", str(out), "--no-blinks", "--seed", "4"]) == 2
     assert "with --no-blinks none are" in capsys.readouterr().err

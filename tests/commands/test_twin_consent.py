@@ -63,11 +63,12 @@ def twin(tmp_path, home, photo) -> Path:
 @pytest.fixture
 def take(tmp_path) -> Path:
     from likeness.formats import write_animation
+    from likeness.trust import output_guard
 
     animation = Animation.neutral(12, 30)
     animation.weights[:, 24] = np.linspace(0, 1, 12)  # jawOpen
     path = tmp_path / "take.json"
-    write_animation(animation, path)
+    write_animation(animation, path, guard=output_guard())
     return path
 
 
@@ -206,11 +207,12 @@ def test_track_retargets_a_performance_onto_the_twin_only_with_the_grant(
     """A video of a face, tracked and rendered on the twin (here the twin's own render: the
     performance comes back on the same face)."""
     from likeness.formats import write_animation
+    from likeness.trust import output_guard
 
     animation = Animation.neutral(45, 30)
     animation.weights[15:30, 24] = np.sin(np.linspace(0, np.pi, 15))  # jawOpen
     take = tmp_path / "performance.json"
-    write_animation(animation, take)
+    write_animation(animation, take, guard=output_guard())
     allowed = grant(tmp_path / "grant.json", photo, home)
     video = tmp_path / "performance.mp4"
     assert main(["render", str(take), "-o", str(video), "--avatar", str(twin), "--no-progress",

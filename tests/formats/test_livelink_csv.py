@@ -8,6 +8,7 @@ from likeness.errors import InputError
 from likeness.formats import read_animation, write_animation
 from likeness.formats.livelink_csv import HEADER, format_timecode, parse_timecode
 from likeness.frame import Animation, quaternions_from_euler
+from likeness.trust import output_guard
 
 APP_HEADER = Path(__file__).parent / "livelink_face_csv_header.txt"
 
@@ -38,7 +39,7 @@ def _take(rng, n=150, fps=60.0):
 def test_round_trip(tmp_path, rng, suffix):
     anim = _take(rng)
     path = tmp_path / f"take{suffix}"
-    write_animation(anim, path)
+    write_animation(anim, path, guard=output_guard())
     back = read_animation(path)
     assert back.fps == 60 and len(back) == len(anim)
     np.testing.assert_allclose(back.t_s, anim.t_s, atol=1e-4)
@@ -49,7 +50,7 @@ def test_round_trip(tmp_path, rng, suffix):
 
 def test_frame_rate_read_from_timecodes(tmp_path, rng):
     anim = _take(rng, n=90, fps=30.0)
-    write_animation(anim, tmp_path / "t.csv")
+    write_animation(anim, tmp_path / "t.csv", guard=output_guard())
     assert read_animation(tmp_path / "t.csv").fps == 30
 
 
@@ -83,7 +84,7 @@ def test_frame_rate_read_from_timecodes(tmp_path, rng):
     ],
 )
 def test_bad_takes_are_refused_with_a_reason(tmp_path, rng, mutate, message):
-    write_animation(_take(rng, n=3), tmp_path / "t.csv")
+    write_animation(_take(rng, n=3), tmp_path / "t.csv", guard=output_guard())
     lines = (tmp_path / "t.csv").read_text().splitlines()
     (tmp_path / "bad.csv").write_text("\n".join(mutate(lines)) + "\n")
     with pytest.raises(InputError, match=message):
@@ -93,14 +94,14 @@ def test_bad_takes_are_refused_with_a_reason(tmp_path, rng, mutate, message):
 def test_a_failed_write_leaves_no_file(tmp_path):
     anim = Animation.neutral(3, 60)
     with pytest.raises(InputError):
-        write_animation(anim, tmp_path / "take.txt")
+        write_animation(anim, tmp_path / "take.txt", guard=output_guard())
     assert list(tmp_path.iterdir()) == []
 
 
 def test_outputs_get_the_usual_permissions(tmp_path):
     import os
 
-    write_animation(Animation.neutral(2, 60), tmp_path / "take.csv")
+    write_animation(Animation.neutral(2, 60), tmp_path / "take.csv", guard=output_guard())
     mask = os.umask(0o022)
     os.umask(mask)
     assert (tmp_path / "take.csv").stat().st_mode & 0o777 == 0o666 & ~mask

@@ -13,8 +13,11 @@ from likeness.frame import Animation
 from likeness.render.video import render_video
 from likeness.sources.audio import write_wav
 from likeness.speech.tts import synthesize
+from likeness.trust import output_guard
 
 SIZE = 96
+VIDEO_SIZE = 256
+"""The smallest frame the watermark every video carries takes."""
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +54,8 @@ def test_mp4_has_h264_and_aac_in_sync_over_the_speech(tmp_path, speech_wav):
     wav, speech_s = speech_wav
     fps = 24.0
     take = _take(n_frames=int(speech_s * fps * 0.5), fps=fps)  # shorter than the speech
-    out = render_video(take, tmp_path / "talk.mp4", audio_path=wav, size=SIZE, progress=False)
+    out = render_video(take, tmp_path / "talk.mp4", guard=output_guard(), audio_path=wav,
+                       size=VIDEO_SIZE, progress=False)
     info = _streams(out)
     assert (info["video_codec"], info["audio_codec"]) == ("h264", "aac")
     assert info["rate"] == pytest.approx(fps)
@@ -64,40 +68,40 @@ def test_mp4_has_h264_and_aac_in_sync_over_the_speech(tmp_path, speech_wav):
 
 def test_mp4_frames_are_the_rendered_animation(tmp_path):
     take = _take()
-    out = render_video(take, tmp_path / "jaw.mp4", size=SIZE, progress=False)
+    out = render_video(take, tmp_path / "jaw.mp4", guard=output_guard(), size=VIDEO_SIZE,
+                       progress=False)
     with av.open(str(out)) as container:
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
     assert len(frames) == len(take)
     from likeness.render import Renderer
 
-    with Renderer(SIZE) as renderer:
+    with Renderer(VIDEO_SIZE) as renderer:
         for i in (0, len(take) - 1):
             expected = renderer.render(take[i]).astype(int)
-            assert np.abs(frames[i].astype(int) - expected).mean() < 4  # H.264 at crf 18
+            # H.264 at crf 18, and the invisible watermark
+            assert np.abs(frames[i].astype(int) - expected).mean() < 4
     assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 1  # the mouth opened
 
 
 def test_png_is_the_still_at_the_requested_time_and_gif_previews(tmp_path):
+    from likeness.render import Renderer
+
     take = _take()
-    hook_calls = []
-
-    def hook(rgb, index):
-        hook_calls.append(index)
-        rgb[:8, :8] = (255, 0, 0)
-        return rgb
-
-    png = render_video(take, tmp_path / "still.png", size=SIZE, at_s=take.t_s[-1], frame_hook=hook)
-    still = np.asarray(Image.open(png))
-    assert still.shape == (SIZE, SIZE, 3) and (still[:8, :8] == (255, 0, 0)).all()
-    assert hook_calls == [0]
-    gif = render_video(take, tmp_path / "preview.gif", size=SIZE, progress=False)
+    png = render_video(take, tmp_path / "still.png", guard=output_guard(), size=SIZE,
+                       at_s=take.t_s[-1])
+    still = np.asarray(Image.open(png), int)
+    with Renderer(SIZE) as renderer:
+        last, first = (renderer.render(take[i]).astype(int) for i in (-1, 0))
+    assert np.abs(still - last).mean() < 0.5 < np.abs(still - first).mean()
+    gif = render_video(take, tmp_path / "preview.gif", guard=output_guard(), size=VIDEO_SIZE,
+                       progress=False)
     with Image.open(gif) as image:
         assert image.n_frames == len(take)
 
 
 def _json_take(tmp_path, mutate):
     path = tmp_path / "take.json"
-    write_animation(_take(), path)
+    write_animation(_take(), path, guard=output_guard())
     doc = json.loads(path.read_text())
     mutate(doc)
     path.write_text(json.dumps(doc))
@@ -106,7 +110,7 @@ def _json_take(tmp_path, mutate):
 
 def _csv_take(tmp_path, mutate):
     path = tmp_path / "take.csv"
-    write_animation(_take(), path)
+    write_animation(_take(), path, guard=output_guard())
     lines = path.read_text().splitlines()
     path.write_text("\n".join(mutate(lines)) + "\n")
     return path
@@ -162,14 +166,15 @@ def test_bad_values_in_an_animation_stop_before_any_output(tmp_path, bad):
         InputError,
         match="frame 3 has a non-finite eyes_rad" if bad == "nan" else "mouthPucker = 1.5",
     ):
-        render_video(take, tmp_path / "out.mp4", size=SIZE, progress=False)
+        render_video(take, tmp_path / "out.mp4", guard=output_guard(), size=SIZE,
+                     progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("content", [b"", b"RIFF\x10\x00\x00\x00WAVEgarbage" * 3])
 def test_unreadable_audio_fails_clearly_and_leaves_no_video(tmp_path, capsys, content):
     take = tmp_path / "take.csv"
-    write_animation(_take(), take)
+    write_animation(_take(), take, guard=output_guard())
     audio = tmp_path / "speech.wav"
     audio.write_bytes(content)
     out = tmp_path / "out.mp4"
@@ -191,7 +196,7 @@ def test_unreadable_audio_fails_clearly_and_leaves_no_video(tmp_path, capsys, co
 
 def test_render_command_reads_the_csv_rate_and_writes_mp4(tmp_path):
     take = tmp_path / "take.csv"
-    write_animation(_take(n_frames=12, fps=60.0), take)
+    write_animation(_take(n_frames=12, fps=60.0), take, guard=output_guard())
     out = tmp_path / "out.mp4"
     # 256 px: the smallest frame the trust layer's video watermark takes.
     assert main(["render", str(take), "-o", str(out), "--size", "256", "--no-progress"]) == 0
@@ -205,11 +210,15 @@ def test_render_command_reads_the_csv_rate_and_writes_mp4(tmp_path):
 def test_a_glb_avatar_renders_like_the_built_in_one(tmp_path):
     from likeness.avatar import default_avatar
     from likeness.avatar.gltf import read_glb, write_glb
+    from tests.grants import grant
 
-    loaded = read_glb(write_glb(default_avatar(), tmp_path / "avatar.glb"))
+    path = write_glb(default_avatar(), tmp_path / "avatar.glb", guard=output_guard())
+    loaded = read_glb(path)
+    # A GLB is someone's likeness as far as the guard can tell: its render needs a grant.
+    guard = output_guard(path, grant=grant(tmp_path / "grant.json", path), context="demo")
     take = _take()
     take.head_rotation[:] = [0.0, 0.2588, 0.0, 0.9659]  # 30 degrees of yaw: the Head bone turns
-    builtin = render_video(take, tmp_path / "builtin.png", size=SIZE)
-    glb = render_video(take, tmp_path / "glb.png", size=SIZE, avatar=loaded)
+    builtin = render_video(take, tmp_path / "builtin.png", guard=guard, size=SIZE)
+    glb = render_video(take, tmp_path / "glb.png", guard=guard, size=SIZE, avatar=loaded)
     difference = np.asarray(Image.open(builtin), int) - np.asarray(Image.open(glb), int)
     assert np.abs(difference).max() <= 2

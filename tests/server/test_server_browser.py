@@ -208,8 +208,9 @@ def vrm_glb(tmp_path, version: str) -> bytes:
 
     from likeness.avatar import default_avatar
     from likeness.avatar.gltf import write_glb
+    from likeness.trust import output_guard
 
-    path = write_glb(default_avatar(), tmp_path / "avatar.glb")
+    path = write_glb(default_avatar(), tmp_path / "avatar.glb", guard=output_guard())
     gltf = pygltflib.GLTF2().load_binary(str(path))
     head_mesh = next(i for i, m in enumerate(gltf.meshes) if m.name == "Head")
     head = gltf.meshes[head_mesh]

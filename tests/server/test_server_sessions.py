@@ -71,11 +71,12 @@ def test_publisher_frames_reach_every_viewer_in_order(client_for):
 
 def test_a_file_channel_plays_its_frames_live(client_for, tmp_path):
     from likeness.formats import write_animation
+    from likeness.trust import output_guard
 
     take = Animation.neutral(30, 60.0)
     take.weights[:, NAMES.index("jawOpen")] = np.linspace(0, 1, 30)
     path = tmp_path / "take.json"
-    write_animation(take, path)
+    write_animation(take, path, guard=output_guard())
     client = client_for(ServerOptions(watch=(("take", str(path)),)))
     with client.websocket_connect("/ws/watch/take?binary=1") as viewer:
         viewer.receive_json()
@@ -304,13 +305,15 @@ async def _discard(message: bytes | str) -> None:
 def test_the_cli_websocket_sink_publishes_to_a_channel(live_server, message_format):
     from websockets.sync.client import connect
 
-    from likeness.sinks import open_sink
+    from likeness.sinks import open_sinks
+    from likeness.trust import output_guard
 
     server = live_server()
     with connect(f"ws://127.0.0.1:{server.port}/ws/watch/cli?binary=1", proxy=None) as viewer:
         assert json.loads(viewer.recv(timeout=5))["type"] == "hello"
-        with open_sink(
-            f"ws://127.0.0.1:{server.port}/ws/publish/cli?format={message_format}"
+        with open_sinks(
+            [f"ws://127.0.0.1:{server.port}/ws/publish/cli?format={message_format}"],
+            guard=output_guard(),
         ) as sink:
             jaws = []
             deadline = time.monotonic() + 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +11,20 @@ from typing import Any
 import pytest
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_server import ThreadingOSCUDPServer
+
+from likeness.sinks.sender import ThreadedSink
+
+
+@contextlib.contextmanager
+def open_one(url: str) -> Iterator[ThreadedSink]:
+    """The sink of ``url``, opened as a library user opens it (under the built-in avatar's
+    guard), closed at the end."""
+    from likeness.sinks import open_sinks
+    from likeness.trust import output_guard
+
+    with open_sinks([url], guard=output_guard()) as fanout:
+        (sink,) = fanout.sinks
+        yield sink
 
 
 class OscPeer:

@@ -16,7 +16,7 @@ from likeness.codecs.livelink import decode_packet
 from likeness.errors import SinkError
 from likeness.frame import FaceFrame
 from likeness.sinks.sender import ThreadedSink
-from likeness.sinks.url import open_sink
+from tests.sinks.conftest import open_one
 
 
 class StuckSink(ThreadedSink):
@@ -70,7 +70,7 @@ def test_send_after_close_is_an_error() -> None:
 def test_a_peer_that_is_gone_is_reported_once_and_sending_goes_on(scheme, caplog) -> None:
     port = free_udp_port()  # nobody listens: loopback answers with ICMP port unreachable
     caplog.set_level(logging.WARNING, logger="likeness.sinks.sender")
-    with open_sink(f"{scheme}://127.0.0.1:{port}") as sink:
+    with open_one(f"{scheme}://127.0.0.1:{port}") as sink:
         for i in range(30):
             sink.send(FaceFrame.neutral(i / 60))
             time.sleep(0.004)
@@ -104,7 +104,7 @@ def test_a_websocket_server_that_is_not_there_is_reported_once(caplog) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with open_sink(f"ws://127.0.0.1:{port}/face") as sink:
+    with open_one(f"ws://127.0.0.1:{port}/face") as sink:
         for i in range(20):
             sink.send(FaceFrame.neutral(i / 60))
             time.sleep(0.01)

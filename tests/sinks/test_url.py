@@ -7,8 +7,14 @@ import argparse
 import pytest
 
 from likeness.errors import InputError
-from likeness.sinks import LiveLinkSink, VmcSink, VrchatSink, WebSocketSink, add_send_argument
-from likeness.sinks.url import open_sink, open_sinks, split_address
+from likeness.sinks import add_send_argument, open_sinks
+from likeness.sinks.livelink import LiveLinkSink
+from likeness.sinks.url import split_address
+from likeness.sinks.vmc import VmcSink
+from likeness.sinks.vrchat import VrchatSink
+from likeness.sinks.websocket import WebSocketSink
+from likeness.trust import output_guard
+from tests.sinks.conftest import open_one
 
 
 @pytest.mark.parametrize(("url", "kind", "name"), [
@@ -19,12 +25,12 @@ from likeness.sinks.url import open_sink, open_sinks, split_address
     ("ws://127.0.0.1:8765/face?format=binary", WebSocketSink, "ws://127.0.0.1:8765/face"),
 ])
 def test_schemes_open_their_sink_with_default_ports(url: str, kind: type, name: str) -> None:
-    with open_sink(url) as sink:
+    with open_one(url) as sink:
         assert isinstance(sink, kind) and sink.name == name
 
 
 def test_livelink_options_ride_in_the_query() -> None:
-    with open_sink("livelink://127.0.0.1?subject=Anna&fps=30") as sink:
+    with open_one("livelink://127.0.0.1?subject=Anna&fps=30") as sink:
         assert (sink.subject, sink.fps) == ("Anna", 30.0)
 
 
@@ -41,7 +47,7 @@ def test_livelink_options_ride_in_the_query() -> None:
 ])
 def test_bad_urls_are_input_errors(url: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
-        open_sink(url)
+        open_sinks([url], guard=output_guard())
 
 
 def test_split_address() -> None:
@@ -53,12 +59,12 @@ def test_send_is_repeatable_and_fans_out() -> None:
     parser = argparse.ArgumentParser()
     add_send_argument(parser)
     args = parser.parse_args(["--send", "vmc://127.0.0.1:39600", "--send", "vrchat://127.0.0.1:9100"])
-    with open_sinks(args.send) as fanout:
+    with open_sinks(args.send, guard=output_guard()) as fanout:
         assert [s.name for s in fanout.sinks] == args.send
         assert set(fanout.stats()) == set(args.send)
-    assert len(open_sinks(parser.parse_args([]).send)) == 0
+    assert len(open_sinks(parser.parse_args([]).send, guard=output_guard())) == 0
 
 
 def test_a_bad_url_closes_the_sinks_already_opened() -> None:
     with pytest.raises(InputError):
-        open_sinks(["vmc://127.0.0.1:39600", "nope://x"])
+        open_sinks(["vmc://127.0.0.1:39600", "nope://x"], guard=output_guard())

@@ -13,7 +13,7 @@ from websockets.sync.server import serve
 
 from likeness.codecs.websocket import BINARY_SIZE, decode_binary, decode_json
 from likeness.frame import FaceFrame
-from likeness.sinks.url import open_sink
+from tests.sinks.conftest import open_one
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def ws_server() -> Iterator[tuple[int, queue.Queue[tuple[str, str | bytes]]]]:
 def test_frames_arrive_at_a_websocket_server(ws_server, expression: FaceFrame,
                                              message_format: str) -> None:
     port, received = ws_server
-    with open_sink(f"ws://127.0.0.1:{port}/face?format={message_format}") as sink:
+    with open_one(f"ws://127.0.0.1:{port}/face?format={message_format}") as sink:
         sink.send(expression)
         path, message = received.get(timeout=5)
     assert path == "/face"

@@ -12,6 +12,7 @@ from likeness.speech.coarticulation import lip_aperture
 from likeness.speech.evaluate import closure_rate, swing_times_s
 from likeness.speech.lipsync import animate, lipsync, resample, say, viseme_track
 from likeness.speech.phonemes import CLOSE_VOWELS, OPEN_VOWELS, VISEMES, Phone, viseme_of
+from likeness.trust import output_guard
 
 JAW = INDEX["jawOpen"]
 MOUTH = list(REGIONS["mouth"]) + list(REGIONS["jaw"])
@@ -231,7 +232,7 @@ def test_bad_arguments_are_refused(utterance):
 
 
 def test_json_keeps_the_tracks(tmp_path, aligned):
-    write_animation(aligned[0], tmp_path / "take.json")
+    write_animation(aligned[0], tmp_path / "take.json", guard=output_guard())
     back = read_animation(tmp_path / "take.json")
     assert back.tracks["visemes"] == aligned[0].tracks["visemes"]
     assert back.tracks["phonemes"] == aligned[0].tracks["phonemes"]

@@ -116,7 +116,7 @@ def test_output_folder_must_exist(clip, tmp_path, capsys):
 
 
 def test_output_naming_for_several_faces():
-    from likeness.commands.track import output_paths
+    from likeness.track.video import output_paths
 
     assert [p.name for p in output_paths("takes/take.csv", 3)] == [
         "take.csv", "take.face1.csv", "take.face2.csv"]

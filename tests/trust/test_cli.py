@@ -143,16 +143,16 @@ def test_keys_show_and_trust(state, capsys):
 def test_shared_consent_arguments(state):
     import argparse
 
-    from likeness.trust.cli_args import add_consent_arguments, authorize_from_args
+    from likeness.commands.outputs import add_consent_arguments, command_guard
     from likeness.trust.consent import ConsentRefused
 
     parser = argparse.ArgumentParser()
     add_consent_arguments(parser)
     assert grant_alice() == 0
     args = parser.parse_args(["--consent", "grant.json", "--context", "film-x"])
-    assert authorize_from_args(args, "render", likeness_asset="alice.glb").subject == "alice"
+    assert command_guard(args, likeness_asset="alice.glb").permission.subject == "alice"
     with pytest.raises(ConsentRefused) as refused:
-        authorize_from_args(parser.parse_args([]), "render", likeness_asset="alice.glb")
+        command_guard(parser.parse_args([]), likeness_asset="alice.glb")
     assert refused.value.reason == "missing"
 
 
