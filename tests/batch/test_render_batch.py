@@ -143,7 +143,7 @@ def test_mp4_takes_the_speech_beside_each_animation(ray_cluster: str, tmp_path: 
     summary = json.loads((outdir / "batch-summary.json").read_text())
     assert [d["name"] for d in summary["done"]] == ["talk"]
     assert [s["name"] for s in summary["skipped"]] == ["mute"]
-    _check_audit(n_records=5)  # 3 batch outputs, 2 single renders
+    _check_audit(n_records=7)  # 2 takes written, 3 batch outputs, 2 single renders
 
 
 def _check_audit(n_records: int) -> None:
