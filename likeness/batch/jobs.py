@@ -1,91 +1,81 @@
-"""The jobs a batch can run: each is a single-file command, run on one input.
+"""The jobs a batch can run: each a single-file command's work on one input, done by the library
+functions that command calls.
 
-A job does not re-implement its command: it writes the command line the user would type for one
-input (``likeness lipsync line.wav -o out/line.csv --fps 60``) and runs that command's own
-``run`` in the worker process, through the same parser. So a batch output is byte-identical to
-the single-file command's, and consent, provenance and audit apply per file exactly as there,
-however the command evolves. A command that fails on an input raises, and that input is
-recorded as failed.
-
-Job options are a plain dict (JSON-able: they key the ledger and travel to the workers), checked
-by the job before any work starts, so a bad flag fails the batch once instead of every file.
+A job is a frozen dataclass of its options (:class:`LipsyncJob`, :class:`SayJob`,
+:class:`TrackJob`, :class:`RenderJob`), checked when it is made, so a bad option fails the batch
+once instead of every file; as a dict (:meth:`BatchJob.as_dict`, JSON-able) the options key the
+ledger. Each input's output goes through a consent guard made from that input's own grant and
+context (:func:`likeness.trust.output_guard`), so consent, provenance and audit apply per file
+exactly as in the single-file command, whose output it is, up to float rounding. A job that
+fails on an input raises, and that input is recorded as failed.
 """
 
 from __future__ import annotations
 
-import argparse
-import functools
+import dataclasses
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from likeness.batch.inputs import BatchItem
-from likeness.errors import InputError, LikenessError
+from likeness.errors import InputError
+
+if TYPE_CHECKING:
+    from likeness.trust.guard import OutputGuard
 
 ANIMATION_FORMATS = ("csv", "json")
+VIDEO_FORMATS = ("mp4", "gif", "png")
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aac", ".opus")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v")
 TEXT_SUFFIXES = (".txt",)
 
 
-@dataclass(frozen=True)
-class Job:
-    """One kind of batch work.
+class BatchJob:
+    """What every job has.
 
-    name: the ``--job`` value, and the single-file command it runs.
+    name: the ``--job`` value, and the single-file command whose work it does.
     summary: one line for ``--help``.
     input_suffixes: extensions picked up when the input is a folder.
-    flags: the job-option destinations it takes (the batch command declares every job's flags
-        once, default None, and refuses those a job does not take).
-    options_from_args: parsed flags -> the options dict (defaults filled in, values checked).
-    argv: (item, output path, options) -> the command line, without the leading ``likeness``.
-    companions: (output path, options) -> other files the command may write beside the output
-        (a say's .wav, track's extra faces); those present after the run are recorded too.
-    side_inputs: (item, options) -> other input files the command reads for it (render's audio
-        beside the animation); their content is part of the output's key.
+    format: the output's extension, without the dot (every job's option).
     """
 
-    name: str
-    summary: str
-    input_suffixes: tuple[str, ...]
-    flags: tuple[str, ...]
-    options_from_args: Callable[[argparse.Namespace], dict[str, Any]]
-    argv: Callable[[BatchItem, Path, dict[str, Any]], list[str]]
-    companions: Callable[[Path, dict[str, Any]], list[Path]] = lambda output, options: []
-    side_inputs: Callable[[BatchItem, dict[str, Any]], list[Path]] = lambda item, options: []
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    input_suffixes: ClassVar[tuple[str, ...]]
+    format: str
 
-    @staticmethod
-    def output_suffix(options: dict[str, Any]) -> str:
-        """The output file's extension: every job takes ``--format``."""
-        return "." + options["format"]
+    @property
+    def output_suffix(self) -> str:
+        """The output file's extension."""
+        return "." + self.format
 
-    def process(self, item: BatchItem, output: Path, options: dict[str, Any]) -> list[Path]:
-        """Run the command for ``item``; returns every file it wrote, ``output`` first."""
-        argv = self.argv(item, output, options)
-        try:
-            args = _command_parser().parse_args(argv)
-        except SystemExit as e:  # argparse printed why to the worker's log; it never exits it
-            raise LikenessError(
-                f"likeness {self.name} refused the command line {argv}: this "
-                f"version of the command lacks one of its options"
-            ) from e
-        status = args.run(args)
-        if status:
-            raise LikenessError(f"likeness {self.name} exited with status {status}")
+    def as_dict(self) -> dict[str, Any]:
+        """The options, JSON-able: part of every output's key, and of the batch's summary."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    def side_inputs(self, item: BatchItem) -> list[Path]:
+        """Other files the job reads for ``item``; their content is part of the output's key."""
+        return []
+
+    def likeness(self) -> str | None:
+        """The likeness every output shows (None: the built-in synthetic avatar)."""
+        return None
+
+    def process(self, item: BatchItem, output: Path) -> list[Path]:
+        """Do the job for ``item`` under a guard for its grant and context; returns every file
+        it wrote, ``output`` first."""
+        from likeness.trust.guard import output_guard
+
+        guard = output_guard(self.likeness(), grant=item.consent, context=item.context)
+        companions = self.run(item, output, guard)
         if not output.is_file():
-            raise InputError(
-                f"{item.path or item.name}: likeness {self.name} wrote no {output.name}")
-        return [output] + [p for p in self.companions(output, options) if p.is_file()]
+            raise InputError(f"{item.path or item.name}: the {self.name} job wrote no "
+                             f"{output.name}")
+        return [output, *companions]
 
-
-@functools.lru_cache(maxsize=1)
-def _command_parser() -> argparse.ArgumentParser:
-    """The ``likeness`` parser, built once per worker process."""
-    from likeness.cli import build_parser
-
-    return build_parser()
+    def run(self, item: BatchItem, output: Path, guard: OutputGuard) -> list[Path]:
+        """Write ``output`` for ``item`` through ``guard``; returns the other files written."""
+        raise NotImplementedError
 
 
 def _input(item: BatchItem, job: str) -> str:
@@ -95,59 +85,99 @@ def _input(item: BatchItem, job: str) -> str:
     return str(item.path)
 
 
-def _choice(flag: str, value: str | None, choices: tuple[str, ...]) -> str:
-    """``value`` if it is one of ``choices`` (None: the first), else an InputError."""
-    if value is None:
-        return choices[0]
+def _check_format(value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise InputError(
-            f"--{flag} must be one of {', '.join(choices)} for this job, got {value!r}")
-    return value
+        raise InputError(f"format must be one of {', '.join(choices)} for this job, got {value!r}")
 
 
-def _fps(value: float | None) -> float:
-    """The frame rate option: 60 by default, 1..240."""
-    fps = 60.0 if value is None else float(value)
+def _check_fps(fps: float) -> None:
     if not (math.isfinite(fps) and 1.0 <= fps <= 240.0):
-        raise InputError(f"--fps must be in 1..240, got {fps}")
-    return fps
+        raise InputError(f"fps must be in 1..240, got {fps}")
 
 
-# lipsync: speech audio (+ transcript) -> animation ---------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class LipsyncJob(BatchJob):
+    """Speech audio (+ transcript) -> lip-synced animation, as ``likeness lipsync``.
 
-def _lipsync_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {"fps": _fps(args.fps), "format": _choice("format", args.format, ANIMATION_FORMATS)}
+    fps: frame rate of the takes.
+    format: ``csv`` (Live Link Face) or ``json``.
+    """
 
+    name: ClassVar[str] = "lipsync"
+    summary: ClassVar[str] = "speech audio (+ transcript) -> lip-synced animation"
+    input_suffixes: ClassVar[tuple[str, ...]] = AUDIO_SUFFIXES
+    fps: float = 60.0
+    format: str = "csv"
 
-def _lipsync_transcript(item: BatchItem, options: dict[str, Any]) -> list[Path]:
-    """Without a transcript in the manifest, NAME.txt beside NAME.wav (as games keep them)."""
-    if item.text is not None or item.path is None:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fps", float(self.fps))
+        _check_fps(self.fps)
+        _check_format(self.format, ANIMATION_FORMATS)
+
+    def side_inputs(self, item: BatchItem) -> list[Path]:
+        """Without a transcript in the manifest, NAME.txt beside NAME.wav (as games keep them)."""
+        if item.text is not None or item.path is None:
+            return []
+        return [p for p in (item.path.with_suffix(".txt"),) if p.is_file()]
+
+    def run(self, item: BatchItem, output: Path, guard: OutputGuard) -> list[Path]:
+        from likeness.fileio import existing_file
+        from likeness.formats import write_animation
+        from likeness.speech.lipsync import lipsync_file
+
+        audio = _input(item, self.name)
+        transcripts = self.side_inputs(item)
+        text = (existing_file(transcripts[0], "transcript file").read_text(encoding="utf-8")
+                if transcripts else item.text)
+        animation = lipsync_file(audio, text=text, fps=self.fps)
+        write_animation(animation, output, guard=guard, ingredients=[audio])
         return []
-    return [p for p in (item.path.with_suffix(".txt"),) if p.is_file()]
 
 
-def _lipsync_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[str]:
-    argv = ["lipsync", _input(item, "lipsync"), "-o", str(output), f"--fps={options['fps']!r}"]
-    if item.text:
-        return argv + [f"--text={item.text}"]
-    return argv + [f"--text-file={p}" for p in _lipsync_transcript(item, options)]
+@dataclasses.dataclass(frozen=True)
+class SayJob(BatchJob):
+    """Lines of text -> speech (NAME.wav beside the take) and talking-face animation, as
+    ``likeness say``.
+
+    fps: frame rate of the takes.
+    format: ``csv`` (Live Link Face) or ``json``.
+    voice: espeak-ng voice.
+    rate_wpm: speaking rate, words per minute.
+    """
+
+    name: ClassVar[str] = "say"
+    summary: ClassVar[str] = "lines of text -> speech (.wav) and talking-face animation"
+    input_suffixes: ClassVar[tuple[str, ...]] = TEXT_SUFFIXES
+    fps: float = 60.0
+    format: str = "csv"
+    voice: str = "en-us"
+    rate_wpm: int = 175
+
+    def __post_init__(self) -> None:
+        from likeness.speech.tts import MAX_RATE_WPM, MIN_RATE_WPM
+
+        object.__setattr__(self, "fps", float(self.fps))
+        _check_fps(self.fps)
+        _check_format(self.format, ANIMATION_FORMATS)
+        if not MIN_RATE_WPM <= self.rate_wpm <= MAX_RATE_WPM:
+            raise InputError(f"rate_wpm must be {MIN_RATE_WPM}..{MAX_RATE_WPM} words per minute, "
+                             f"got {self.rate_wpm}")
+
+    def run(self, item: BatchItem, output: Path, guard: OutputGuard) -> list[Path]:
+        from likeness.formats import write_animation
+        from likeness.sources.audio import write_wav
+        from likeness.speech.lipsync import say
+
+        line = _line(item)
+        animation, speech = say(line, voice=self.voice, rate_wpm=self.rate_wpm, fps=self.fps)
+        write_animation(animation, output, guard=guard, ingredients=[line.encode("utf-8")])
+        wav = output.with_suffix(".wav")
+        write_wav(wav, speech.pcm, speech.sample_rate_hz)
+        return [wav]
 
 
-# say: a line of text -> speech + animation -----------------------------------------------------
-
-def _say_options(args: argparse.Namespace) -> dict[str, Any]:
-    from likeness.speech.tts import DEFAULT_VOICE, MAX_RATE_WPM, MIN_RATE_WPM
-
-    rate_wpm = 175 if args.rate is None else int(args.rate)
-    if not MIN_RATE_WPM <= rate_wpm <= MAX_RATE_WPM:
-        raise InputError(f"--rate must be {MIN_RATE_WPM}..{MAX_RATE_WPM} words per minute, "
-                         f"got {rate_wpm}")
-    return {"fps": _fps(args.fps), "format": _choice("format", args.format, ANIMATION_FORMATS),
-            "voice": args.voice or DEFAULT_VOICE, "rate_wpm": rate_wpm}
-
-
-def _say_text(item: BatchItem) -> str:
-    """The line to speak: the row's text, else the .txt file's content (outer blank space off)."""
+def _line(item: BatchItem) -> str:
+    """The line to say: the row's text, else the .txt file's content (outer blank space off)."""
     if item.text is not None:
         return item.text
     try:
@@ -156,122 +186,113 @@ def _say_text(item: BatchItem) -> str:
         raise InputError(f"{item.path}: cannot read the line to say ({e})") from e
 
 
-def _say_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[str]:
-    return ["say", "-o", str(output), f"--fps={options['fps']!r}", f"--voice={options['voice']}",
-            f"--rate={options['rate_wpm']}", "--", _say_text(item)]
+@dataclasses.dataclass(frozen=True)
+class TrackJob(BatchJob):
+    """Videos -> tracked ARKit-52 animation, head pose and gaze, as ``likeness track``.
+
+    format: ``csv`` (Live Link Face) or ``json``.
+    max_faces: most faces per video; the others go to NAME.face1, NAME.face2...
+    filtered: One Euro smoothing (False: raw per-frame solves).
+    hfov_deg: the camera's horizontal field of view, degrees (None: 60).
+    """
+
+    name: ClassVar[str] = "track"
+    summary: ClassVar[str] = "videos -> tracked ARKit-52 animation, head pose and gaze"
+    input_suffixes: ClassVar[tuple[str, ...]] = VIDEO_SUFFIXES
+    format: str = "csv"
+    max_faces: int = 1
+    filtered: bool = True
+    hfov_deg: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_format(self.format, ANIMATION_FORMATS)
+        if self.max_faces < 1:
+            raise InputError(f"max_faces must be at least 1, got {self.max_faces}")
+        if self.hfov_deg is not None and not 1.0 <= self.hfov_deg <= 179.0:
+            raise InputError(f"hfov_deg must be in 1..179 degrees, got {self.hfov_deg}")
+
+    def run(self, item: BatchItem, output: Path, guard: OutputGuard) -> list[Path]:
+        from likeness.formats import write_animation
+        from likeness.solve import PinholeCamera, SolverOptions
+        from likeness.track import track_takes
+        from likeness.track.video import output_paths
+
+        video = _input(item, self.name)
+        camera = PinholeCamera() if self.hfov_deg is None else PinholeCamera(self.hfov_deg)
+        takes = track_takes(video, max_faces=self.max_faces, filtered=self.filtered,
+                            solver_options=SolverOptions(camera=camera))
+        if not takes:
+            raise InputError(f"{video}: no face found in any frame; nothing written")
+        paths = output_paths(output, len(takes))
+        for take, path in zip(takes, paths, strict=True):
+            write_animation(take.animation, path, guard=guard, ingredients=[video])
+        return paths[1:]
 
 
-# track: a video -> tracked animation per face --------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class RenderJob(BatchJob):
+    """Animations (+ NAME.wav beside each, for an .mp4) -> videos of the avatar, as
+    ``likeness render``.
 
-def _track_options(args: argparse.Namespace) -> dict[str, Any]:
-    max_faces = 1 if args.max_faces is None else int(args.max_faces)
-    if max_faces < 1:
-        raise InputError(f"--max-faces must be at least 1, got {max_faces}")
-    if args.hfov is not None and not 1.0 <= args.hfov <= 179.0:
-        raise InputError(f"--hfov must be in 1..179 degrees, got {args.hfov}")
-    return {"format": _choice("format", args.format, ANIMATION_FORMATS), "max_faces": max_faces,
-            "filtered": not args.no_filter, "hfov_deg": args.hfov}
+    format: ``mp4``, ``gif`` or ``png``.
+    size: width and height, pixels.
+    fps: frame rate of the animations and the video (None: each file's).
+    avatar: a glTF avatar file (None: the built-in one). A real person's likeness: every
+        input then needs a consent grant for it.
+    """
 
+    name: ClassVar[str] = "render"
+    summary: ClassVar[str] = "animations (+ NAME.wav beside each) -> videos of the avatar"
+    input_suffixes: ClassVar[tuple[str, ...]] = (".csv", ".json")
+    format: str = "mp4"
+    size: int = 512
+    fps: float | None = None
+    avatar: str | None = None
 
-def _track_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[str]:
-    argv = ["track", _input(item, "track"), "-o", str(output),
-            f"--max-faces={options['max_faces']}"]
-    if not options["filtered"]:
-        argv.append("--no-filter")
-    if options["hfov_deg"] is not None:
-        argv.append(f"--hfov={options['hfov_deg']!r}")
-    return argv
+    def __post_init__(self) -> None:
+        _check_format(self.format, VIDEO_FORMATS)
+        if not 16 <= self.size <= 4096:
+            raise InputError(f"size must be 16..4096 pixels, got {self.size}")
+        if self.fps is not None:
+            object.__setattr__(self, "fps", float(self.fps))
+            _check_fps(self.fps)
+        if self.avatar is not None:
+            from likeness.fileio import existing_file
 
+            object.__setattr__(self, "avatar", str(existing_file(self.avatar, "avatar").resolve()))
 
-def _track_companions(output: Path, options: dict[str, Any]) -> list[Path]:
-    from likeness.track.video import output_paths
+    def side_inputs(self, item: BatchItem) -> list[Path]:
+        """The avatar, and for an .mp4 the speech beside the animation (NAME.wav for NAME.csv,
+        as the say job leaves it)."""
+        files = [] if self.avatar is None else [Path(self.avatar)]
+        return files + self._audio(item)
 
-    return output_paths(output, options["max_faces"])[1:]
+    def _audio(self, item: BatchItem) -> list[Path]:
+        if item.path is None or self.format != "mp4":
+            return []
+        return [p for p in (item.path.with_suffix(s) for s in AUDIO_SUFFIXES) if p.is_file()][:1]
 
+    def likeness(self) -> str | None:
+        return self.avatar
 
-# render: an animation (+ the speech beside it) -> video on an avatar ----------------------------
+    def run(self, item: BatchItem, output: Path, guard: OutputGuard) -> list[Path]:
+        from likeness.formats import read_animation
+        from likeness.render.video import render_video
 
-VIDEO_FORMATS = ("mp4", "gif", "png")
+        take = _input(item, self.name)
+        animation = read_animation(take, fps=self.fps)
+        audio = self._audio(item)
+        avatar = None
+        if self.avatar is not None:
+            from likeness.avatar.gltf import read_glb
 
-
-def _render_options(args: argparse.Namespace) -> dict[str, Any]:
-    size = 512 if args.size is None else int(args.size)
-    if not 16 <= size <= 4096:
-        raise InputError(f"--size must be 16..4096 pixels, got {size}")
-    avatar = None
-    if args.avatar is not None:
-        from likeness.batch.ledger import file_sha256
-        from likeness.fileio import existing_file
-
-        path = existing_file(args.avatar, "avatar").resolve()
-        avatar = {"path": str(path), "sha256": file_sha256(path)}
-    return {"format": _choice("format", args.format, VIDEO_FORMATS), "size": size,
-            "fps": None if args.fps is None else _fps(args.fps), "avatar": avatar}
-
-
-def _render_audio(item: BatchItem, options: dict[str, Any]) -> list[Path]:
-    """For an .mp4, the speech beside the animation (NAME.wav for NAME.csv, as ``batch --job
-    say`` leaves it)."""
-    if item.path is None or options["format"] != "mp4":
+            avatar = read_glb(self.avatar)
+        render_video(animation, output, guard=guard, ingredients=[take, *audio],
+                     audio_path=audio[0] if audio else None, avatar=avatar, size=self.size,
+                     fps=self.fps, progress=False)
         return []
-    return [p for p in (item.path.with_suffix(s) for s in AUDIO_SUFFIXES) if p.is_file()][:1]
 
 
-def _render_argv(item: BatchItem, output: Path, options: dict[str, Any]) -> list[str]:
-    argv = ["render", _input(item, "render"), "-o", str(output), f"--size={options['size']}",
-            "--no-progress"]
-    argv += [f"--audio={audio}" for audio in _render_audio(item, options)]
-    if options["fps"] is not None:
-        argv.append(f"--fps={options['fps']!r}")
-    if options["avatar"] is not None:
-        argv.append(f"--avatar={options['avatar']['path']}")
-    # The grant goes to the command, which checks it against the avatar; a render command that
-    # takes no grant refuses the line, so a grant is never silently ignored.
-    if item.consent is not None:
-        argv.append(f"--consent={item.consent}")
-    if item.context is not None:
-        argv.append(f"--context={item.context}")
-    return argv
-
-
-JOBS: dict[str, Job] = {
-    job.name: job
-    for job in (
-        Job(
-            name="lipsync",
-            summary="speech audio (+ transcript) -> lip-synced animation",
-            input_suffixes=AUDIO_SUFFIXES,
-            flags=("fps", "format"),
-            options_from_args=_lipsync_options,
-            argv=_lipsync_argv,
-            side_inputs=_lipsync_transcript,
-        ),
-        Job(
-            name="say",
-            summary="lines of text -> speech (.wav) and talking-face animation",
-            input_suffixes=TEXT_SUFFIXES,
-            flags=("fps", "format", "voice", "rate"),
-            options_from_args=_say_options,
-            argv=_say_argv,
-            companions=lambda output, options: [output.with_suffix(".wav")],
-        ),
-        Job(
-            name="track",
-            summary="videos -> tracked ARKit-52 animation, head pose and gaze",
-            input_suffixes=VIDEO_SUFFIXES,
-            flags=("format", "max_faces", "no_filter", "hfov"),
-            options_from_args=_track_options,
-            argv=_track_argv,
-            companions=_track_companions,
-        ),
-        Job(
-            name="render",
-            summary="animations (+ NAME.wav beside each) -> videos of the avatar",
-            input_suffixes=(".csv", ".json"),
-            flags=("format", "size", "fps", "avatar"),
-            options_from_args=_render_options,
-            argv=_render_argv,
-            side_inputs=_render_audio,
-        ),
-    )
-}
+JOBS: dict[str, type[BatchJob]] = {job.name: job for job in (LipsyncJob, SayJob, TrackJob,
+                                                               RenderJob)}
+"""Every job by its ``--job`` name."""

@@ -15,7 +15,7 @@ from typing import Any
 from likeness.batch import ledger
 from likeness.batch.cluster import import_ray, ray_runtime
 from likeness.batch.inputs import SUMMARY_NAME, BatchItem
-from likeness.batch.jobs import JOBS
+from likeness.batch.jobs import BatchJob
 from likeness.batch.worker import Task, process_item
 from likeness.errors import InputError
 from likeness.fileio import atomic_open
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 
 
-def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
-              outdir: str | Path, *, ray_address: str | None = None,
+def run_batch(items: Sequence[BatchItem], job: BatchJob, outdir: str | Path, *,
+              ray_address: str | None = None,
               n_workers: int | None = None, summary_path: str | Path | None = None,
               progress: bool = True) -> dict[str, Any]:
     """Run ``job`` on every item not already finished in ``outdir``, and write a summary.
@@ -35,10 +35,9 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
     ----------
     items : sequence of BatchItem
         From :func:`~likeness.batch.inputs.read_inputs`.
-    job : str
-        A key of :data:`~likeness.batch.jobs.JOBS`.
-    options : dict
-        The job's options (from its ``options_from_args``); part of every output's key.
+    job : BatchJob
+        The job and its options (:data:`~likeness.batch.jobs.JOBS`, e.g. ``LipsyncJob(fps=30)``);
+        its options are part of every output's key.
     outdir : path-like
         Output folder (created). Item ``name`` + the job's suffix is each output's path in it.
     ray_address, n_workers
@@ -56,12 +55,10 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
         ``interrupted``. Ctrl-C lets the files in flight finish, writes the summary and
         re-raises.
     """
-    if job not in JOBS:
-        raise InputError(f"unknown job {job!r}, expected one of {', '.join(JOBS)}")
     out = Path(outdir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     summary_file = Path(summary_path) if summary_path else out / SUMMARY_NAME
-    suffix = JOBS[job].output_suffix(options)
+    suffix = job.output_suffix
     start = time.perf_counter()
     done: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
@@ -73,16 +70,15 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
             raise InputError(f"{item.name}: its output would overwrite the summary {summary_file}")
         entry = _entry(item, output)
         try:
-            key = ledger.item_key(item, job, options, JOBS[job].side_inputs(item, options))
+            key = ledger.item_key(item, job.name, job.as_dict(), job.side_inputs(item))
         except InputError as error:
             failed.append({**entry, "error": f"{type(error).__name__}: {error}"})
             continue
         if ledger.is_finished(out, key, output):
             skipped.append(entry)
         else:
-            tasks.append(Task(job=job, options=options, item=item, outdir=out, output=output,
-                              key=key))
-    log.info("%s: %d to do, %d finished before, %d unreadable", job, len(tasks), len(skipped),
+            tasks.append(Task(job=job, item=item, outdir=out, output=output, key=key))
+    log.info("%s: %d to do, %d finished before, %d unreadable", job.name, len(tasks), len(skipped),
              len(failed))
     interrupted = False
     try:
@@ -94,7 +90,7 @@ def run_batch(items: Sequence[BatchItem], job: str, options: dict[str, Any],
         interrupted = True
         raise
     finally:
-        summary = _summary(job, options, done, skipped, failed,
+        summary = _summary(job, done, skipped, failed,
                            wall_s=time.perf_counter() - start, interrupted=interrupted)
         with atomic_open(summary_file, "w", encoding="utf-8") as handle:
             json.dump(summary, handle, indent=1)
@@ -117,8 +113,8 @@ def _run_tasks(tasks: list[Task], done: list[dict[str, Any]], failed: list[dict[
             remote = remote.options(runtime_env={"env_vars": settings})
         queue = iter(tasks)
         in_flight: dict[Any, Task] = {}
-        bar = tqdm(total=len(tasks), unit="file", desc=f"batch {tasks[0].job}", file=sys.stderr,
-                   disable=not progress, dynamic_ncols=True)
+        bar = tqdm(total=len(tasks), unit="file", desc=f"batch {tasks[0].job.name}",
+                   file=sys.stderr, disable=not progress, dynamic_ncols=True)
 
         def collect(ref: Any) -> None:
             """File the finished task ``ref`` into done or failed."""
@@ -175,13 +171,13 @@ def _entry(item: BatchItem, output: Path) -> dict[str, Any]:
             "output": str(output)}
 
 
-def _summary(job: str, options: dict[str, Any], done: list[dict[str, Any]],
+def _summary(job: BatchJob, done: list[dict[str, Any]],
              skipped: list[dict[str, Any]], failed: list[dict[str, Any]], *, wall_s: float,
              interrupted: bool) -> dict[str, Any]:
     """The summary JSON's content."""
     return {
-        "job": job,
-        "options": options,
+        "job": job.name,
+        "options": job.as_dict(),
         "interrupted": interrupted,
         "totals": {
             "n_inputs": len(done) + len(skipped) + len(failed),

@@ -10,7 +10,7 @@ from typing import Any
 
 from likeness.batch import ledger
 from likeness.batch.inputs import BatchItem
-from likeness.batch.jobs import JOBS
+from likeness.batch.jobs import BatchJob
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,7 @@ log = logging.getLogger(__name__)
 class Task:
     """Everything a worker needs for one item (pickled to it by Ray)."""
 
-    job: str
-    options: dict[str, Any]
+    job: BatchJob
     item: BatchItem
     outdir: Path
     output: Path
@@ -38,7 +37,7 @@ def process_item(task: Task) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         task.output.parent.mkdir(parents=True, exist_ok=True)
-        files = JOBS[task.job].process(task.item, task.output, task.options)
+        files = task.job.process(task.item, task.output)
         seconds = time.perf_counter() - start
         ledger.write_record(task.outdir, task.key, task.item, files, seconds)
     # The batch boundary: whatever one input does (a corrupt file may trip a codec's own error

@@ -16,8 +16,6 @@ when other work already fills the cores). The 2-worker speed-up can only be read
 
 from __future__ import annotations
 
-import contextlib
-import io
 import subprocess
 import sys
 import tempfile
@@ -26,13 +24,12 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from likeness.batch import BatchItem, ray_runtime, run_batch
+from likeness.batch import BatchItem, LipsyncJob, ray_runtime, run_batch
 from likeness.batch.ledger import item_key
 from likeness.batch.worker import Task, process_item
 from likeness.bench.timing import BenchOptions, summarize_ms
 
-JOB = "lipsync"
-OPTIONS = {"fps": 60.0, "format": "csv"}
+JOB = LipsyncJob(fps=60.0, format="csv")
 SENTENCES = (
     "Welcome back, commander. The bridge is yours.",
     "Shields are holding, but not for long.",
@@ -56,24 +53,22 @@ def run(options: BenchOptions) -> dict[str, Any]:
         start = time.perf_counter()
         with ray_runtime(n_workers=2):
             started_s = time.perf_counter() - start
-            run_batch(warmup, JOB, OPTIONS, root / "warm-ray", progress=False)
+            run_batch(warmup, JOB, root / "warm-ray", progress=False)
             warm_s = time.perf_counter() - start - started_s
-            with contextlib.redirect_stderr(io.StringIO()):  # the command's one-line reports
-                process_item(_task(warmup[0], root / "warm-loop"))
+            process_item(_task(warmup[0], root / "warm-loop"))
             loop_s, loop_file_s = 0.0, []
             wall_s = {1: 0.0, 2: 0.0}
             in_job_s: dict[int, list[float]] = {1: [], 2: []}
             for i in range(n_rounds):
                 loop_start = time.perf_counter()
-                with contextlib.redirect_stderr(io.StringIO()):
-                    for item in items:
-                        file_start = time.perf_counter()
-                        result = process_item(_task(item, root / f"loop-{i}"))
-                        assert result["status"] == "done", result
-                        loop_file_s.append(time.perf_counter() - file_start)
+                for item in items:
+                    file_start = time.perf_counter()
+                    result = process_item(_task(item, root / f"loop-{i}"))
+                    assert result["status"] == "done", result
+                    loop_file_s.append(time.perf_counter() - file_start)
                 loop_s += time.perf_counter() - loop_start
                 for n_workers in (1, 2):
-                    summary = run_batch(items, JOB, OPTIONS, root / f"ray-{n_workers}-{i}",
+                    summary = run_batch(items, JOB, root / f"ray-{n_workers}-{i}",
                                         n_workers=n_workers, progress=False)
                     assert summary["totals"]["n_done"] == len(items), summary["failed"]
                     wall_s[n_workers] += summary["totals"]["wall_s"]
@@ -81,7 +76,7 @@ def run(options: BenchOptions) -> dict[str, Any]:
         capacity.append(_parallel_capacity())
     n_files = n_rounds * n_per_round
     report: dict[str, Any] = {
-        "job": JOB,
+        "job": JOB.name,
         "n_files": n_files,
         "speech_s_per_file": round(speech_s, 2),
         "loop": {"wall_s": round(loop_s, 3), "files_per_s": round(n_files / loop_s, 2),
@@ -117,8 +112,8 @@ def _parallel_capacity() -> float:
 def _task(item: BatchItem, outdir: Path) -> Task:
     """The task a worker would get for ``item``."""
     outdir.mkdir(parents=True, exist_ok=True)
-    return Task(job=JOB, options=OPTIONS, item=item, outdir=outdir,
-                output=outdir / f"{item.name}.csv", key=item_key(item, JOB, OPTIONS))
+    return Task(job=JOB, item=item, outdir=outdir, output=outdir / f"{item.name}.csv",
+                key=item_key(item, JOB.name, JOB.as_dict()))
 
 
 def _write_lines(folder: Path, n_files: int) -> list[BatchItem]:

@@ -7,11 +7,18 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from likeness.batch.jobs import JOBS
+from likeness.batch.jobs import JOBS, BatchJob
 from likeness.errors import InputError
 
-JOB_FLAGS = tuple(sorted({flag for job in JOBS.values() for flag in job.flags}))
-"""Every job option's destination; each job takes the ones in its ``Job.flags``."""
+JOB_FLAGS: dict[str, tuple[str, ...]] = {
+    "lipsync": ("fps", "format"),
+    "say": ("fps", "format", "voice", "rate"),
+    "track": ("format", "max_faces", "no_filter", "hfov"),
+    "render": ("format", "size", "fps", "avatar"),
+}
+"""The job-option flags (destinations) each job takes; the others are refused."""
+FIELDS = {"rate": "rate_wpm", "hfov": "hfov_deg"}
+"""Flags whose job option has another name (``--no-filter`` sets ``filtered`` off)."""
 N_FAILURES_SHOWN = 20
 
 
@@ -75,18 +82,13 @@ def run(args: argparse.Namespace) -> int:
     from likeness.batch import read_inputs, run_batch
     from likeness.batch.inputs import SUMMARY_NAME
 
-    job = JOBS[args.job]
-    stray = ["--" + dest.replace("_", "-") for dest in JOB_FLAGS
-             if getattr(args, dest) is not None and dest not in job.flags]
-    if stray:
-        raise InputError(f"{', '.join(stray)}: not an option of the {job.name} job")
-    options = job.options_from_args(args)
+    job = job_from_args(args)
     outdir = Path(args.output)
     items = read_inputs(args.input, suffixes=job.input_suffixes, exclude=outdir)
     default_consent = Path(args.consent).resolve() if args.consent else None
     items = [dataclasses.replace(item, consent=item.consent or default_consent,
                                  context=item.context or args.context) for item in items]
-    summary = run_batch(items, job.name, options, outdir, ray_address=args.ray_address,
+    summary = run_batch(items, job, outdir, ray_address=args.ray_address,
                         n_workers=args.workers, summary_path=args.summary,
                         progress=not args.no_progress)
     totals = summary["totals"]
@@ -100,3 +102,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"  ... and {totals['n_failed'] - N_FAILURES_SHOWN} more (see the summary)",
               file=sys.stderr)
     return 1 if totals["n_failed"] else 0
+
+
+def job_from_args(args: argparse.Namespace) -> BatchJob:
+    """The ``--job`` with its options from the job-option flags (defaults where not given);
+    InputError for a flag of another job or a value the job refuses."""
+    takes = JOB_FLAGS[args.job]
+    every = sorted({flag for flags in JOB_FLAGS.values() for flag in flags})
+    stray = ["--" + dest.replace("_", "-") for dest in every
+             if getattr(args, dest) is not None and dest not in takes]
+    if stray:
+        raise InputError(f"{', '.join(stray)}: not an option of the {args.job} job")
+    given = {FIELDS.get(flag, flag): getattr(args, flag) for flag in takes
+             if flag != "no_filter" and getattr(args, flag) is not None}
+    if args.no_filter:
+        given["filtered"] = False
+    return JOBS[args.job](**given)

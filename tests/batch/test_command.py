@@ -18,7 +18,7 @@ def test_job_options_are_checked_before_anything_runs(tmp_path: Path,
     (tmp_path / "a.wav").write_bytes(b"x")
     assert main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--job", "lipsync",
                  "--format", "mp4"]) == 2
-    assert "--format must be one of csv, json for this job, got 'mp4'" in capsys.readouterr().err
+    assert "format must be one of csv, json for this job, got 'mp4'" in capsys.readouterr().err
 
 
 def test_flags_of_another_job_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
