@@ -6,6 +6,7 @@ Run from the repository root: ``.venv/bin/python scripts/twin_contact_sheet.py``
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -28,16 +29,25 @@ CELLS = (
 
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    from likeness.avatar.twin import build_twin, photo_of, read_photo
+    from likeness.avatar.twin import photo_of, twin_from_photo
     from likeness.render.sheet import contact_sheet
+    from likeness.trust import output_guard
     from tests import photos
+    from tests.grants import grant
 
-    portraits = (photos.astronaut(), read_photo(photos.hopper_path()))
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for k, photo in enumerate(portraits):
-            twin = build_twin(photo)
-            rows.append(contact_sheet(Path(folder) / f"{k}.png", avatar=twin, cell_px=192,
+        # The portraits' twins are likenesses like any other: each sheet is made under a grant
+        # for its photo, signed here, in a state folder of its own.
+        work = Path(folder)
+        os.environ["LIKENESS_HOME"] = str(work / "home")
+        astronaut = work / "astronaut.png"
+        Image.fromarray(photos.astronaut()).save(astronaut)
+        for k, photo in enumerate((astronaut, photos.hopper_path())):
+            guard = output_guard(photo, grant=grant(work / f"{k}.json", photo), context="demo",
+                                 audit=str(work / "audit.sqlite"))
+            twin = twin_from_photo(photo)
+            rows.append(contact_sheet(work / f"{k}.png", guard=guard, avatar=twin, cell_px=192,
                                       n_columns=len(CELLS) + 1, expressions=CELLS,
                                       photo=photo_of(twin)))
     Image.fromarray(np.concatenate(rows)).save(ROOT / "docs" / "twin_contact_sheet.png",
