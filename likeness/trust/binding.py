@@ -1,10 +1,11 @@
 """Likeness assets made from other assets: a twin GLB is bound to the photo it was made from.
 
 A consent grant names a likeness by the SHA-256 of its file. A twin made from a photo shows the
-same person, so the grant for the photo must cover it, and nothing else may: when ``likeness
-twin`` writes a GLB, it records the photo's hash in the file (``asset.extras.likeness.source``)
-with a signature by this installation's identity key over that hash and the hash of the file's
-binary chunk (geometry and textures). The consent gate reads the source hash from such a file
+same person, so the grant for the photo must cover it, and nothing else may: when a GLB of a real
+person's avatar is written (:func:`likeness.avatar.gltf.write_glb`, as ``likeness twin`` does),
+the photo's hash goes into the file (``asset.extras.likeness.source``) with a signature by this
+installation's identity key over that hash and the hash of the file's binary chunk (geometry and
+textures). The consent gate reads the source hash from such a file
 (:func:`likeness_sha256`); a file whose geometry, texture or source was changed afterwards no
 longer verifies and is refused as forged. A GLB without a binding is its own likeness.
 
