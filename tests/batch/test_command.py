@@ -92,3 +92,19 @@ def test_a_rerun_with_nothing_to_do_answers_without_starting_ray(
     capsys.readouterr()
     assert main(argv) == 0
     assert "0 done, 2 already done, 0 failed" in capsys.readouterr().err
+
+
+def test_a_job_calls_the_library_and_parses_no_command_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from likeness.batch import BatchItem, SayJob
+
+    def no_parsing(*_: object, **__: object) -> None:
+        raise AssertionError("a batch job parsed a command line")
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", no_parsing)
+    files = SayJob(format="json").process(BatchItem(name="hi", text="Hi there."),
+                                          tmp_path / "hi.json")
+    assert [f.name for f in files] == ["hi.json", "hi.wav"]
+    assert json.loads(files[0].read_text())["fps"] == 60.0
