@@ -26,20 +26,15 @@ SWAPS = {"astronaut": ("eyeBlinkLeft", "eyeBlinkRight"), "hopper": ("mouthSmileL
 
 @pytest.fixture(scope="module", params=sorted(SHOWN))
 def sweep(request, tmp_path_factory):
-    from PIL import Image
+    from likeness.avatar.twin import build_twin, twin_from_photo
 
-    from likeness.avatar.twin import twin_from_photo
-    from likeness.trust import output_guard
-    from tests.grants import grant
-
-    folder = tmp_path_factory.mktemp("twin_loop")
-    photo = photos.hopper_path()
-    if request.param == "astronaut":
-        photo = folder / "astronaut.png"
-        Image.fromarray(photos.astronaut()).save(photo)
-    guard = output_guard(photo, grant=grant(folder / "grant.json", photo), context="demo")
-    video = folder / f"{request.param}.mp4"
-    return request.param, swept_and_tracked(video, twin_from_photo(photo), guard)
+    avatar = (
+        build_twin(photos.astronaut(), name="astronaut")
+        if request.param == "astronaut"
+        else twin_from_photo(photos.hopper_path())
+    )
+    video = tmp_path_factory.mktemp("twin_loop") / f"{request.param}.mp4"
+    return request.param, swept_and_tracked(video, avatar)
 
 
 @pytest.mark.slow
