@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from likeness.blendshapes import NAMES
-from likeness.errors import InputError, LikenessError
+from likeness.errors import ConsentError, InputError, LikenessError
 from likeness.server import sockets
 from likeness.server.avatars import DefaultAvatar, Uploads
 from likeness.server.channels import Channel, play_loop
@@ -200,15 +200,30 @@ def create_app(options: ServerOptions | None = None) -> FastAPI:
 
     @app.get(
         "/api/avatars/{avatar_id}.glb",
-        summary="An uploaded avatar",
+        summary="An uploaded avatar, under the consent grant for the likeness it shows",
+        description="An uploaded avatar is a real person's likeness: it is served only with "
+        "`?grant=ID&context=C` (or the server's own `--consent/--context`) naming a grant that "
+        "allows streaming it, and each download is recorded in the audit log. 403 with the "
+        "reason otherwise; 404 for an unknown id.",
         response_class=Response,
         responses={200: {"content": {GLB_MEDIA_TYPE: {}}}},
     )
-    async def uploaded_avatar(avatar_id: str) -> Response:
+    async def uploaded_avatar(avatar_id: str, grant: str | None = None,
+                              context: str | None = None) -> Response:
+        from likeness.trust.guard import output_guard
+
         try:
-            return FileResponse(avatars.path(avatar_id), media_type=GLB_MEDIA_TYPE)
+            path = avatars.path(avatar_id)
+            guard = output_guard(path, grant=grants.path(grant) if grant
+                                 else options.consent_grant,
+                                 context=context or options.consent_context, audit=options.audit)
+            served = guard.output("stream", ingredients=[b"avatar file served to a viewer"])
+        except ConsentError as e:
+            raise HTTPException(403, str(e)) from e
         except InputError as e:
             raise HTTPException(404, str(e)) from e
+        served.record([path])
+        return FileResponse(path, media_type=GLB_MEDIA_TYPE)
 
     @app.get("/api/sessions", summary="Live sessions and the records of finished ones")
     async def list_sessions() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from likeness.blendshapes import NAMES
 from likeness.server import ServerOptions
 from likeness.server.glb import check_glb
-from tests.server.conftest import face_glb
+from tests.server.conftest import face_glb, grant_for
 
 
 def test_openapi_describes_every_http_endpoint(client_for):
@@ -33,7 +33,11 @@ def test_the_page_loads_three_from_the_server_not_a_cdn(client_for):
     assert client.get("/static/viewer.js").status_code == 200
 
 
-def test_upload_then_fetch_an_avatar(client_for):
+def test_an_uploaded_avatar_is_served_back_only_under_its_grant_and_each_download_audited(
+    client_for, tmp_path
+):
+    from likeness.trust import open_audit
+
     client = client_for()
     data = face_glb()
     response = client.post(
@@ -42,8 +46,19 @@ def test_upload_then_fetch_an_avatar(client_for):
     assert response.status_code == 200
     body = response.json()
     assert body["morph_targets"] == list(NAMES) and body["missing"] == []
-    fetched = client.get(body["url"])
+    refused = client.get(body["url"])
+    assert refused.status_code == 403 and "grant" in refused.json()["detail"]
+    grant = client.post("/api/grants", content=grant_for(data, tmp_path, contexts=["demo"]))
+    wrong_context = client.get(body["url"], params={"grant": grant.json()["id"],
+                                                    "context": "ads"})
+    assert wrong_context.status_code == 403
+    with open_audit() as log:
+        before = len(list(log.records()))
+    fetched = client.get(body["url"], params={"grant": grant.json()["id"], "context": "demo"})
     assert fetched.content == data and fetched.headers["content-type"] == "model/gltf-binary"
+    with open_audit() as log:
+        records = list(log.records())
+    assert len(records) == before + 1 and records[-1]["subject"] == "server-tests"
 
 
 def test_an_avatar_without_morph_targets_is_refused_with_the_missing_names(client_for):
@@ -76,7 +91,7 @@ def test_unknown_and_forgotten_avatars_are_404(client_for):
     second = client.post(
         "/api/avatars", content=face_glb().replace(b'"jawOpen"', b'"jawOpem"', 1)
     ).json()
-    assert client.get(second["url"]).status_code == 200
+    assert client.get(second["url"]).status_code == 403  # kept, but served only under a grant
     assert client.get(first["url"]).status_code == 404
     assert "POST /api/avatars" in client.get("/api/avatars/nope.glb").json()["detail"]
 

@@ -382,11 +382,35 @@ $("avatar-file").addEventListener("change", async () => {
   });
   const body = await response.json();
   if (!response.ok) return say(`${file.name}: ${body.detail}`, true);
-  await loadAvatar(body.url);
+  // The file is already here: the server serves an upload back only under a grant.
+  const local = URL.createObjectURL(file);
+  try { await loadAvatar(local); } finally { URL.revokeObjectURL(local); }
   avatarId = body.id;
   restartSession();
   say(body.missing.length ? `${file.name}: loaded; it cannot show ${body.missing.join(", ")}` : `${file.name}: loaded`);
 });
+
+// The avatar the page names: an upload (served under the grant and context given) or the
+// built-in one.
+async function showAvatar() {
+  let url = "/api/avatars/default.glb";
+  if (avatarId) {
+    const query = new URLSearchParams();
+    if (grantId) query.set("grant", grantId);
+    if ($("context").value) query.set("context", $("context").value);
+    url = `/api/avatars/${encodeURIComponent(avatarId)}.glb?${query}`;
+  }
+  try {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error((await response.json()).detail);
+    const local = URL.createObjectURL(await response.blob());
+    try { await loadAvatar(local); } finally { URL.revokeObjectURL(local); }
+    state.avatarError = null;
+  } catch (error) {
+    state.avatarError = String(error.message || error);
+    say(`avatar: ${state.avatarError}`, true);
+  }
+}
 
 function restartSession() {
   if (state.session) startSession(state.session.kind, { channel: $("channel").value, binary: $("binary").checked });
@@ -400,6 +424,7 @@ $("grant-file").addEventListener("change", async () => {
   if (!response.ok) return say(`${file.name}: ${body.detail}`, true);
   grantId = body.id;
   say(`${file.name}: consent of ${body.subject} for ${body.contexts.join(", ")} until ${body.expires}`);
+  if (state.avatarError) await showAvatar();
   restartSession();
 });
 
@@ -408,12 +433,7 @@ async function main() {
   animate();
   setInterval(showStatus, 500);
   listChannels().catch((error) => say(`channels: ${error.message}`, true));
-  try {
-    await loadAvatar(avatarId ? `/api/avatars/${encodeURIComponent(avatarId)}.glb` : "/api/avatars/default.glb");
-  } catch (error) {
-    state.avatarError = String(error.message || error);
-    say(`avatar: ${state.avatarError}`, true);
-  }
+  await showAvatar();
   const kind = params.get("session");
   if (kind) {
     $("session-kind").value = kind;
