@@ -196,6 +196,9 @@ def play_pacing(n_frames: int) -> dict:
         def send(self, frame) -> None:  # FaceFrame
             handed.append(time.perf_counter())
 
+        def close(self) -> None:
+            pass
+
     start = time.perf_counter()
     play(take, Recorder())
     late_s = np.array(handed) - start - (take.t_s - take.t_s[0])
@@ -246,10 +249,11 @@ def relay_throughput(duration_s: float) -> dict:
               LiveLinkReceiver("127.0.0.1", 0) as receiver,
               open_sinks(send_urls, guard=scratch_guard(Path(folder))) as sinks):
             def consume() -> dict:
-                if receiver.read(timeout_s=10.0) is None:  # the flood has not started
+                receiver.end_after(10.0)
+                if receiver.read() is None:  # the flood has not started
                     return {"frames_per_s": 0.0}
-                result = relay(receiver, sinks, duration_s=duration_s)
-                return {"frames_per_s": round(result.fps, 1), "n_frames": result.n_frames}
+                report = relay(receiver, sinks, duration_s=duration_s).report
+                return {"frames_per_s": round(report.items_per_s, 1), "n_frames": report.n_items}
 
             figures = _flooded(receiver.port, duration_s, consume)
         return {**figures, **{f"sink {name}": stats.as_dict()

@@ -18,8 +18,6 @@ from likeness.errors import InputError
 from likeness.speech.recognizers import RECOGNIZERS
 
 if TYPE_CHECKING:
-    from likeness.frame import FaceFrame
-    from likeness.speech.stream import StreamingLipsync
     from likeness.trust.guard import OutputGuard
 
 CHUNK_S = 0.02
@@ -75,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--device picks the microphone: it needs --mic")
     if args.duration is not None and not live:
         raise InputError("--duration stops the live path: it needs --mic or --stream")
+    if args.duration is not None and not args.duration > 0:
+        raise InputError(f"--duration {args.duration}: expected a positive number of seconds")
     if args.recognizer and (live or args.text or args.text_file):
         raise InputError(
             "--recognizer chooses how a file without a transcript is recognised; "
@@ -117,49 +117,27 @@ def _transcript(args: argparse.Namespace) -> str | None:
 
 def _live(args: argparse.Namespace, guard: OutputGuard):  # -> Animation
     from likeness.frame import Animation
+    from likeness.pipeline import Expand, Recorder, run
     from likeness.sources.audio import AudioFileSource, MicSource
     from likeness.speech.stream import StreamingLipsync, StreamOptions
 
-    source = (MicSource(chunk_s=CHUNK_S, device=_device(args.device)) if args.mic
-              else AudioFileSource(args.audio, chunk_s=CHUNK_S))
+    source = (MicSource(chunk_s=CHUNK_S, device=_device(args.device), duration_s=args.duration)
+              if args.mic else
+              AudioFileSource(args.audio, chunk_s=CHUNK_S, duration_s=args.duration))
     stream = StreamingLipsync(options=StreamOptions(fps=args.fps))
-    frames: list[FaceFrame] = []
+    recorder = Recorder()
     ingredients = [args.audio] if args.audio else []
     with guarded_sinks(args, guard, ingredients=ingredients) as sinks, source:
         if args.mic:
             print("lipsync: listening (Ctrl-C to stop)", file=sys.stderr)
-        frames = run_stream(source, stream, sinks.send, duration_s=args.duration)
+        run(source, [Expand(stream)], [sinks, recorder])
     report = stream.latency_report()
     print(f"lipsync: latency median {report['latency_median_ms']:.0f} ms, "
           f"p95 {report['latency_p95_ms']:.0f} ms (audio in -> frame out)", file=sys.stderr)
-    animation = Animation.from_frames(frames, args.fps)
+    animation = Animation.from_frames(recorder.items, args.fps)
     animation.metadata["speech"] = {"phones_from": "streaming recognition", **report}
     return animation
 
 
 def _device(value: str | None) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
-
-
-def run_stream(source, stream: StreamingLipsync, send, *, duration_s: float | None = None
-               ) -> list[FaceFrame]:
-    """Pump ``source`` chunks through ``stream``, handing every frame to ``send``; returns them.
-
-    Stops at the end of the source, after ``duration_s`` seconds of audio, or on Ctrl-C.
-    """
-    frames: list[FaceFrame] = []
-    n_samples = 0
-    try:
-        while (chunk := source.read()) is not None:
-            n_samples += len(chunk)
-            for frame in stream.feed(chunk):
-                send(frame)
-                frames.append(frame)
-            if duration_s is not None and n_samples >= duration_s * stream.sr:
-                break
-    except KeyboardInterrupt:
-        pass
-    for frame in stream.flush():
-        send(frame)
-        frames.append(frame)
-    return frames

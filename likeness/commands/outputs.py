@@ -158,15 +158,13 @@ def play(
     clock: Callable[[], float] = time.perf_counter,
     sleep: Callable[[float], object] = time.sleep,
 ) -> None:
-    """Send a finished take to ``sinks`` at its own pace, as if it were live (Ctrl-C stops).
+    """Send a finished take to ``sinks`` at its own pace, as if it were live, then close them
+    (Ctrl-C stops it early).
 
     Each frame goes out ``t_s - t_s[0]`` seconds after the first by ``clock`` (seconds); a frame
     that is already late goes out at once, and none is skipped.
     """
-    start = clock()
-    with contextlib.suppress(KeyboardInterrupt):
-        for frame in animation:
-            delay_s = frame.t_s - animation.t_s[0] - (clock() - start)
-            if delay_s > 0:
-                sleep(delay_s)
-            sinks.send(frame)
+    from likeness.pipeline import IterSource, RunOptions, run
+
+    run(IterSource(animation), [], [sinks], options=RunOptions(realtime=True), clock=clock,
+        sleep=sleep)

@@ -6,8 +6,7 @@ import argparse
 import json
 import math
 import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from likeness.commands.outputs import add_consent_arguments
@@ -16,12 +15,11 @@ from likeness.sinks.url import add_send_argument, check_options, split_address
 
 if TYPE_CHECKING:
     from likeness.frame import FaceFrame
+    from likeness.pipeline import RunReport
     from likeness.sinks.fanout import FanOut
     from likeness.sources.udp_receiver import UdpReceiver
 
 RECEIVE_SCHEMES = ("livelink", "vmc")
-POLL_S = 0.1
-"""How often the loop wakes without packets, to honour --duration and Ctrl-C."""
 DEFAULT_FPS = 60.0
 
 
@@ -45,22 +43,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RelayResult:
-    """What a relay did: the frames it recorded, how many it forwarded and over what time.
+    """What a relay did: the frames it recorded (none unless asked to), and the run's figures,
+    whose ``active_s`` and ``items_per_s`` run from the first frame to the last, so that waiting
+    for a sender, before or after its stream, does not lower the frame rate."""
 
-    elapsed_s runs from the first frame to the last, so that waiting for a sender, before or
-    after its stream, does not lower the frame rate.
-    """
-
-    frames: list[FaceFrame] = field(default_factory=list)
-    elapsed_s: float = 0.0
-    n_frames: int = 0
-
-    @property
-    def fps(self) -> float:
-        """Frames forwarded per second while the stream ran."""
-        return (self.n_frames - 1) / self.elapsed_s if self.elapsed_s > 0 else 0.0
+    frames: list[FaceFrame]
+    report: RunReport
 
 
 def open_receiver(url: str) -> UdpReceiver:
@@ -79,32 +69,18 @@ def open_receiver(url: str) -> UdpReceiver:
 
 def relay(receiver: UdpReceiver, sinks: FanOut, *, duration_s: float | None = None,
           n_frames: int | None = None, record: bool = True) -> RelayResult:
-    """Forward frames from an open ``receiver`` to ``sinks`` until the duration or count is reached.
+    """Forward frames from an open ``receiver`` to ``sinks`` until the duration or count is
+    reached, then close the sinks.
 
     Ctrl-C ends the relay like the end of the duration does, so that a take is still recorded.
     """
-    result = RelayResult()
-    t_end = None if duration_s is None else time.perf_counter() + duration_s
-    t_first = t_last = 0.0
-    try:
-        while n_frames is None or result.n_frames < n_frames:
-            remaining_s = POLL_S if t_end is None else min(POLL_S, t_end - time.perf_counter())
-            if remaining_s <= 0:
-                break
-            frame = receiver.read(remaining_s)
-            if frame is None:
-                continue
-            t_last = time.perf_counter()
-            if not result.n_frames:
-                t_first = t_last
-            sinks.send(frame)
-            result.n_frames += 1
-            if record:
-                result.frames.append(frame)
-    except KeyboardInterrupt:
-        pass
-    result.elapsed_s = t_last - t_first
-    return result
+    from likeness.pipeline import Recorder, RunOptions, run
+
+    recorder = Recorder()
+    receiver.end_after(duration_s)
+    report = run(receiver, [], [sinks, recorder] if record else [sinks],
+                 options=RunOptions(max_items=n_frames))
+    return RelayResult(recorder.items, report)
 
 
 def take_fps(frames: list[FaceFrame], sender_fps: float | None) -> float:
@@ -144,12 +120,12 @@ def run(args: argparse.Namespace) -> int:
         write_output(take, args.output, guard)
     report = {
         "source": receiver.name,
-        "n_frames": result.n_frames,
+        "n_frames": result.report.n_items,
         "n_datagrams": receiver.n_datagrams,
         "n_rejected": receiver.n_rejected,
         "n_clamped_weights": receiver.n_clamped,
-        "elapsed_s": round(result.elapsed_s, 3),
-        "frames_per_s": round(result.fps, 1),
+        "elapsed_s": round(result.report.active_s, 3),
+        "frames_per_s": round(result.report.items_per_s, 1),
         "sinks": {name: stats.as_dict() for name, stats in sinks.stats().items()},
         "output": args.output,
     }

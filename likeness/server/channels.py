@@ -8,7 +8,6 @@ own outbox, so a slow viewer drops frames without delaying the others.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -51,6 +50,45 @@ MAX_CATCH_UP_S = 0.1
 """Longest stall of the player after which late frames are still sent rather than skipped."""
 
 
+class Playlist:
+    """A source of one tick per frame interval, ``fps`` ticks a second, forever: at each, every
+    animation's next frame (taken in a loop), stamped with the tick's time, for its channel."""
+
+    def __init__(self, playlist: list[tuple[Channel, Animation]], fps: float) -> None:
+        self.playlist = [(channel, animation) for channel, animation in playlist if len(animation)]
+        self.interval_s = 1.0 / fps
+        self.tick = 0
+
+    def read(self) -> Tick | None:
+        """The next tick; None when there is nothing to play."""
+        if not self.playlist:
+            return None
+        t_s = self.tick * self.interval_s
+        frames = tuple((channel, animation[self.tick % len(animation)].replace(t_s=t_s))
+                       for channel, animation in self.playlist)
+        self.tick += 1
+        return Tick(t_s, frames)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One tick of a :class:`Playlist`: its time, and the frame each channel gets."""
+
+    t_s: float
+    frames: tuple[tuple[Channel, FaceFrame], ...]
+
+
+class Publish:
+    """The sink of a :class:`Playlist`: each tick's frames published to their channels."""
+
+    def send(self, tick: Tick) -> None:
+        for channel, frame in tick.frames:
+            channel.publish(frame)
+
+    def close(self) -> None:
+        """Nothing to finish: the channels live on with the server."""
+
+
 async def play_loop(playlist: list[tuple[Channel, Animation]], fps: float) -> None:
     """Publish each animation to its channel in real time, over and over, until cancelled.
 
@@ -60,19 +98,8 @@ async def play_loop(playlist: list[tuple[Channel, Animation]], fps: float) -> No
     frames are sent at once, stamped with their own times, and viewers interpolate through them;
     after a longer one they are skipped (live means now, not replaying the past).
     """
-    interval_s = 1.0 / fps
-    playlist = [(channel, animation) for channel, animation in playlist if len(animation)]
-    loop = asyncio.get_running_loop()
-    start_s = loop.time()
-    tick = 0
-    while playlist:
-        delay_s = start_s + tick * interval_s - loop.time()
-        if delay_s < -MAX_CATCH_UP_S:
-            tick += int(-delay_s / interval_s)
-            continue
-        if delay_s > 0:
-            await asyncio.sleep(delay_s)
-        for channel, animation in playlist:
-            n_frames = len(animation)
-            channel.publish(animation[tick % n_frames].replace(t_s=tick * interval_s))
-        tick += 1
+    from likeness.pipeline import RunOptions, run_async
+
+    # The run's figures are never read here: keep few, however long the server runs.
+    await run_async(Playlist(playlist, fps), [], [Publish()],
+                    options=RunOptions(realtime=True, max_late_s=MAX_CATCH_UP_S, n_recent=1024))

@@ -2,7 +2,8 @@
 
 Everything comes out as float32 mono in -1..1 at one working rate, which is what the speech
 stage consumes. Both sources share the ``open / read / close`` shape and are context managers;
-``read()`` returns the next chunk, or ``None`` at the end.
+``read()`` returns the next chunk, or ``None`` at the end (of the file, of ``duration_s`` of
+audio, or once the microphone is closed).
 """
 
 from __future__ import annotations
@@ -64,15 +65,18 @@ class AudioFileSource:
         Output rate in Hz.
     chunk_s : float or None
         Seconds per chunk returned by :meth:`read`; ``None`` returns whatever the decoder gives.
+    duration_s : float, optional
+        End after the chunk that reaches this much audio, seconds (None: at the end of the file).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, sr: int = WORKING_RATE_HZ,
-                 chunk_s: float | None = 0.02) -> None:
+                 chunk_s: float | None = 0.02, duration_s: float | None = None) -> None:
         if sr <= 0:
             raise InputError(f"sample rate must be positive, got {sr}")
         self.path = Path(path)
         self.sr = sr
         self.chunk_n = None if chunk_s is None else max(1, int(round(chunk_s * sr)))
+        self._limit = _Limit(sr, duration_s)
         self._container: Any = None
         self._frames: Any = None
         self._pending = np.zeros(0, np.float32)
@@ -116,11 +120,11 @@ class AudioFileSource:
                 self._pending = np.concatenate([self._pending, next(self._frames)])
             except StopIteration:
                 self._ended = True
-        if not len(self._pending):
+        if not len(self._pending) or self._limit.reached():
             return None
         n = len(self._pending) if self.chunk_n is None else min(self.chunk_n, len(self._pending))
         chunk, self._pending = self._pending[:n], self._pending[n:]
-        return chunk.astype(np.float32, copy=False)
+        return self._limit.count(chunk.astype(np.float32, copy=False))
 
     def close(self) -> None:
         if self._container is not None:
@@ -138,14 +142,15 @@ class MicSource:
     """The default microphone (through ``sounddevice``), as float32 mono chunks at ``sr``.
 
     ``sounddevice`` is optional; opening without it raises :class:`SourceError` with the
-    install line.
+    install line. ``duration_s`` (seconds of audio, None: until closed) ends it.
     """
 
     def __init__(self, *, sr: int = WORKING_RATE_HZ, chunk_s: float = 0.02,
-                 device: int | str | None = None) -> None:
+                 device: int | str | None = None, duration_s: float | None = None) -> None:
         self.sr = sr
         self.chunk_n = max(1, int(round(chunk_s * sr)))
         self.device = device
+        self._limit = _Limit(sr, duration_s)
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=500)
         self._stream: Any = None
 
@@ -176,10 +181,11 @@ class MicSource:
         return self
 
     def read(self) -> np.ndarray | None:
-        """The next chunk; blocks until the microphone delivers it."""
-        if self._stream is None:
+        """The next chunk, waiting for the microphone to deliver it; None once closed or past
+        ``duration_s``."""
+        if self._stream is None or self._limit.reached():
             return None
-        return self._queue.get()
+        return self._limit.count(self._queue.get())
 
     def close(self) -> None:
         if self._stream is not None:
@@ -192,6 +198,23 @@ class MicSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Limit:
+    """Counts the samples a source has given, against its ``duration_s`` (None: no limit)."""
+
+    def __init__(self, sr: int, duration_s: float | None) -> None:
+        if duration_s is not None and not duration_s > 0:
+            raise InputError(f"duration_s must be a positive number of seconds, got {duration_s}")
+        self.n_max = None if duration_s is None else duration_s * sr
+        self.n_given = 0
+
+    def reached(self) -> bool:
+        return self.n_max is not None and self.n_given >= self.n_max
+
+    def count(self, chunk: np.ndarray) -> np.ndarray:
+        self.n_given += len(chunk)
+        return chunk
 
 
 def write_wav(path: str | os.PathLike[str], pcm: np.ndarray, sr: int) -> None:

@@ -22,10 +22,10 @@ MAX_DATAGRAM_BYTES = 65535
 
 
 class UdpReceiver:
-    """Base of the network sources: ``open() / read(timeout_s) / close()``, a context manager.
+    """Base of the network sources: ``open() / read() / close()``, a context manager.
 
-    Subclasses implement :meth:`decode`. ``read`` returns the next frame, or None when
-    ``timeout_s`` passes without one.
+    Subclasses implement :meth:`decode`. ``read`` returns the next frame, or None at the end of
+    the stream: a network stream has no end of its own, so it ends when :meth:`end_after` says.
 
     Attributes
     ----------
@@ -51,6 +51,7 @@ class UdpReceiver:
         self._socket: socket.socket | None = None
         self._pending: deque[FaceFrame] = deque()
         self._t_open_s = 0.0
+        self._end_s: float | None = None  # time.monotonic() at which the stream ends
 
     @property
     def name(self) -> str:
@@ -72,11 +73,16 @@ class UdpReceiver:
         self._t_open_s = time.monotonic()
         return self
 
-    def read(self, timeout_s: float | None = None) -> FaceFrame | None:
-        """The next frame that arrives, or None after ``timeout_s`` seconds (None: wait forever)."""
+    def end_after(self, seconds: float | None) -> None:
+        """End the stream ``seconds`` from now: :meth:`read` returns None once that has passed
+        without a frame (None: the stream never ends)."""
+        self._end_s = None if seconds is None else time.monotonic() + seconds
+
+    def read(self) -> FaceFrame | None:
+        """The next frame that arrives; None once the stream has ended (:meth:`end_after`)."""
         if self._socket is None:
             raise SourceError(f"{self.name}: read() before open()")
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        deadline = self._end_s
         while not self._pending:
             if deadline is None:
                 self._socket.settimeout(None)

@@ -1,8 +1,9 @@
 """Video frames from files (PyAV, any format its FFmpeg reads) and live cameras (OpenCV).
 
-Both sources share one shape: a context manager that iterates ``(t_s, rgb)`` pairs, ``rgb`` an
-(H, W, 3) uint8 RGB array, ``t_s`` seconds from the start of the source. ``open_video(spec)``
-picks the source from the spec: ``camera:N`` is camera ``N``, anything else a file path.
+Both sources share one shape: a context manager whose ``read()`` returns the next
+:class:`Picture` (``t_s`` seconds from the start of the source, ``rgb`` an (H, W, 3) uint8 RGB
+array), or None at the end; iterating one gives the same pictures. ``open_video(spec)`` picks
+the source from the spec: ``camera:N`` is camera ``N``, anything else a file path.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 CAMERA_SPEC = re.compile(r"^camera:(\d+)$")
 DEFAULT_CAMERA_FPS = 30.0
+
+
+class Picture(NamedTuple):
+    """One video frame: its time in seconds from the start of the source, and its pixels,
+    uint8 RGB (H, W, 3). Unpacks as ``t_s, rgb``."""
+
+    t_s: float
+    rgb: np.ndarray
 
 
 class VideoFile:
@@ -45,7 +54,7 @@ class VideoFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = existing_file(path, "video file")
         self._container: Any = None
-        self._stream: Any = None
+        self._pictures: Iterator[Picture] | None = None
         self.fps = DEFAULT_CAMERA_FPS
         self.n_frames: int | None = None
         self.size = (0, 0)
@@ -63,39 +72,43 @@ class VideoFile:
             raise InputError(f"{self.path}: has no video stream (or no frames in it)")
         stream = self._container.streams.video[0]
         stream.thread_type = "AUTO"
-        self._stream = stream
         if stream.average_rate:
             self.fps = float(stream.average_rate)
         self.n_frames = int(stream.frames) or None
         self.size = (stream.codec_context.width, stream.codec_context.height)
+        self._pictures = self._decode(stream)
         return self
 
-    def read(self) -> Iterator[tuple[float, np.ndarray]]:
-        """Decode every frame: yields ``(t_s, rgb)``; SourceError if the stream breaks off."""
+    def _decode(self, stream: Any) -> Iterator[Picture]:
         import av
 
-        if self._container is None:
-            self.open()
-        stream = self._stream
         t0_s: float | None = None
         index = 0
         try:
             for frame in self._container.decode(stream):
                 t_s = float(frame.time) if frame.time is not None else index / self.fps
                 t0_s = t_s if t0_s is None else t0_s
-                yield t_s - t0_s, frame.to_ndarray(format="rgb24")
+                yield Picture(t_s - t0_s, frame.to_ndarray(format="rgb24"))
                 index += 1
         except av.error.FFmpegError as e:
             raise SourceError(f"{self.path}: decoding failed after {index} frames ({e})") from e
+
+    def read(self) -> Picture | None:
+        """The next decoded frame, None at the end; SourceError if the stream breaks off."""
+        if self._container is None:
+            self.open()
+        assert self._pictures is not None
+        return next(self._pictures, None)
 
     def close(self) -> None:
         """Release the file."""
         if self._container is not None:
             self._container.close()
             self._container = None
+            self._pictures = None
 
-    def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
-        return self.read()
+    def __iter__(self) -> Iterator[Picture]:
+        return iter(self.read, None)
 
     def __enter__(self) -> VideoFile:
         return self.open() if self._container is None else self
@@ -121,6 +134,7 @@ class Camera:
     def __init__(self, index: int) -> None:
         self.index = index
         self._capture: Any = None
+        self._start_s = 0.0
         self.fps = DEFAULT_CAMERA_FPS
         self.size = (0, 0)
 
@@ -136,21 +150,20 @@ class Camera:
         self.fps = float(capture.get(cv2.CAP_PROP_FPS)) or DEFAULT_CAMERA_FPS
         self.size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)),
                      int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+        self._start_s = time.perf_counter()
         return self
 
-    def read(self) -> Iterator[tuple[float, np.ndarray]]:
-        """Grab frames until the camera stops delivering: yields ``(t_s, rgb)``."""
+    def read(self) -> Picture | None:
+        """The next frame the camera delivers, timed on arrival; None once it stops delivering."""
         import cv2
 
         if self._capture is None:
             self.open()
-        start_s = time.perf_counter()
-        while True:
-            ok, bgr = self._capture.read()
-            if not ok:
-                log.info("camera:%d stopped delivering frames", self.index)
-                return
-            yield time.perf_counter() - start_s, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        ok, bgr = self._capture.read()
+        if not ok:
+            log.info("camera:%d stopped delivering frames", self.index)
+            return None
+        return Picture(time.perf_counter() - self._start_s, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
     def close(self) -> None:
         """Release the camera."""
@@ -158,8 +171,8 @@ class Camera:
             self._capture.release()
             self._capture = None
 
-    def __iter__(self) -> Iterator[tuple[float, np.ndarray]]:
-        return self.read()
+    def __iter__(self) -> Iterator[Picture]:
+        return iter(self.read, None)
 
     def __enter__(self) -> Camera:
         return self.open() if self._capture is None else self
@@ -171,7 +184,7 @@ class Camera:
 def open_video(spec: str | os.PathLike[str]) -> VideoFile | Camera:
     """A video source for ``spec``: ``camera:N`` for a live camera, else a video file path.
 
-    Use it as a context manager and iterate it for ``(t_s, rgb uint8 (H, W, 3))`` pairs.
+    Use it as a context manager; ``read()`` (or iterating it) gives :class:`Picture` s.
     The source is not opened until the ``with`` block (or ``open()``).
     """
     match = CAMERA_SPEC.match(str(spec))

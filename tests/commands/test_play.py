@@ -1,4 +1,5 @@
-"""A finished take played to engines as if live: paced by the clock it is given, nothing skipped."""
+"""A finished take played to engines as if live: paced by the clock it is given, nothing skipped,
+the sinks closed at the end."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class FakeClock:
         self.now_s = 1000.0
         self.send_s = send_s
         self.sent: list[tuple[float, float]] = []  # (frame t_s, clock when sent)
+        self.closed = False
 
     def __call__(self) -> float:
         return self.now_s
@@ -27,6 +29,9 @@ class FakeClock:
         self.sent.append((frame.t_s, self.now_s))
         self.now_s += self.send_s
 
+    def close(self) -> None:
+        self.closed = True
+
 
 def test_each_frame_goes_out_at_its_time() -> None:
     take = Animation.neutral(30, 30.0)
@@ -36,6 +41,7 @@ def test_each_frame_goes_out_at_its_time() -> None:
     assert [t for t, _ in clock.sent] == list(take.t_s)
     offsets_s = [sent - 1000.0 for _, sent in clock.sent]
     assert offsets_s == pytest.approx(list(take.t_s - 5.0), abs=1e-9)
+    assert clock.closed  # the take played out: the sinks are finished
 
 
 def test_slow_sends_make_frames_late_but_none_is_skipped() -> None:

@@ -46,7 +46,8 @@ def test_an_app_packet_yields_the_same_frame(rng) -> None:
     values = app_values(rng)
     with LiveLinkReceiver("127.0.0.1", 0) as receiver:
         send_to(receiver.port, app_packet(values, frame=3600 * 60 + 30, subframe=0.25))
-        frame = receiver.read(timeout_s=2)
+        receiver.end_after(2)
+        frame = receiver.read()
     assert frame is not None
     assert frame.t_s == pytest.approx(3600 + 30.25 / 60)
     np.testing.assert_allclose(frame.weights, values[:52], atol=1e-7)
@@ -60,13 +61,15 @@ def test_a_subject_filter_skips_other_phones(rng) -> None:
     with LiveLinkReceiver("127.0.0.1", 0, subject="Anna") as receiver:
         send_to(receiver.port, app_packet(values, frame=1, subframe=0, subject="Ben"),
                 app_packet(values, frame=2, subframe=0, subject="Anna"))
-        frame = receiver.read(timeout_s=2)
+        receiver.end_after(2)
+        frame = receiver.read()
     assert frame is not None and frame.t_s == pytest.approx(2 / 60)
 
 
-def test_read_times_out_without_traffic() -> None:
+def test_a_stream_without_traffic_ends_when_told() -> None:
     with VmcReceiver("127.0.0.1", 0) as receiver:
-        assert receiver.read(timeout_s=0.2) is None
+        receiver.end_after(0.2)
+        assert receiver.read() is None
         assert (receiver.n_datagrams, receiver.n_frames) == (0, 0)
 
 
@@ -78,7 +81,8 @@ def test_vmc_from_a_python_osc_client_sending_single_messages() -> None:
         client.send_message("/VMC/Ext/Blend/Val", ["NotAnArkitName", 0.5])
         client.send_message("/VMC/Ext/Bone/Pos", ["Hips", 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0])
         client.send_message("/VMC/Ext/Blend/Apply", [])
-        frame = receiver.read(timeout_s=2)
+        receiver.end_after(2)
+        frame = receiver.read()
     assert frame is not None
     assert frame.weights[INDEX["jawOpen"]] == 0.75 and frame.weights[INDEX["eyeBlinkRight"]] == 1.0
     assert frame.weights.sum() == pytest.approx(1.75)
@@ -152,7 +156,8 @@ def test_good_packets_after_bad_ones_still_arrive_over_the_socket(receiver_type,
             garbage = [rng.bytes(int(n)) for n in rng.integers(0, 600, 10)]
             garbage += [good[:len(good) // 2], good + b"\0\0\0\0", b"\x06" + good[1:40]]
             send_to(receiver.port, *garbage, good)
-            frame = receiver.read(timeout_s=2)
+            receiver.end_after(2)
+            frame = receiver.read()
             assert frame is not None and frame.t_s == pytest.approx(0.5), round_
         assert receiver.n_frames == 20
         assert receiver.n_rejected >= 20 * 12  # random bytes may, rarely, be an empty OSC message
@@ -167,7 +172,8 @@ def test_app_packets_that_overshoot_a_little_are_clamped_and_counted(rng) -> Non
     with LiveLinkReceiver("127.0.0.1", 0) as receiver:
         send_to(receiver.port, app_packet(gross, frame=1, subframe=0),
                 app_packet(values, frame=2, subframe=0))
-        frame = receiver.read(timeout_s=2)
+        receiver.end_after(2)
+        frame = receiver.read()
     assert frame is not None and frame.t_s == pytest.approx(2 / 60)
     assert frame.weights[INDEX["eyeLookInRight"]] == 1.0
     assert (receiver.n_rejected, receiver.n_clamped) == (1, 1)
