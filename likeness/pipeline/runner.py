@@ -8,11 +8,12 @@ behave alike to the item.
 How a run ends:
 
 - at the end of the source, or at a stop condition (:class:`RunOptions`), or on Ctrl-C
-  (KeyboardInterrupt): every stage's ``flush()`` is carried through to the sinks, the sinks are
-  closed (which finalises what they write) and a :class:`RunReport` is returned;
-- when a stage, a sink or the source raises (or the async task is cancelled): the error
-  propagates and the sinks are left to their owner, whose ``with`` block discards what was
-  half-written.
+  (KeyboardInterrupt, unless ``RunOptions.interruptible`` is off): every stage's ``flush()``
+  is carried through to the sinks, the sinks are closed (which finalises what they write) and
+  a :class:`RunReport` is returned;
+- when a stage, a sink or the source raises (or the async task is cancelled, or Ctrl-C comes
+  to a run that is not interruptible): the error propagates and the sinks are left to their
+  owner, whose ``with`` block discards what was half-written.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class RunOptions:
     max_items: int | None = None  # stop after this many items from the source
     max_s: float | None = None  # stop after the first item at or past this time (t_s, seconds)
     status_every_s: float | None = None  # seconds between progress calls; None: no progress
+    interruptible: bool = True  # Ctrl-C ends the run cleanly, as it stops a live source;
+    # False: it propagates, as it should abort a job that must not finish half done
     n_recent: int = 100_000  # durations kept per stage for the figures (the most recent)
 
     def __post_init__(self) -> None:
@@ -256,6 +259,8 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
             if o.max_s is not None and item.t_s >= o.max_s:
                 break
     except KeyboardInterrupt:
+        if not o.interruptible:
+            raise
         interrupted = True
     tail = chain.flush()
     send(tail)

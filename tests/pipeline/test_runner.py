@@ -275,3 +275,18 @@ def test_bad_options_are_refused():
         RunOptions(max_items=0)
     with pytest.raises(InputError, match="max_late_s"):
         RunOptions(max_late_s=-1.0)
+
+
+def test_ctrl_c_aborts_a_run_that_is_not_interruptible():
+    clock = FakeClock()
+
+    def interrupt(item: Item) -> Item:
+        if item.value == 2:
+            raise KeyboardInterrupt
+        return item
+
+    sink = Stamp(clock)
+    with pytest.raises(KeyboardInterrupt):
+        run(IterSource(items(10)), [interrupt], [sink], options=RunOptions(interruptible=False),
+            clock=clock)
+    assert len(sink.sent) == 2 and sink.n_closed == 0
