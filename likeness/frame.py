@@ -115,6 +115,12 @@ class FaceFrame:
         ones, never invented detail.
     face_id : int
         Stable id of the face across frames when several are tracked.
+    speaking : bool
+        The face is speaking at this instant: the behaviour stages (blink, gaze, idle) read it.
+    attending : bool
+        The face attends closely to someone else (listening, watching): blinks come less often.
+        Neither flag is written to files: a take's ``phonemes`` and ``listening`` tracks say the
+        same for a whole take.
     """
 
     t_s: float
@@ -126,6 +132,8 @@ class FaceFrame:
     confidence: float = 1.0
     found: bool = True
     face_id: int = 0
+    speaking: bool = False
+    attending: bool = False
 
     @classmethod
     def neutral(cls, t_s: float = 0.0, **fields: Any) -> FaceFrame:

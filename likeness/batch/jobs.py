@@ -214,13 +214,13 @@ class TrackJob(BatchJob):
     def run(self, item: BatchItem, output: Path, guard: OutputGuard) -> list[Path]:
         from likeness.formats import write_animation
         from likeness.solve import PinholeCamera, SolverOptions
-        from likeness.track import track_takes
+        from likeness.track import TrackingOptions, track_takes
         from likeness.track.video import output_paths
 
         video = _input(item, self.name)
         camera = PinholeCamera() if self.hfov_deg is None else PinholeCamera(self.hfov_deg)
-        takes = track_takes(video, max_faces=self.max_faces, filtered=self.filtered,
-                            solver_options=SolverOptions(camera=camera))
+        takes = track_takes(video, TrackingOptions(max_faces=self.max_faces, filtered=self.filtered,
+                                                   solver=SolverOptions(camera=camera)))
         if not takes:
             raise InputError(f"{video}: no face found in any frame; nothing written")
         paths = output_paths(output, len(takes))

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from likeness.behave.gaze import Gaze, GazeOptions
     from likeness.behave.idle import Idle, IdleOptions
     from likeness.behave.layers import (
+        BehaviourOptions,
         EmotionLayer,
         apply_behaviour,
-        behave_from_args,
-        behave_layers,
+        behaviour_stages,
         speech_activity,
     )
     from likeness.behave.names import EMOTIONS, LAYERS
@@ -43,8 +43,8 @@ __all__ = [
     "emotion_weights",
     "envelope",
     "apply_behaviour",
-    "behave_from_args",
-    "behave_layers",
+    "BehaviourOptions",
+    "behaviour_stages",
     "speech_activity",
     "CompletionModel",
     "Completer",
@@ -60,7 +60,8 @@ __getattr__ = lazy_exports(__name__, {
     "likeness.behave.gaze": ("Gaze", "GazeOptions"),
     "likeness.behave.idle": ("Idle", "IdleOptions"),
     "likeness.behave.layers": (
-        "EmotionLayer", "apply_behaviour", "behave_from_args", "behave_layers", "speech_activity",
+        "BehaviourOptions", "EmotionLayer", "apply_behaviour", "behaviour_stages",
+        "speech_activity",
     ),
     "likeness.behave.names": ("EMOTIONS", "LAYERS"),
 })

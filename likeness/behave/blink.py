@@ -97,7 +97,8 @@ class BlinkEvent:
 
 
 class Blink:
-    """Stateful stage that adds blinks to ``eyeBlinkLeft``/``eyeBlinkRight``.
+    """Stateful stage (``FaceFrame -> FaceFrame``) that adds blinks to
+    ``eyeBlinkLeft``/``eyeBlinkRight``.
 
     Call it on frames in time order. The lid weight is combined with what the frame already
     has by taking the larger value, so a tracked squint or a closed eye is never opened.
@@ -129,15 +130,14 @@ class Blink:
         self._clock = 0.0
         self._interval = self._draw_interval() * self.rng.uniform(0.1, 1.0)
 
-    def __call__(
-        self, frame: FaceFrame, *, speaking: bool = False, attending: bool = False
-    ) -> FaceFrame:
+    def __call__(self, frame: FaceFrame) -> FaceFrame:
         """``frame`` with its blink weights raised where a blink is under way.
 
-        ``speaking`` and ``attending`` say what the face is doing at this frame; speaking wins
-        if both are set.
+        The frame's ``speaking`` and ``attending`` say what the face is doing; speaking wins if
+        both are set.
         """
-        lid = self.step(frame.t_s, gaze=self._gaze(frame), speaking=speaking, attending=attending)
+        lid = self.step(frame.t_s, gaze=self._gaze(frame), speaking=frame.speaking,
+                        attending=frame.attending)
         if lid <= 0.0:
             return frame
         weights = frame.weights.copy()

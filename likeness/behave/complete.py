@@ -468,9 +468,9 @@ def complete(
         },
     )
     if add_blinks and len(out) and not animation.weights[:, BLINKS].any():
-        from likeness.behave.layers import apply_behaviour
+        from likeness.behave.layers import BehaviourOptions, apply_behaviour
 
-        out = apply_behaviour(out, ("blink",), seed=seed)
+        out = apply_behaviour(out, BehaviourOptions(("blink",), seed=seed))
     return out
 
 

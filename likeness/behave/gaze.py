@@ -144,9 +144,10 @@ class Gaze:
         self._mode_of_last_shift: bool | None = None
         self._last_t: float | None = None
 
-    def __call__(self, frame: FaceFrame, *, speaking: bool = False) -> FaceFrame:
-        """``frame`` with the eyes and head turned to this instant's gaze."""
-        gaze_deg, head_deg = self.step(frame.t_s, speaking=speaking)
+    def __call__(self, frame: FaceFrame) -> FaceFrame:
+        """``frame`` with the eyes and head turned to this instant's gaze (talking or listening
+        as the frame's ``speaking`` says)."""
+        gaze_deg, head_deg = self.step(frame.t_s, speaking=frame.speaking)
         base = self._target_rad(frame)
         o = self.options
         limit = math.radians(o.eye_range_deg)

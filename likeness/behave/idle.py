@@ -39,7 +39,8 @@ class IdleOptions:
 
 
 class Idle:
-    """Stateful stage adding breathing and head sway to the head pose.
+    """Stateful stage (``FaceFrame -> FaceFrame``) adding breathing and head sway to the head
+    pose.
 
     Parameters
     ----------
@@ -62,9 +63,10 @@ class Idle:
         self._gain = 1.0
         self._last_t: float | None = None
 
-    def __call__(self, frame: FaceFrame, *, speaking: bool = False) -> FaceFrame:
-        """``frame`` with its head moved by this instant's breathing and sway."""
-        yaw_deg, pitch_deg, roll_deg, lift_m = self.step(frame.t_s, speaking=speaking)
+    def __call__(self, frame: FaceFrame) -> FaceFrame:
+        """``frame`` with its head moved by this instant's breathing and sway (larger while the
+        frame is ``speaking``)."""
+        yaw_deg, pitch_deg, roll_deg, lift_m = self.step(frame.t_s, speaking=frame.speaking)
         translation = frame.head_translation_m.copy()
         translation[1] += lift_m
         return frame.replace(

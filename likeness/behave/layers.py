@@ -9,8 +9,7 @@ Mouth corners give way to lip rounding: a smile cannot stretch lips that are mak
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ from likeness.behave.emotion import (
 )
 from likeness.behave.gaze import Gaze, GazeOptions, Saccade
 from likeness.behave.idle import Idle
-from likeness.behave.names import EMOTIONS, LAYERS, SEEDED_LAYERS
+from likeness.behave.names import EMOTIONS, LAYERS
 from likeness.blendshapes import INDEX, NAMES
 from likeness.errors import InputError
 from likeness.frame import Animation, FaceFrame
@@ -155,16 +154,51 @@ def emotion_events(
     return [{"start_s": start_s, "end_s": end_s, "emotion": emotion, "intensity": intensity}]
 
 
+@dataclass(frozen=True)
+class BehaviourOptions:
+    """Which behaviour layers a take gets, and how they behave."""
+
+    layers: tuple[str, ...] = LAYERS  # any of LAYERS, named in any order (see LAYERS)
+    emotion: str = "auto"  # "auto" (from the text, scaled by vocal arousal) or a facs.EMOTIONS
+    look_at: str | tuple[float, float, float] = "camera"  # "camera", "ahead" or (x, y, z) m
+    seed: int = 0  # seed of every random draw: the same inputs and seed give the same output
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.layers if name not in LAYERS]
+        if unknown:
+            raise InputError(
+                f"unknown behaviour layer(s) {unknown}, expected any of {', '.join(LAYERS)}"
+            )
+        if self.emotion not in ("auto",) + EMOTIONS:
+            raise InputError(
+                f"emotion must be auto or one of {', '.join(EMOTIONS)}, got {self.emotion!r}"
+            )
+        GazeOptions(look_at=self.look_at)  # refuses a bad target
+
+
+def behaviour_stages(options: BehaviourOptions) -> list[Gaze | Idle | Blink]:
+    """The frame-by-frame layers ``options`` asks for, in the order they are laid: gaze, idle
+    motion, blinks. Each is a ``FaceFrame -> FaceFrame`` stage reading the frame's ``speaking``
+    and ``attending``; emotion, which needs the whole take's text and voice, is laid by
+    :func:`apply_behaviour` before them."""
+    chosen, seed = options.layers, options.seed
+    stages: list[Gaze | Idle | Blink] = []
+    if "gaze" in chosen:
+        stages.append(Gaze(GazeOptions(look_at=options.look_at), seed=seed))
+    if "idle" in chosen:
+        stages.append(Idle(seed=seed + 1))
+    if "blink" in chosen:
+        stages.append(Blink(seed=seed + 2))
+    return stages
+
+
 def apply_behaviour(
     animation: Animation,
-    layers: Iterable[str] = LAYERS,
+    options: BehaviourOptions = BehaviourOptions(),
     *,
     text: str | None = None,
     audio: np.ndarray | None = None,
     sr: int | None = None,
-    emotion: str = "auto",
-    look_at: str | tuple[float, float, float] = "camera",
-    seed: int = 0,
     events: list[dict[str, Any]] | None = None,
 ) -> Animation:
     """Add behaviour layers to a whole take.
@@ -175,41 +209,31 @@ def apply_behaviour(
         Any take: lip-sync, tracking, or neutral frames. Its ``phonemes`` track (or ``audio``)
         says when the face speaks; a ``listening`` track marks spans where it attends to
         someone else.
-    layers : iterable of str
-        Any of ``blink``, ``gaze``, ``idle``, ``emotion`` (see :data:`LAYERS` for the order).
+    options : BehaviourOptions
+        The layers (all by default), the emotion, the gaze target and the seed.
     text : str, optional
         What is said, for ``emotion="auto"``.
     audio : ndarray, shape (n_samples,), optional
         The take's speech, mono; gives speech activity (without phonemes) and vocal arousal.
     sr : int, optional
         Sample rate of ``audio`` in Hz.
-    emotion : str
-        ``auto`` (from text, scaled by vocal arousal) or one of :data:`facs.EMOTIONS`.
-    look_at : "camera", "ahead" or (x, y, z) in metres, camera space
-    seed : int
-        Seed of every random draw: the same inputs and seed give the same output.
     events : list of dict, optional
         Emotion events (``start_s``, ``end_s``, ``emotion``, ``intensity``) to show instead of
-        those read from ``text`` / ``emotion``.
+        those read from ``text`` / ``options.emotion``.
 
     Returns
     -------
     Animation
         A new take; tracks ``blinks``, ``saccades`` and ``emotions`` list what was added.
     """
-    chosen = tuple(layers)
-    unknown = [name for name in chosen if name not in LAYERS]
-    if unknown:
-        raise InputError(
-            f"unknown behaviour layer(s) {unknown}, expected any of {', '.join(LAYERS)}"
-        )
+    chosen = options.layers
     speaking = speech_activity(animation, audio=audio, sr=sr)
     attending = in_tracks(animation, "listening") & ~speaking
     tracks = dict(animation.tracks)
     weights = animation.weights
     if "emotion" in chosen:
         if events is None:
-            events = emotion_events(animation, emotion, text=text, speaking=speaking)
+            events = emotion_events(animation, options.emotion, text=text, speaking=speaking)
         arousal = arousal_curve(audio, sr, animation.t_s) if audio is not None and sr else None
         keep_mouth = bool(speaking.any())
         weights = compose_emotion(
@@ -217,24 +241,20 @@ def apply_behaviour(
         )
         tracks["emotions"] = events
     base = animation.replace(weights=weights, tracks=tracks, metadata=dict(animation.metadata))
-    gaze = Gaze(GazeOptions(look_at=look_at), seed=seed) if "gaze" in chosen else None
-    idle = Idle(seed=seed + 1) if "idle" in chosen else None
-    blink = Blink(seed=seed + 2) if "blink" in chosen else None
+    stages = behaviour_stages(options)
     frames = []
     for i, frame in enumerate(base):
-        if gaze is not None:
-            frame = gaze(frame, speaking=bool(speaking[i]))
-        if idle is not None:
-            frame = idle(frame, speaking=bool(speaking[i]))
-        if blink is not None:
-            frame = blink(frame, speaking=bool(speaking[i]), attending=bool(attending[i]))
+        frame = frame.replace(speaking=bool(speaking[i]), attending=bool(attending[i]))
+        for stage in stages:
+            frame = stage(frame)
         frames.append(frame)
-    if gaze is not None:
-        tracks["saccades"] = [saccade_record(s) for s in gaze.saccades]
-    if blink is not None:
-        tracks["blinks"] = [blink_record(b) for b in blink.events]
+    for stage in stages:
+        if isinstance(stage, Gaze):
+            tracks["saccades"] = [saccade_record(s) for s in stage.saccades]
+        elif isinstance(stage, Blink):
+            tracks["blinks"] = [blink_record(b) for b in stage.events]
     metadata = {**base.metadata, "behaviour": {"layers": [n for n in LAYERS if n in chosen],
-                                               "emotion": emotion, "seed": seed}}
+                                               "emotion": options.emotion, "seed": options.seed}}
     return Animation.from_frames(frames, animation.fps, tracks=tracks, metadata=metadata)
 
 
@@ -249,49 +269,3 @@ def blink_record(b: BlinkEvent) -> dict[str, Any]:
     return {"start_s": b.start_s, "end_s": b.end_s, "closing_ms": round(b.close_s * 1e3, 1),
             "opening_ms": round(b.open_s * 1e3, 1), "amplitude": round(b.amplitude, 3),
             "cause": b.cause}
-
-
-def behave_layers(args: argparse.Namespace) -> tuple[str, ...]:
-    """The layers a command line asks for: ``--behave``, plus the layer an option implies
-    (``--emotion``: emotion, ``--look-at``: gaze); none when no behaviour option was given.
-
-    Raises
-    ------
-    InputError
-        ``--behave-seed`` without a layer it seeds.
-    """
-    layers = list(args.behave)
-    for option, layer in ((args.emotion, "emotion"), (args.look_at, "gaze")):
-        if option is not None and layer not in layers:
-            layers.append(layer)
-    if args.behave_seed is not None and not set(layers) & set(SEEDED_LAYERS):
-        raise InputError(
-            f"--behave-seed seeds {', '.join(SEEDED_LAYERS)}, none of which is asked for: add "
-            f"--behave with one of them (or all)"
-        )
-    return tuple(layers)
-
-
-def behave_from_args(
-    animation: Animation,
-    args: argparse.Namespace,
-    *,
-    text: str | None = None,
-    audio: np.ndarray | None = None,
-    sr: int | None = None,
-) -> Animation:
-    """Apply the layers a command line asked for (see :func:`behave_layers`; unchanged when
-    none)."""
-    layers = behave_layers(args)
-    if not layers:
-        return animation
-    return apply_behaviour(
-        animation,
-        layers,
-        text=text,
-        audio=audio,
-        sr=sr,
-        emotion=args.emotion or "auto",
-        look_at=args.look_at or "camera",
-        seed=args.behave_seed or 0,
-    )

@@ -24,7 +24,7 @@ import numpy as np
 
 from likeness.behave.emotion import analyze_text, text_events
 from likeness.behave.facs import EMOTIONS
-from likeness.behave.layers import apply_behaviour, speech_activity
+from likeness.behave.layers import BehaviourOptions, apply_behaviour, speech_activity
 from likeness.errors import InputError, SourceError
 from likeness.frame import Animation
 
@@ -289,7 +289,7 @@ def respond(
         else (reply_start_s, float(animation.t_s[-1]))
     )
     events = reaction_events(reaction, reply, listen_s, *speech_span)
-    out = apply_behaviour(animation, seed=seed, events=events)
+    out = apply_behaviour(animation, BehaviourOptions(seed=seed), events=events)
     return Response(out, audio, sr, reaction)
 
 

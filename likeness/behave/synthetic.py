@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from likeness.behave.facs import ACTION_UNITS, PROTOTYPES, au_weights, envelope
-from likeness.behave.layers import apply_behaviour
+from likeness.behave.layers import BehaviourOptions, apply_behaviour
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.errors import InputError
 from likeness.frame import Animation
@@ -124,7 +124,8 @@ def synthetic_take(
     take = Animation.neutral(n, fps)
     take.weights = np.clip(weights, 0.0, 1.0).astype(np.float32)
     take.tracks["phonemes"] = _talk_spurts(speaking, fps)
-    take = apply_behaviour(take, ("gaze", "blink", "idle"), seed=int(rng.integers(1 << 30)))
+    layers = BehaviourOptions(("gaze", "blink", "idle"), seed=int(rng.integers(1 << 30)))
+    take = apply_behaviour(take, layers)
     take.tracks = {}
     take.metadata = {"source": "synthetic", "person": person_seed, "take": take_seed}
     return take

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from likeness.commands.behaviour import BEHAVE_OPTIONS, add_behave_arguments
+from likeness.commands.options import BEHAVE_OPTIONS, add_behave_arguments, behaviour_options
 from likeness.commands.outputs import (
     add_output_arguments,
     command_guard,
@@ -59,8 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.behave.layers import behave_from_args, behave_layers
-
     guard = command_guard(args, [args.output])
     if args.mic and args.audio:
         raise InputError("give either an AUDIO file or --mic, not both")
@@ -81,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
             + ("the live path (--mic, --stream) has its own streaming recogniser" if live
                else "with --text the transcript is aligned instead")
         )
-    if behave_layers(args) and live:
+    behaviour = behaviour_options(args)
+    if behaviour.layers and live:
         raise InputError(f"{BEHAVE_OPTIONS} work on a whole take; the live path (--mic, "
                          "--stream) sends frames as the audio comes: leave them out there")
     if not (args.output or args.send):
@@ -95,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
         text = _transcript(args)
         animation = lipsync_file(args.audio, text=text, fps=args.fps,
                                  recognizer=args.recognizer or "accurate")
-        animation = behave_from_args(animation, args, text=text)
+        if behaviour.layers:
+            from likeness.behave.layers import apply_behaviour
+
+            animation = apply_behaviour(animation, behaviour, text=text)
     ingredients = [args.audio] if args.audio else []
     if args.output:
         write_output(animation, args.output, guard, ingredients=ingredients)

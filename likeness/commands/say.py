@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from likeness.commands.behaviour import add_behave_arguments
+from likeness.commands.options import add_behave_arguments, behaviour_options
 from likeness.commands.outputs import (
     ANIMATION_SUFFIXES,
     add_output_arguments,
@@ -47,11 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.behave.layers import behave_from_args, behave_layers
-
     output = Path(args.output)
     guard = command_guard(args, [output], media=True)
-    behave_layers(args)  # a contradiction among the behaviour options stops before any work
+    behaviour = behaviour_options(args)  # a contradiction among them stops before any work
     audio_out = None
     if args.audio_out or output.suffix.lower() in ANIMATION_SUFFIXES:
         audio_out = Path(args.audio_out) if args.audio_out else output.with_suffix(".wav")
@@ -64,8 +62,11 @@ def run(args: argparse.Namespace) -> int:
     from likeness.speech.lipsync import say
 
     animation, speech = say(args.text, voice=args.voice, rate_wpm=args.rate, fps=args.fps)
-    animation = behave_from_args(animation, args, text=args.text, audio=speech.pcm,
-                                 sr=speech.sample_rate_hz)
+    if behaviour.layers:
+        from likeness.behave.layers import apply_behaviour
+
+        animation = apply_behaviour(animation, behaviour, text=args.text, audio=speech.pcm,
+                                    sr=speech.sample_rate_hz)
     text = args.text.encode("utf-8")
     write_output(animation, output, guard, avatar=args.avatar, ingredients=[text],
                  speech=(speech.pcm, speech.sample_rate_hz))

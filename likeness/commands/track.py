@@ -7,10 +7,14 @@ import contextlib
 import dataclasses
 import logging
 import sys
-import time
 from pathlib import Path
 
-from likeness.commands.behaviour import BEHAVE_OPTIONS, add_behave_arguments
+from likeness.commands.options import (
+    BEHAVE_OPTIONS,
+    add_behave_arguments,
+    behaviour_options,
+    tracking_options,
+)
 from likeness.commands.outputs import add_output_arguments, guarded_sinks, play
 
 log = logging.getLogger(__name__)
@@ -57,25 +61,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from likeness.behave.layers import behave_from_args, behave_layers
+    from likeness.behave.layers import apply_behaviour
     from likeness.commands.outputs import command_guard
     from likeness.errors import InputError
-    from likeness.solve import PinholeCamera, SolverOptions, load_calibration
+    from likeness.solve import load_calibration
 
     output = Path(args.output)
     guard = command_guard(args, [output], media=bool(args.avatar), likeness_asset=_likeness(args))
     for path in (output, args.preview):
         if path and not Path(path).resolve().parent.is_dir():
             raise InputError(f"{path}: folder {Path(path).parent} does not exist")
-    if args.max_faces < 1:
-        raise InputError(f"--max-faces must be at least 1, got {args.max_faces}")
+    options = tracking_options(args)
+    behaviour = behaviour_options(args)
     live = str(args.input).startswith("camera:")
-    if behave_layers(args) and live and args.send:
+    if behaviour.layers and live and args.send:
         raise InputError(f"{BEHAVE_OPTIONS} work on the whole take once the camera stops; the "
                          "live --send stream goes out as tracked: leave them out, or track a "
                          "recorded video")
-    camera = PinholeCamera() if args.hfov is None else PinholeCamera(args.hfov)
-    options = SolverOptions(camera=camera)
     calibration = None
     if args.calibrate and Path(args.calibrate).exists():
         calibration = load_calibration(args.calibrate)
@@ -87,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
         takes = _track_file(args, options, calibration)
     if not takes:
         raise InputError(f"{args.input}: no face found in any frame; nothing written")
-    takes = [dataclasses.replace(t, animation=behave_from_args(t.animation, args)) for t in takes]
+    if behaviour.layers:
+        takes = [dataclasses.replace(t, animation=apply_behaviour(t.animation, behaviour))
+                 for t in takes]
     _write(args, guard, takes, calibration)
     if args.send and not live:
         with guarded_sinks(args, guard, ingredients=[args.input]) as sinks:
@@ -115,9 +119,8 @@ def _track_file(args: argparse.Namespace, options, calibration):
     if args.max_seconds is not None:
         with open_video(args.input) as source:
             max_frames = max(1, int(round(args.max_seconds * source.fps)))
-    takes = track_takes(args.input, max_faces=args.max_faces, filtered=not args.no_filter,
-                        calibration=calibration, progress=True, max_frames=max_frames,
-                        solver_options=options)
+    takes = track_takes(args.input, options, calibration=calibration, progress=True,
+                        max_frames=max_frames)
     if args.preview and takes:
         write_preview(args.input, [t.animation for t in takes], args.preview, progress=True)
     return takes
@@ -125,63 +128,42 @@ def _track_file(args: argparse.Namespace, options, calibration):
 
 def _track_camera(args: argparse.Namespace, options, calibration, sinks):
     """Track live until Ctrl-C or --max-seconds, reporting fps and per-stage latency."""
-    from likeness.frame import Animation, FaceFrame
+    from likeness.pipeline import RunOptions
     from likeness.sources.video import open_video
-    from likeness.track import LiveTracker, TrackedTake
+    from likeness.track import track_live
     from likeness.track.preview import PreviewWriter
 
-    rows: list[tuple[float, list]] = []
-    with open_video(args.input) as source, LiveTracker(
-        args.max_faces, filtered=not args.no_filter, calibration=calibration,
-        solver_options=options,
-    ) as tracker, contextlib.ExitStack() as stack:
-        preview = (stack.enter_context(PreviewWriter(args.preview, source.fps))
-                   if args.preview else None)
-        latency_ms: list[float] = []
-        start = last_status = time.perf_counter()
-        n_at_status = 0
-        try:
-            for t_s, rgb in source:
-                frames = tracker(rgb, t_s)
-                rows.append((t_s, frames))
-                if frames and frames[0].found:
-                    sinks.send(frames[0])
-                latency_ms.append(1e3 * sum(tracker.stage_s.values()))
-                if preview:
-                    preview.send(rgb, frames)
-                now = time.perf_counter()
-                if now - last_status >= STATUS_EVERY_S:
-                    fps_now = (len(rows) - n_at_status) / (now - last_status)
-                    print(f"\r{_status(fps_now, latency_ms[n_at_status:], tracker)}, faces "
-                          f"{sum(f.found for f in frames)}   ", end="", file=sys.stderr)
-                    n_at_status, last_status = len(rows), now
-                if args.max_seconds is not None and t_s >= args.max_seconds:
-                    break
-        except KeyboardInterrupt:
-            log.info("stopped after %d frames", len(rows))
-        elapsed_s = max(time.perf_counter() - start, 1e-9)
-        print(f"\r{len(rows)} frames: {_status(len(rows) / elapsed_s, latency_ms, tracker)}",
-              file=sys.stderr)
-        fps = source.fps
-    takes = []
-    for face_id, solver in sorted(tracker.solvers.items()):
-        # Rows from before this face first appeared have no frame for it.
-        frames = [next((f for f in row if f.face_id == face_id), None)
-                  or FaceFrame.neutral(t_s, found=False, confidence=0.0, face_id=face_id)
-                  for t_s, row in rows]
-        animation = Animation.from_frames(frames, fps, metadata={
-            "source": args.input, "face_id": face_id, "camera_hfov_deg": options.camera.hfov_deg})
-        takes.append(TrackedTake(animation, solver.calibration_so_far(args.input)))
+    first_face = _FirstFace(sinks)
+    with open_video(args.input) as source, contextlib.ExitStack() as stack:
+        outputs: list = [first_face]
+        if args.preview:
+            outputs.append(stack.enter_context(PreviewWriter(args.preview, source.fps)))
+        takes, report = track_live(
+            source, options, calibration=calibration, sinks=outputs, name=args.input,
+            run_options=RunOptions(max_s=args.max_seconds, status_every_s=STATUS_EVERY_S),
+            progress=lambda p: print(f"\r{p.line()}, faces {first_face.n_faces}   ", end="",
+                                     file=sys.stderr))
+    if report.interrupted:
+        log.info("stopped after %d frames", report.n_items)
+    print(f"\r{report.n_items} frames: {report.line()}", file=sys.stderr)
     return takes
 
 
-def _status(fps: float, latency_ms: list[float], tracker) -> str:
-    """One line of live figures: frames per second, median latency, the latest stage times."""
-    import numpy as np
+class _FirstFace:
+    """Sends the first face of every tracked picture, when it is found, on to the --send
+    destinations, and counts the faces found in the latest picture."""
 
-    stages = " ".join(f"{k} {1e3 * v:.1f}" for k, v in tracker.stage_s.items())
-    median_ms = float(np.median(latency_ms)) if latency_ms else 0.0
-    return f"{fps:5.1f} fps, latency {median_ms:.1f} ms ({stages} ms)"
+    def __init__(self, sinks) -> None:  # FanOut
+        self.sinks = sinks
+        self.n_faces = 0
+
+    def send(self, picture) -> None:  # TrackedPicture
+        self.n_faces = sum(f.found for f in picture.frames)
+        if picture.frames and picture.frames[0].found:
+            self.sinks.send(picture.frames[0])
+
+    def close(self) -> None:
+        self.sinks.close()
 
 
 def _write(args: argparse.Namespace, guard, takes, calibration) -> None:

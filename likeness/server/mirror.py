@@ -24,16 +24,21 @@ class MirrorPipeline:
     """The live tracking path for one session's camera (stateful: one per session)."""
 
     def __init__(self) -> None:
-        from likeness.track import LiveTracker
+        from likeness.pipeline import Chain
+        from likeness.track import TrackingOptions, tracking_stages
 
-        self._tracker = LiveTracker(max_faces=1)
+        # The session's StageClock keeps the recent durations; the chain need keep only one.
+        self._stages = Chain(tracking_stages(TrackingOptions()), n_recent=1)
 
     def __call__(self, jpeg: bytes, t_s: float, stages: StageClock) -> FaceFrame:
         """The face in one camera image (``found=False``, last values held, when there is none)."""
+        from likeness.sources.video import Picture
+
         start = time.perf_counter()
         rgb = decode_jpeg(jpeg)
         stages.add("decode", (time.perf_counter() - start) * 1e3)
-        frames = self._tracker(rgb, t_s)
-        for stage, seconds in self._tracker.stage_s.items():
+        (tracked,) = self._stages(Picture(t_s, rgb))
+        for stage, seconds in self._stages.last_s.items():
             stages.add(stage, seconds * 1e3)
-        return frames[0] if frames else FaceFrame.neutral(t_s, found=False, confidence=0.0)
+        return tracked.frames[0] if tracked.frames else FaceFrame.neutral(
+            t_s, found=False, confidence=0.0)

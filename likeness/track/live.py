@@ -1,84 +1,69 @@
-"""Frames in, face frames out, one frame at a time: landmarks, solve and filter per face id,
-with the time each stage took."""
+"""The live path: a camera (or a file read as one) tracked picture by picture, each tracked
+picture handed to the sinks as it is made, the take kept for when the source stops."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
-import numpy as np
+from likeness.frame import Animation
+from likeness.pipeline import Progress, Recorder, RunOptions, RunReport, Sink, Source, run
+from likeness.solve import Calibration
+from likeness.sources.video import DEFAULT_CAMERA_FPS, Picture
+from likeness.track.stages import (
+    Landmarks,
+    Solve,
+    TrackingOptions,
+    frames_by_face,
+    tracking_stages,
+)
+from likeness.track.video import TrackedTake
 
-from likeness.filters import FilterOptions, FrameFilter
-from likeness.frame import FaceFrame
-from likeness.solve import Calibration, FaceSolver, SolverOptions
-from likeness.track.mesh import FaceTracker
 
-STAGES = ("landmarks", "solve", "filter")
-
-
-class LiveTracker:
-    """The real-time tracking path for one source (a camera, or a file read in order).
+def track_live(source: Source[Picture], options: TrackingOptions | None = None, *,
+               calibration: Calibration | None = None, sinks: Sequence[Sink[Any]] = (),
+               run_options: RunOptions | None = None,
+               progress: Callable[[Progress], object] | None = None,
+               name: str = "") -> tuple[list[TrackedTake], RunReport]:
+    """Track ``source`` until it ends, a stop condition of ``run_options`` or Ctrl-C.
 
     Parameters
     ----------
-    max_faces : int
-        Most faces tracked at once; each gets its own solver, calibration and filter.
-    filtered : bool
-        Smooth with :class:`likeness.filters.FrameFilter`.
+    source : Source of Picture
+        An open camera or video file; its ``fps`` attribute, if any, is the take's frame rate
+        (else 30).
+    options : TrackingOptions, optional
     calibration : Calibration, optional
-        The user's rest, used for every face; otherwise each face's rest is learned from its
-        frames as they come (if ``solver_options.auto_calibrate``).
+        The user's rest, for every face; otherwise each face's is learned as its frames come.
+    sinks : sequence of Sink
+        Each gets every :class:`~likeness.track.stages.TrackedPicture` as it is made; all are
+        closed at the end.
+    run_options, progress
+        Pacing, stop conditions and the status line (see :func:`likeness.pipeline.run`).
+    name : str
+        The source's name, for the takes' metadata and calibration.
+
+    Returns
+    -------
+    (takes, report)
+        One take per face id, a row per picture (``found=False`` before the face appeared and
+        where it was not seen), and the run's figures with each stage's latency.
     """
-
-    def __init__(self, max_faces: int = 1, *, filtered: bool = True,
-                 calibration: Calibration | None = None,
-                 solver_options: SolverOptions | None = None,
-                 filter_options: FilterOptions | None = None) -> None:
-        self.tracker = FaceTracker(max_faces)
-        self.filtered = filtered
-        self.calibration = calibration
-        self.solver_options = solver_options or SolverOptions()
-        self.filter_options = filter_options or FilterOptions()
-        self.solvers: dict[int, FaceSolver] = {}
-        self.filters: dict[int, FrameFilter] = {}
-        self.stage_s = dict.fromkeys(STAGES, 0.0)
-        """Seconds each stage took on the latest frame (all faces together)."""
-
-    def reset(self) -> None:
-        """Forget every face (a new source begins)."""
-        self.tracker.reset()
-        self.solvers.clear()
-        self.filters.clear()
-
-    def __call__(self, rgb: np.ndarray, t_s: float) -> list[FaceFrame]:
-        """One frame per face id seen so far, sorted by id; faces not in this picture get
-        ``found=False`` frames holding their last values."""
-        start = time.perf_counter()
-        faces = self.tracker(rgb, t_s)
-        landmarks_done = time.perf_counter()
-        solved = {}
-        for face in faces:
-            if face.face_id not in self.solvers:
-                self.solvers[face.face_id] = FaceSolver(self.solver_options,
-                                                        calibration=self.calibration)
-                self.filters[face.face_id] = FrameFilter(self.filter_options)
-            solved[face.face_id] = self.solvers[face.face_id](
-                face.landmarks, t_s, face.image_size, face_id=face.face_id)
-        frames = [solved.get(i) or solver.missing(t_s, face_id=i)
-                  for i, solver in sorted(self.solvers.items())]
-        solve_done = time.perf_counter()
-        if self.filtered:
-            frames = [self.filters[f.face_id](f) for f in frames]
-        end = time.perf_counter()
-        self.stage_s.update(landmarks=landmarks_done - start, solve=solve_done - landmarks_done,
-                            filter=end - solve_done)
-        return frames
-
-    def close(self) -> None:
-        """Release the face tracker."""
-        self.tracker.close()
-
-    def __enter__(self) -> LiveTracker:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    options = options or TrackingOptions()
+    stages = tracking_stages(options, calibration=calibration)
+    recorder = Recorder()
+    try:
+        report = run(source, stages, [*sinks, recorder], options=run_options or RunOptions(),
+                     progress=progress)
+    finally:
+        next(s for s in stages if isinstance(s, Landmarks)).close()
+    solve = next(s for s in stages if isinstance(s, Solve))
+    fps = getattr(source, "fps", DEFAULT_CAMERA_FPS)
+    takes = [
+        TrackedTake(Animation.from_frames(frames, fps, metadata={
+            "source": name, "face_id": face_id,
+            "camera_hfov_deg": options.solver.camera.hfov_deg}),
+            solve.solvers[face_id].calibration_so_far(name))
+        for face_id, frames in frames_by_face(recorder.items).items()
+    ]
+    return takes, report

@@ -13,6 +13,7 @@ import numpy as np
 from likeness.blendshapes import N_BLENDSHAPES, NAMES
 from likeness.fileio import atomic_output
 from likeness.frame import Animation, FaceFrame
+from likeness.track.stages import TrackedPicture
 
 PANEL_WIDTH_PX = 300
 LABEL_WIDTH_PX = 130
@@ -63,7 +64,8 @@ def draw_preview(rgb: np.ndarray, frames: Sequence[FaceFrame]) -> np.ndarray:
 
 class PreviewWriter:
     """Writes preview frames to an H.264 .mp4 atomically: nothing is left if it is not closed
-    cleanly. A sink: ``send(rgb, frames)``, ``close()``; a context manager."""
+    cleanly. A sink of tracked pictures: ``send(picture)``, ``close()``; a context manager whose
+    exit on an error discards the partial file."""
 
     def __init__(self, path: str | os.PathLike[str], fps: float) -> None:
         self.path = path
@@ -79,33 +81,35 @@ class PreviewWriter:
         self._container = self._stack.enter_context(av.open(str(tmp), "w"))
         return self
 
-    def send(self, rgb: np.ndarray, frames: Sequence[FaceFrame]) -> None:
-        """Draw and encode one picture."""
+    def send(self, picture: TrackedPicture) -> None:
+        """Draw and encode one picture with its faces' frames."""
         from fractions import Fraction
 
         import av
 
-        picture = draw_preview(rgb, frames)
+        assert picture.rgb is not None
+        drawn = draw_preview(picture.rgb, picture.frames)
         if self._stream is None:
             rate = Fraction(self.fps).limit_denominator(1001)
             self._stream = self._container.add_stream("libx264", rate=rate)
-            self._stream.height, self._stream.width = picture.shape[:2]
+            self._stream.height, self._stream.width = drawn.shape[:2]
             self._stream.pix_fmt = "yuv420p"
             self._stream.options = {"crf": "23", "preset": "veryfast"}
-        frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+        frame = av.VideoFrame.from_ndarray(drawn, format="rgb24")
         self._container.mux(self._stream.encode(frame))
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
-        if error is None and self._stream is not None:
+        stream, self._stream = self._stream, None
+        if error is None and stream is not None:
             try:
-                self._container.mux(self._stream.encode())
+                self._container.mux(stream.encode())
             except BaseException as e:
                 self._stack.__exit__(type(e), e, e.__traceback__)  # discards the partial file
                 raise
         self._stack.__exit__(kind, error, trace)  # type: ignore[arg-type]
 
     def close(self) -> None:
-        """Finish the video and move it into place."""
+        """Finish the video and move it into place (again: nothing more to do)."""
         self.__exit__(None, None, None)
 
 
@@ -119,8 +123,9 @@ def write_preview(spec: str | os.PathLike[str], animations: Sequence[Animation],
 
     with open_video(spec) as source, PreviewWriter(path, source.fps) as writer:
         n_rows = len(animations[0]) if animations else 0
-        for row, (_, rgb) in enumerate(tqdm(source, total=n_rows, unit="frame", desc="preview",
-                                            disable=not progress, leave=False)):
+        for row, (t_s, rgb) in enumerate(tqdm(source, total=n_rows, unit="frame", desc="preview",
+                                              disable=not progress, leave=False)):
             if row >= n_rows:
                 break
-            writer.send(rgb, [animation[row] for animation in animations])
+            writer.send(TrackedPicture(t_s, rgb,
+                                       frames=tuple(animation[row] for animation in animations)))

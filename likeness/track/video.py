@@ -1,21 +1,30 @@
-"""The whole offline path: a video file (or a camera, for a while) to one Animation per face."""
+"""The whole offline path: a video file (or a camera, for a while) to one Animation per face,
+through the tracking stages in two passes (see likeness.track.stages)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from likeness.errors import InputError
-from likeness.filters import FilterOptions, FrameFilter
-from likeness.frame import N_LANDMARKS, Animation
-from likeness.solve import Calibration, FaceSolver, SolverOptions
+from likeness.frame import N_LANDMARKS, Animation, FaceFrame
+from likeness.pipeline import IterSource, Recorder, RunOptions, run
+from likeness.solve import Calibration
 from likeness.solve.solver import rest_of_take
 from likeness.sources.video import open_video
-from likeness.track.mesh import FaceTracker
+from likeness.track.stages import (
+    Landmarks,
+    TrackedPicture,
+    TrackingOptions,
+    frames_by_face,
+    solve_stages,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +43,9 @@ def output_paths(output: str | os.PathLike[str], n_faces: int) -> list[Path]:
     return [out] + [out.with_name(f"{out.stem}.face{k}{out.suffix}") for k in range(1, n_faces)]
 
 
-def track_video(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: bool = True,
+def track_video(spec: str | os.PathLike[str], options: TrackingOptions | None = None, *,
                 calibration: Calibration | None = None, progress: bool = False,
-                max_frames: int | None = None, solver_options: SolverOptions | None = None,
-                filter_options: FilterOptions | None = None) -> list[Animation]:
+                max_frames: int | None = None) -> list[Animation]:
     """Track every face in a video into animations.
 
     Frames are tracked in order (MediaPipe's video mode). Each face is then solved against the
@@ -48,10 +56,8 @@ def track_video(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: b
     ----------
     spec : str or path
         A video file PyAV can read, or ``camera:N`` (then give ``max_frames``).
-    max_faces : int
-        Most faces tracked at once.
-    filtered : bool
-        Smooth with the One Euro frame filter (blinks keep their timing).
+    options : TrackingOptions, optional
+        Most faces, filtering, solver and filter options (the defaults if omitted).
     calibration : Calibration, optional
         The user's neutral from an earlier session, used for every face.
     progress : bool
@@ -73,77 +79,90 @@ def track_video(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: b
     SourceError
         Decoding or the camera failed part way.
     """
-    takes = track_takes(spec, max_faces=max_faces, filtered=filtered, calibration=calibration,
-                        progress=progress, max_frames=max_frames,
-                        solver_options=solver_options, filter_options=filter_options)
+    takes = track_takes(spec, options, calibration=calibration, progress=progress,
+                        max_frames=max_frames)
     return [take.animation for take in takes]
 
 
-def track_takes(spec: str | os.PathLike[str], *, max_faces: int = 1, filtered: bool = True,
+def track_takes(spec: str | os.PathLike[str], options: TrackingOptions | None = None, *,
                 calibration: Calibration | None = None, progress: bool = False,
-                max_frames: int | None = None, solver_options: SolverOptions | None = None,
-                filter_options: FilterOptions | None = None) -> list[TrackedTake]:
+                max_frames: int | None = None) -> list[TrackedTake]:
     """:func:`track_video`, also returning the calibration each face was solved against."""
     from tqdm import tqdm
 
-    options = solver_options or SolverOptions()
-    times: list[float] = []
-    per_face: dict[int, dict[int, np.ndarray]] = {}
-    image_size = (0, 0)
-    with open_video(spec) as source, FaceTracker(max_faces) as tracker:
+    options = options or TrackingOptions()
+    landmarks = Landmarks(options.max_faces)
+    found = Recorder()
+    with open_video(spec) as source:
         total = source.n_frames
         if max_frames is not None:
             total = max_frames if total is None else min(total, max_frames)
-        bar = tqdm(total=total, unit="frame", desc="track", disable=not progress, leave=False)
-        with bar:
-            for t_s, rgb in source:
-                row = len(times)
-                times.append(t_s)
-                image_size = (rgb.shape[1], rgb.shape[0])
-                for face in tracker(rgb, t_s):
-                    per_face.setdefault(face.face_id, {})[row] = face.landmarks
-                bar.update()
-                if max_frames is not None and len(times) >= max_frames:
-                    break
+        with tqdm(total=total, unit="frame", desc="track", disable=not progress,
+                  leave=False) as bar:
+            try:
+                run(source, [landmarks, _without_picture], [found, _Bar(bar)],
+                    options=RunOptions(max_items=max_frames, interruptible=False))
+            finally:
+                landmarks.close()
         fps = source.fps
-    if not times:
+    pictures: list[TrackedPicture] = found.items
+    if not pictures:
         raise InputError(f"{spec}: the video has no frames")
-    if not per_face:
-        log.warning("%s: no face in any of %d frames", spec, len(times))
-    return [
-        _solve_face(face_id, rows, np.array(times), image_size, fps, filtered, calibration,
-                    options, filter_options, str(spec))
-        for face_id, rows in sorted(per_face.items())
-    ]
+    seen = {face.face_id: face for picture in pictures for face in picture.faces}
+    if not seen:
+        log.warning("%s: no face in any of %d frames", spec, len(pictures))
+        return []
+    # Each face's rest from its whole take, unless the user's is given (or none is wanted).
+    rests: dict[int, Calibration] = {}
+    if calibration is None and options.solver.auto_calibrate:
+        for face_id, face in sorted(seen.items()):
+            rows = [f.landmarks for p in pictures for f in p.faces if f.face_id == face_id]
+            rests[face_id] = rest_of_take(rows, face.image_size, options=options.solver, fps=fps,
+                                          source=str(spec))
+    solved = Recorder()
+    run(IterSource(pictures), solve_stages(options, calibration=calibration or rests, fps=fps),
+        [solved], options=RunOptions(interruptible=False))
+    return [_take(face_id, frames, pictures, fps, options, calibration or rests.get(face_id),
+                  str(spec))
+            for face_id, frames in frames_by_face(solved.items).items()]
 
 
-def _solve_face(face_id: int, rows: dict[int, np.ndarray], times: np.ndarray,
-                image_size: tuple[int, int], fps: float, filtered: bool,
-                calibration: Calibration | None, options: SolverOptions,
-                filter_options: FilterOptions | None, source: str) -> TrackedTake:
-    """Calibrate, solve and filter one face's landmarks into an Animation."""
-    if calibration is None and options.auto_calibrate:
-        calibration = rest_of_take(rows.values(), image_size, options=options, fps=fps,
-                                   source=source)
-    solver = FaceSolver(options, calibration=calibration, fps=fps)
-    smooth = FrameFilter(filter_options) if filtered else None
-    frames = []
-    held = np.empty((len(times), N_LANDMARKS, 3), np.float32)
-    last = next(iter(rows.values()))
-    for row, t_s in enumerate(times):
-        if row in rows:
-            last = rows[row]
-            frame = solver(last, float(t_s), image_size, face_id=face_id)
-        else:
-            frame = solver.missing(float(t_s), face_id=face_id)
+def _without_picture(picture: TrackedPicture) -> TrackedPicture:
+    """The landmarks without the picture they were found in: the whole take is kept."""
+    return dataclasses.replace(picture, rgb=None)
+
+
+class _Bar:
+    """A sink moving a progress bar on by one for every picture."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+
+    def send(self, picture: TrackedPicture) -> None:
+        self.bar.update()
+
+    def close(self) -> None:
+        """The bar is closed by its owner."""
+
+
+def _take(face_id: int, frames: list[FaceFrame], pictures: list[TrackedPicture], fps: float,
+          options: TrackingOptions, calibration: Calibration | None,
+          source: str) -> TrackedTake:
+    """One face's frames as an Animation, with the landmarks it was last seen with in every row
+    (its first ones before it appeared)."""
+    rows = [next((f.landmarks for f in p.faces if f.face_id == face_id), None) for p in pictures]
+    image_size = next(f.image_size for p in pictures for f in p.faces if f.face_id == face_id)
+    held = np.empty((len(rows), N_LANDMARKS, 3), np.float32)
+    last = next(r for r in rows if r is not None)
+    for row, landmarks in enumerate(rows):
+        last = landmarks if landmarks is not None else last
         held[row] = last
-        frames.append(smooth(frame) if smooth else frame)
     animation = Animation.from_frames(frames, fps, metadata={
         "source": source,
         "face_id": face_id,
         "image_size": list(image_size),
-        "filtered": filtered,
-        "camera_hfov_deg": options.camera.hfov_deg,
+        "filtered": options.filtered,
+        "camera_hfov_deg": options.solver.camera.hfov_deg,
         "calibration": None if calibration is None else {
             "n_frames": calibration.n_frames, "source": calibration.source},
     })

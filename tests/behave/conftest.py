@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from likeness.behave import apply_behaviour
+from likeness.behave import BehaviourOptions, apply_behaviour
 from likeness.frame import Animation
 
 STORY = (
@@ -25,7 +25,8 @@ def five_minutes() -> tuple[Animation, Animation]:
     text = STORY * 15
     spoken, speech = say(text)
     assert spoken.duration_s > 290
-    behaved = apply_behaviour(spoken, text=text, audio=speech.pcm, sr=speech.sample_rate_hz, seed=0)
+    behaved = apply_behaviour(spoken, BehaviourOptions(seed=0), text=text, audio=speech.pcm,
+                              sr=speech.sample_rate_hz)
     return spoken, behaved
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from likeness.behave import Blink, BlinkOptions, apply_behaviour
+from likeness.behave import BehaviourOptions, Blink, BlinkOptions, apply_behaviour
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
@@ -51,9 +51,9 @@ def test_rate_follows_mode_speaking_over_rest_over_attending():
 
 def test_same_seed_same_blinks_other_seed_other_blinks():
     take = neutral_take(60)
-    a = apply_behaviour(take, ("blink",), seed=4)
-    b = apply_behaviour(take, ("blink",), seed=4)
-    c = apply_behaviour(take, ("blink",), seed=5)
+    a = apply_behaviour(take, BehaviourOptions(("blink",), seed=4))
+    b = apply_behaviour(take, BehaviourOptions(("blink",), seed=4))
+    c = apply_behaviour(take, BehaviourOptions(("blink",), seed=5))
     np.testing.assert_array_equal(a.weights, b.weights)
     assert not np.array_equal(a.weights, c.weights)
 
@@ -89,7 +89,7 @@ def test_pauses_in_speech_bring_blinks():
     )
     blink = Blink(options, seed=3)
     for i, frame in enumerate(take):
-        blink(frame, speaking=bool(speaking[i]))
+        blink(frame.replace(speaking=bool(speaking[i])))
     pause_blinks = [e for e in blink.events if e.cause == "pause"]
     assert 5 <= len(pause_blinks) <= 25  # about 0.3 of 40 pauses
     assert all((e.start_s % 3.0) >= 2.2 for e in pause_blinks)
@@ -115,9 +115,9 @@ def test_bad_options_and_time_order_are_refused():
 
 def test_a_face_at_rest_blinks_fifteen_to_twenty_times_a_minute_and_less_when_attending():
     take = neutral_take(300)
-    rest = apply_behaviour(take, ("blink", "gaze"), seed=1)
+    rest = apply_behaviour(take, BehaviourOptions(("blink", "gaze"), seed=1))
     take.tracks["listening"] = [{"start_s": 0.0, "end_s": 300.0}]
-    attending = apply_behaviour(take, ("blink", "gaze"), seed=1)
+    attending = apply_behaviour(take, BehaviourOptions(("blink", "gaze"), seed=1))
     rest_per_min = len(rest.tracks["blinks"]) / 5
     assert 12 <= rest_per_min <= 20
     assert len(attending.tracks["blinks"]) / 5 < 0.75 * rest_per_min

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from likeness.behave import analyze_text, apply_behaviour, arousal_curve
+from likeness.behave import BehaviourOptions, analyze_text, apply_behaviour, arousal_curve
 from likeness.behave.emotion import prosody, speech_activity_from_audio, text_events
 from likeness.behave.layers import SPEECH_CHANNELS
 from likeness.blendshapes import INDEX
@@ -22,7 +22,8 @@ def three_sentences():
         spoken, speech = say(text)
         out[text] = (
             spoken,
-            apply_behaviour(spoken, text=text, audio=speech.pcm, sr=speech.sample_rate_hz, seed=1),
+            apply_behaviour(spoken, BehaviourOptions(seed=1), text=text, audio=speech.pcm,
+                            sr=speech.sample_rate_hz),
         )
     return out
 

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from likeness.behave import Gaze, GazeOptions, apply_behaviour
+from likeness.behave import BehaviourOptions, Gaze, GazeOptions, apply_behaviour
 from likeness.behave.gaze import minimum_jerk
 from likeness.blendshapes import INDEX
 from likeness.errors import InputError
@@ -48,7 +48,7 @@ def fine_gaze():
     """60 s of the gaze layer alone at 1000 frames per second, talking half the time."""
     take = neutral_take(60, fps=1000)
     take.tracks["phonemes"] = speech_spans((take.t_s % 10) < 5, take.fps)
-    return apply_behaviour(take, ("gaze",), seed=11)
+    return apply_behaviour(take, BehaviourOptions(("gaze",), seed=11))
 
 
 def test_saccades_measured_from_the_output_follow_the_main_sequence(fine_gaze):

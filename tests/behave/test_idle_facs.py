@@ -12,7 +12,7 @@ def run_idle(
 ):
     idle = Idle(options, seed=8)
     frames = [
-        idle(FaceFrame.neutral(float(t)), speaking=speaking)
+        idle(FaceFrame.neutral(float(t), speaking=speaking))
         for t in np.arange(0, duration_s, 1 / fps)
     ]
     euler = np.degrees(euler_from_quaternions(np.array([f.head_rotation for f in frames])))

@@ -1,17 +1,15 @@
-import argparse
-
 import numpy as np
 import pytest
 
 from likeness.behave import (
+    BehaviourOptions,
     EmotionLayer,
     apply_behaviour,
-    behave_from_args,
+    behaviour_stages,
     speech_activity,
 )
 from likeness.behave.layers import MOUTH_CORNERS, compose_emotion
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
-from likeness.commands.behaviour import add_behave_arguments
 from likeness.errors import InputError
 from likeness.frame import FaceFrame
 
@@ -20,8 +18,8 @@ from .conftest import neutral_take, speech_spans
 
 def test_every_layer_is_reproducible_and_changes_a_still_face():
     take = neutral_take(20)
-    a = apply_behaviour(take, text="What a lovely day!", emotion="auto", seed=3)
-    b = apply_behaviour(take, text="What a lovely day!", emotion="auto", seed=3)
+    a = apply_behaviour(take, BehaviourOptions(emotion="auto", seed=3), text="What a lovely day!")
+    b = apply_behaviour(take, BehaviourOptions(emotion="auto", seed=3), text="What a lovely day!")
     np.testing.assert_array_equal(a.weights, b.weights)
     np.testing.assert_array_equal(a.head_rotation, b.head_rotation)
     assert not np.array_equal(a.head_rotation[1:], a.head_rotation[:-1])  # idle: nothing frozen
@@ -51,7 +49,7 @@ def test_speech_activity_from_phonemes_and_from_audio():
 def test_fixed_emotion_spans_the_speech():
     take = neutral_take(6)
     take.tracks["phonemes"] = speech_spans((take.t_s > 2) & (take.t_s < 4), take.fps)
-    out = apply_behaviour(take, ("emotion",), emotion="anger")
+    out = apply_behaviour(take, BehaviourOptions(("emotion",), emotion="anger"))
     brow = out.weights[:, INDEX["browDownLeft"]]
     assert brow[int(3.5 * take.fps)] > 0.5 and brow[int(1.0 * take.fps)] == 0.0
     # Lip-sync owns the mouth while there is speech: anger's lip press is left out.
@@ -59,7 +57,7 @@ def test_fixed_emotion_spans_the_speech():
 
 
 def test_without_speech_emotion_may_use_the_mouth():
-    out = apply_behaviour(neutral_take(3), ("emotion",), emotion="surprise")
+    out = apply_behaviour(neutral_take(3), BehaviourOptions(("emotion",), emotion="surprise"))
     assert out.weights[:, INDEX["jawOpen"]].max() > 0.1
 
 
@@ -76,7 +74,7 @@ def test_mouth_corners_give_way_to_rounding():
 def test_emotion_stage_matches_whole_take():
     events = [{"start_s": 0.2, "end_s": 1.0, "emotion": "joy", "intensity": 0.8}]
     take = neutral_take(2)
-    whole = apply_behaviour(take, ("emotion",), events=events)
+    whole = apply_behaviour(take, BehaviourOptions(("emotion",)), events=events)
     stage = EmotionLayer(events, keep_mouth=False)
     frames = np.array([stage(FaceFrame.neutral(float(t))).weights for t in take.t_s])
     np.testing.assert_allclose(frames, whole.weights, atol=1e-6)
@@ -84,21 +82,30 @@ def test_emotion_stage_matches_whole_take():
 
 def test_bad_layers_and_emotions_are_refused():
     with pytest.raises(InputError, match="layer"):
-        apply_behaviour(neutral_take(1), ("wink",))
+        BehaviourOptions(("wink",))
     with pytest.raises(InputError, match="emotion"):
-        apply_behaviour(neutral_take(1), ("emotion",), emotion="smug")
+        BehaviourOptions(("emotion",), emotion="smug")
 
 
-def test_command_line_arguments():
-    parser = argparse.ArgumentParser()
-    add_behave_arguments(parser)
-    args = parser.parse_args(["--behave", "blink,gaze", "--emotion", "joy", "--look-at", "0,0.1,0"])
-    assert args.behave == ("blink", "gaze") and args.look_at == (0.0, 0.1, 0.0)
-    out = behave_from_args(neutral_take(2), args)
-    assert out.metadata["behaviour"]["layers"] == ["blink", "gaze", "emotion"]  # --emotion's
-    assert parser.parse_args(["--behave", "all"]).behave == ("blink", "gaze", "idle", "emotion")
-    unchanged = neutral_take(1)
-    assert behave_from_args(unchanged, parser.parse_args([])) is unchanged
-    for bad in (["--behave", "blink,wink"], ["--look-at", "1,2"], ["--emotion", "smug"]):
-        with pytest.raises(SystemExit):
-            parser.parse_args(bad)
+def test_the_layers_are_plain_stages_that_read_speech_off_the_frame():
+    from likeness.pipeline import IterSource, Recorder, run
+
+    take = neutral_take(8)
+    speaking = (take.t_s > 2) & (take.t_s < 5)
+    take.tracks["phonemes"] = speech_spans(speaking, take.fps)
+    take.tracks["listening"] = [{"start_s": 6.0, "end_s": 8.0}]
+    options = BehaviourOptions(("gaze", "idle", "blink"), seed=5)
+    whole = apply_behaviour(take, options)
+    frames = (frame.replace(speaking=bool(s), attending=bool(t >= 6.0))
+              for frame, s, t in zip(take, speaking, take.t_s, strict=True))
+    recorder = Recorder()
+    report = run(IterSource(frames), behaviour_stages(options), [recorder])
+    assert list(report.latency)[:3] == ["gaze", "idle", "blink"]
+    streamed = np.stack([f.weights for f in recorder.items])
+    np.testing.assert_allclose(streamed, whole.weights, atol=1e-6)
+    np.testing.assert_allclose(np.stack([f.head_rotation for f in recorder.items]),
+                               whole.head_rotation, atol=1e-6)
+    # Without the flags the same stages make another face: speech changes gaze and blinks.
+    recorder = Recorder()
+    run(IterSource(take), behaviour_stages(options), [recorder])
+    assert not np.allclose(np.stack([f.weights for f in recorder.items]), whole.weights)

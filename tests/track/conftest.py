@@ -8,7 +8,7 @@ import pytest
 from skimage import data
 
 from likeness.bench.tracking import write_face_clip
-from likeness.track import track_takes
+from likeness.track import TrackingOptions, track_takes
 
 N_CLIP_FRAMES = 60
 
@@ -34,10 +34,10 @@ def mirrored_clip(tmp_path_factory):
 @pytest.fixture(scope="session")
 def clip_take(face_clip):
     """The clip tracked unfiltered (the raw measurements the tolerances are stated for)."""
-    return track_takes(face_clip[0], filtered=False)[0]
+    return track_takes(face_clip[0], TrackingOptions(filtered=False))[0]
 
 
 @pytest.fixture(scope="session")
 def mirrored_take(mirrored_clip):
-    return track_takes(mirrored_clip[0], filtered=False)[0]
+    return track_takes(mirrored_clip[0], TrackingOptions(filtered=False))[0]
 

@@ -135,3 +135,27 @@ def test_camera_mode_reports_fps_and_latency_and_writes_on_stop(clip, tmp_path, 
     assert "fps, latency" in err and "landmarks" in err
     animation = read_animation(out)
     assert len(animation) == 31 and animation.found.all()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_camera_and_still_writes_the_take_and_preview(clip, tmp_path,
+                                                                       monkeypatch):
+    from likeness.sources import video
+
+    class InterruptedCamera(video.VideoFile):
+        """The clip as camera:0, with Ctrl-C pressed while the eleventh frame is awaited."""
+
+        n_read = 0
+
+        def read(self):
+            self.n_read += 1
+            if self.n_read == 11:
+                raise KeyboardInterrupt
+            return super().read()
+
+    monkeypatch.setattr(video, "open_video", lambda spec: InterruptedCamera(clip))
+    out, preview = tmp_path / "live.json", tmp_path / "live.mp4"
+    assert main(["track", "camera:0", "-o", str(out), "--preview", str(preview)]) == 0
+    assert len(read_animation(out)) == 10
+    with av.open(str(preview)) as container:
+        assert len(list(container.decode(video=0))) == 10  # finalised, not left half-written

@@ -165,15 +165,15 @@ def test_a_video_without_a_face_gives_no_animation(tmp_path, rng):
 @pytest.mark.slow
 def test_live_path_equals_offline_path_given_the_same_neutral(face_clip, clip_take):
     from likeness.sources.video import open_video
-    from likeness.track import LiveTracker
+    from likeness.track import track_live
 
     offline = track_video(face_clip[0], calibration=clip_take.calibration)[0]
-    with open_video(face_clip[0]) as source, LiveTracker(calibration=clip_take.calibration) as live:
-        frames = [live(rgb, t_s)[0] for t_s, rgb in source]
-        assert set(live.stage_s) == {"landmarks", "solve", "filter"}
-    np.testing.assert_allclose(np.stack([f.weights for f in frames]), offline.weights, atol=1e-5)
-    np.testing.assert_allclose(np.stack([f.head_rotation for f in frames]), offline.head_rotation,
-                               atol=1e-5)
+    with open_video(face_clip[0]) as source:
+        (live,), report = track_live(source, calibration=clip_take.calibration)
+    assert list(report.latency) == ["landmarks", "solve", "filter", "total", "send"]
+    assert report.n_items == len(offline) and report.latency["landmarks"]["n"] == len(offline)
+    np.testing.assert_allclose(live.animation.weights, offline.weights, atol=1e-5)
+    np.testing.assert_allclose(live.animation.head_rotation, offline.head_rotation, atol=1e-5)
 
 
 @pytest.mark.slow
