@@ -134,9 +134,10 @@ def sink_latencies(n_frames: int) -> dict:
 
 
 def _through_sink(url: str, frames: list) -> dict:
-    from likeness.sinks.url import _open_sink
+    from likeness.sinks.url import SinkOptions, _open_sink
 
-    with _open_sink(url) as sink:  # the transport alone; its guard is measured with the relay
+    # The transport alone; its guard is measured with the relay.
+    with _open_sink(SinkOptions.parse(url)) as sink:
         send_s = []
         for frame in frames:
             start = time.perf_counter()

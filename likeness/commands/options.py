@@ -15,6 +15,7 @@ from likeness.errors import InputError
 
 if TYPE_CHECKING:
     from likeness.behave.layers import BehaviourOptions
+    from likeness.sinks.url import SinkOptions
     from likeness.track.stages import TrackingOptions
 
 BEHAVE_OPTIONS = "--behave, --emotion, --look-at and --behave-seed"
@@ -117,3 +118,11 @@ def tracking_options(args: argparse.Namespace) -> TrackingOptions:
     camera = PinholeCamera() if args.hfov is None else PinholeCamera(args.hfov)
     return TrackingOptions(max_faces=args.max_faces, filtered=not args.no_filter,
                            solver=SolverOptions(camera=camera))
+
+
+def sink_options(args: argparse.Namespace) -> tuple[SinkOptions, ...]:
+    """The ``--send`` destinations, each URL parsed and checked, so that a malformed one is
+    refused before any work."""
+    from likeness.sinks.url import SinkOptions
+
+    return tuple(SinkOptions.parse(url) for url in getattr(args, "send", None) or ())

@@ -83,12 +83,13 @@ def command_guard(
     The grant is checked once, for the likeness shown: the ``--avatar`` that rendered media
     shows, else ``likeness_asset``. Outputs of a kind it does not allow (those of the paths in
     ``outputs``, None entries skipped, and streaming with ``--send``) are refused now, before
-    any work.
+    any work, and so are malformed ``--send`` destinations.
     """
+    from likeness.commands.options import sink_options
     from likeness.trust.guard import output_guard
 
     kinds = {output_kind(path, media=media) for path in outputs if path is not None}
-    if getattr(args, "send", None):
+    if sink_options(args):
         kinds.add("stream")
     avatar = getattr(args, "avatar", None)
     shown = avatar if avatar and "render" in kinds else likeness_asset
@@ -139,9 +140,10 @@ def guarded_sinks(
 ) -> Iterator[FanOut]:
     """The ``--send`` destinations, opened through ``guard`` (audited when closed); their
     figures are printed at the end."""
+    from likeness.commands.options import sink_options
     from likeness.sinks.url import open_sinks
 
-    sinks = open_sinks(args.send, guard=guard, ingredients=ingredients)
+    sinks = open_sinks(sink_options(args), guard=guard, ingredients=ingredients)
     try:
         yield sinks
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
@@ -62,28 +63,59 @@ def check_options(url: str, options: dict[str, str],
         raise InputError(f"{url}: {e}") from e
 
 
-def _open_sink(url: str) -> ThreadedSink:
-    """A sink for ``url`` (see the module docstring); sending starts at once."""
+@dataclass(frozen=True)
+class SinkOptions:
+    """One destination, as its URL gives it: parsed and checked once (see the module
+    docstring)."""
+
+    url: str  # as given
+    scheme: str  # livelink, vmc, vrchat, ws or wss
+    host: str
+    port: int  # the scheme's default where the URL gives none
+    settings: Mapping[str, object] = field(default_factory=dict)  # the query's options, typed
+
+    @classmethod
+    def parse(cls, url: str) -> SinkOptions:
+        """The options of ``url``.
+
+        Raises
+        ------
+        InputError
+            Unknown scheme or option, an option of the wrong type, missing host or port.
+        """
+        scheme, host, port, options = split_address(url)
+        return cls(url, scheme, host, port, check_options(url, options, SINK_SETTINGS[scheme]))
+
+
+SINK_SETTINGS: Mapping[str, Mapping[str, Callable[[str], object]]] = {
+    "livelink": {"subject": str, "device_id": str, "fps": float},
+    "vmc": {},
+    "vrchat": {},
+    "ws": {"format": str},
+    "wss": {"format": str},
+}
+"""The query options each scheme takes, and their types."""
+
+
+def _open_sink(options: SinkOptions) -> ThreadedSink:
+    """A sink for one destination; sending starts at once."""
     # The sinks load numpy and the codecs: imported here, not to build a command's parser.
     from likeness.sinks.livelink import LiveLinkSink
     from likeness.sinks.vmc import VmcSink
     from likeness.sinks.vrchat import VrchatSink
     from likeness.sinks.websocket import WebSocketSink
 
-    scheme, host, port, options = split_address(url)
+    scheme, host, port, settings = options.scheme, options.host, options.port, options.settings
     if scheme == "livelink":
-        kwargs = check_options(url, options, {"subject": str, "device_id": str, "fps": float})
-        return LiveLinkSink(host, port, **kwargs)
+        return LiveLinkSink(host, port, **settings)  # type: ignore[arg-type]
     if scheme in ("ws", "wss"):
-        kwargs = check_options(url, options, {"format": str})
-        bare = urlsplit(url)._replace(query="").geturl()
-        return WebSocketSink(bare, message_format=kwargs.get("format", "json"))
-    check_options(url, options, {})
+        bare = urlsplit(options.url)._replace(query="").geturl()
+        return WebSocketSink(bare, message_format=str(settings.get("format", "json")))
     return VmcSink(host, port) if scheme == "vmc" else VrchatSink(host, port)
 
 
 def open_sinks(
-    urls: Sequence[str] | None,
+    urls: Sequence[str | SinkOptions] | None,
     *,
     guard: OutputGuard,
     ingredients: Sequence[Ingredient] = (),
@@ -92,8 +124,9 @@ def open_sinks(
 
     Parameters
     ----------
-    urls : sequence of str
-        Destinations; none gives an empty fan-out, with nothing to authorize or record.
+    urls : sequence of str or SinkOptions
+        Destinations (all are checked before any opens); none gives an empty fan-out, with
+        nothing to authorize or record.
     guard : OutputGuard
         Consent for the likeness the frames come from (:func:`likeness.trust.output_guard`):
         the stream is authorized when it opens and recorded in the audit log when it closes,
@@ -113,11 +146,12 @@ def open_sinks(
 
     if not urls:
         return FanOut([])
+    destinations = [u if isinstance(u, SinkOptions) else SinkOptions.parse(u) for u in urls]
     output = guard.output("stream", ingredients=ingredients)
     sinks: list[ThreadedSink] = []
     try:
-        for url in urls:
-            sinks.append(_open_sink(url))
+        for destination in destinations:
+            sinks.append(_open_sink(destination))
     except BaseException:
         for sink in sinks:
             sink.close()

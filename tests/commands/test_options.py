@@ -66,3 +66,12 @@ def test_no_parsed_command_line_below_commands():
         if "Namespace" in path.read_text(encoding="utf-8")
     ]
     assert offenders == []
+
+
+def test_a_malformed_destination_is_refused_before_any_work(tmp_path, capsys):
+    from likeness.cli import main
+
+    out = tmp_path / "hello.json"
+    assert main(["say", "Hello", "-o", str(out), "--send", "livelink://127.0.0.1?fps=fast"]) == 2
+    assert "could not convert" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing said, nothing written

@@ -9,7 +9,7 @@ import pytest
 from likeness.errors import InputError
 from likeness.sinks import add_send_argument, open_sinks
 from likeness.sinks.livelink import LiveLinkSink
-from likeness.sinks.url import split_address
+from likeness.sinks.url import SinkOptions, split_address
 from likeness.sinks.vmc import VmcSink
 from likeness.sinks.vrchat import VrchatSink
 from likeness.sinks.websocket import WebSocketSink
@@ -48,6 +48,15 @@ def test_livelink_options_ride_in_the_query() -> None:
 def test_bad_urls_are_input_errors(url: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         open_sinks([url], guard=output_guard())
+
+
+def test_sink_options_are_the_url_parsed_once() -> None:
+    options = SinkOptions.parse("livelink://127.0.0.1?subject=Anna&fps=30")
+    assert (options.scheme, options.host, options.port) == ("livelink", "127.0.0.1", 11111)
+    assert options.settings == {"subject": "Anna", "fps": 30.0}
+    with open_sinks([options], guard=output_guard()) as fanout:
+        (sink,) = fanout.sinks
+        assert (sink.subject, sink.fps) == ("Anna", 30.0)
 
 
 def test_split_address() -> None:
