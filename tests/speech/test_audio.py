@@ -95,3 +95,13 @@ def test_mic_without_sounddevice_names_the_install_line(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     with pytest.raises(SourceError, match="pip install sounddevice"):
         MicSource().open()
+
+
+def test_a_duration_ends_an_audio_source_after_the_chunk_that_reaches_it(speech_wav):
+    chunks = []
+    with AudioFileSource(speech_wav, chunk_s=0.02, duration_s=0.05) as source:
+        while (chunk := source.read()) is not None:
+            chunks.append(chunk)
+    assert [len(c) for c in chunks] == [320, 320, 320]  # 0.06 s: the third reaches 0.05 s
+    with pytest.raises(InputError, match="duration_s"):
+        AudioFileSource(speech_wav, duration_s=0.0)
