@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from likeness.errors import InputError
+from likeness.pipeline import IterSource, RunOptions, run
 from likeness.sinks.url import add_send_argument
 
 if TYPE_CHECKING:
@@ -166,7 +167,5 @@ def play(
     Each frame goes out ``t_s - t_s[0]`` seconds after the first by ``clock`` (seconds); a frame
     that is already late goes out at once, and none is skipped.
     """
-    from likeness.pipeline import IterSource, RunOptions, run
-
     run(IterSource(animation), [], [sinks], options=RunOptions(realtime=True), clock=clock,
         sleep=sleep)

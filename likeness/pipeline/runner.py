@@ -2,8 +2,8 @@
 sinks, with pacing, Ctrl-C, per-stage latency and progress owned here.
 
 :func:`run` drives a pipeline on the calling thread; :func:`run_async` inside an asyncio task.
-Both run the same loop (:func:`_loop`, a generator that yields each wait it needs), so they
-behave alike to the item.
+Both run the same loop (:func:`_loop`: for the async driver, a generator that yields each wait it
+needs), so they behave alike to the item.
 
 How a run ends:
 
@@ -33,7 +33,8 @@ from likeness.pipeline.shapes import Chain, Sink, Source, Stage
 class RunOptions:
     """How :func:`run` drives a pipeline."""
 
-    realtime: bool = False  # hand each item on at its own time (t_s) after the first: as if live
+    realtime: bool = False  # hand each item to the sinks at its own time (t_s) after the first,
+    # as if live; False: as fast as the stages go
     max_late_s: float | None = None  # realtime: an item later than this skips to the newest
     # item already due (live means now, not the past); None: late items go on at once, none
     # is skipped
@@ -150,18 +151,11 @@ def run(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any]]
     -------
     RunReport
     """
-    steps = _loop(source, stages, sinks, options, progress, clock)
     try:
-        wait_s = next(steps)
-        while True:
-            try:
-                sleep(wait_s)
-            except BaseException as error:  # Ctrl-C while waiting ends the run like any other
-                wait_s = steps.throw(error)
-            else:
-                wait_s = steps.send(None)
+        next(_loop(source, stages, sinks, options, progress, clock, sleep))
     except StopIteration as done:
         return done.value
+    raise AssertionError("a run given sleep never yields")
 
 
 async def run_async(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any]], *,
@@ -176,7 +170,7 @@ async def run_async(source: Source[Any], stages: Sequence[Stage], sinks: Sequenc
     import asyncio
 
     wait = sleep or asyncio.sleep
-    steps = _loop(source, stages, sinks, options, progress, clock)
+    steps = _loop(source, stages, sinks, options, progress, clock, None)
     try:
         wait_s = next(steps)
         while True:
@@ -192,8 +186,10 @@ async def run_async(source: Source[Any], stages: Sequence[Stage], sinks: Sequenc
 
 def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any]],
           options: RunOptions, progress: Callable[[Progress], object] | None,
-          clock: Callable[[], float]) -> Generator[float, None, RunReport]:
-    """The run itself; yields each wait (seconds) for the driver to sleep through."""
+          clock: Callable[[], float], sleep: Callable[[float], object] | None,
+          ) -> Generator[float, None, RunReport]:
+    """The run itself. Each wait is slept through with ``sleep``; without one (the async
+    driver) it is yielded, in seconds, for the driver to wait through."""
     o = options
     chain = Chain(stages, clock=clock, n_recent=o.n_recent)
     total_s: deque[float] = deque(maxlen=o.n_recent)
@@ -217,34 +213,41 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
             item = ahead.pop() if ahead else source.read()
             if item is None:
                 break
+            last_at = clock()
+            if not n_items:
+                first_at = last_at
+            due = None
             if o.realtime:
                 if paced_from is None:
-                    paced_from = (clock(), item.t_s)
-                wait_s = paced_from[0] + (item.t_s - paced_from[1]) - clock()
-                if wait_s > 0:
-                    yield wait_s
-                elif o.max_late_s is not None and -wait_s > o.max_late_s:
+                    paced_from = (last_at, item.t_s)
+                due = paced_from[0] + (item.t_s - paced_from[1])
+                if o.max_late_s is not None and last_at - due > o.max_late_s:
                     # Skip to the newest item already due: live shows now, not what it missed.
-                    now = clock()
                     while (later := source.read()) is not None and (
-                            paced_from[0] + (later.t_s - paced_from[1]) <= now):
+                            paced_from[0] + (later.t_s - paced_from[1]) <= last_at):
                         item = later
                         n_skipped += 1
                     if later is not None:
                         ahead.append(later)
-            last_at = clock()
-            if not n_items:
-                first_at = last_at
+                    due = paced_from[0] + (item.t_s - paced_from[1])
             n_items += 1
             out = chain(item)
+            staged_at = clock()
+            # Wait after the stages, so that the hand-over to the sinks is what is on time.
+            if due is not None and due > staged_at:
+                if sleep is None:
+                    yield due - staged_at
+                else:
+                    # Waiting here, not in a driver, keeps the wake-up -> hand-over path short.
+                    sleep(due - staged_at)
             sent_at = clock()
             send(out)
             done_at = clock()
             n_out += len(out)
             send_s.append(done_at - sent_at)
-            total_s.append(sent_at - last_at)
+            total_s.append(staged_at - last_at)
             if every_s is not None:
-                recent_s.append(sent_at - last_at)
+                recent_s.append(total_s[-1])
                 if done_at - status_since >= every_s:
                     assert progress is not None
                     progress(Progress(

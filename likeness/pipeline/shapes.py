@@ -134,7 +134,7 @@ class Chain:
 
     def __call__(self, item: Any) -> list[Any]:
         """What the stages make of ``item``: usually one item, none if a stage dropped it."""
-        return self._through(0, [item])
+        return self._through(0, [item]) if self.stages else [item]
 
     def flush(self) -> list[Any]:
         """At the end of the source: each stage's ``flush()``, carried through the stages after
