@@ -19,6 +19,7 @@ How a run ends:
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Generator, Sequence
@@ -203,6 +204,11 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
     recent_s: list[float] = []  # each item's stage time since then
     ahead: list[Any] = []  # an item read ahead while skipping late ones
 
+    def due(item: Any) -> float:
+        """When ``item`` is to be handed on, realtime: as long after the first as its time."""
+        assert paced_from is not None
+        return paced_from[0] + (item.t_s - paced_from[1])
+
     def send(items: list[Any]) -> None:
         for item in items:
             for sink in sinks:
@@ -216,30 +222,29 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
             last_at = clock()
             if not n_items:
                 first_at = last_at
-            due = None
+            due_at = None
             if o.realtime:
                 if paced_from is None:
                     paced_from = (last_at, item.t_s)
-                due = paced_from[0] + (item.t_s - paced_from[1])
-                if o.max_late_s is not None and last_at - due > o.max_late_s:
+                due_at = due(item)
+                if o.max_late_s is not None and last_at - due_at > o.max_late_s:
                     # Skip to the newest item already due: live shows now, not what it missed.
-                    while (later := source.read()) is not None and (
-                            paced_from[0] + (later.t_s - paced_from[1]) <= last_at):
+                    while (later := source.read()) is not None and due(later) <= last_at:
                         item = later
                         n_skipped += 1
                     if later is not None:
                         ahead.append(later)
-                    due = paced_from[0] + (item.t_s - paced_from[1])
+                    due_at = due(item)
             n_items += 1
             out = chain(item)
             staged_at = clock()
             # Wait after the stages, so that the hand-over to the sinks is what is on time.
-            if due is not None and due > staged_at:
+            if due_at is not None and due_at > staged_at:
                 if sleep is None:
-                    yield due - staged_at
+                    yield due_at - staged_at
                 else:
                     # Waiting here, not in a driver, keeps the wake-up -> hand-over path short.
-                    sleep(due - staged_at)
+                    sleep(due_at - staged_at)
             sent_at = clock()
             send(out)
             done_at = clock()
@@ -253,7 +258,7 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
                     progress(Progress(
                         n_items=n_items,
                         items_per_s=(n_items - status_n) / (done_at - status_since),
-                        latency_ms=1e3 * _percentile(recent_s, 50),
+                        latency_ms=1e3 * statistics.median(recent_s),
                         stage_ms={name: 1e3 * s for name, s in chain.last_s.items()},
                     ))
                     status_since, status_n, recent_s = done_at, n_items, []
@@ -278,20 +283,13 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
                      interrupted=interrupted, latency=latency)
 
 
-def _percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile, linearly interpolated between the nearest ranks (as numpy's
-    default); nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def _figures(durations_s: deque[float]) -> dict[str, float]:
-    """Median and p95 in milliseconds and the count of ``durations_s``."""
+    """Median and p95 in milliseconds (as numpy's default percentiles) and the count."""
     values = list(durations_s)
-    return {"median_ms": round(1e3 * _percentile(values, 50), 4),
-            "p95_ms": round(1e3 * _percentile(values, 95), 4), "n": len(values)}
+    if len(values) < 2:
+        median_s = p95_s = values[0] if values else math.nan
+    else:
+        median_s = statistics.median(values)
+        p95_s = statistics.quantiles(values, n=20, method="inclusive")[-1]
+    return {"median_ms": round(1e3 * median_s, 4), "p95_ms": round(1e3 * p95_s, 4),
+            "n": len(values)}
