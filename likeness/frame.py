@@ -146,7 +146,19 @@ class FaceFrame:
 
     def replace(self, **changes: Any) -> FaceFrame:
         """A copy with some fields changed (frames are immutable)."""
-        return dataclasses.replace(self, **changes)
+        # Every stage makes its frame this way, several times a frame: copying the fields
+        # straight over takes half the time of dataclasses.replace, which calls __init__.
+        unknown = changes.keys() - _FACE_FRAME_FIELDS
+        if unknown:
+            raise TypeError(f"FaceFrame has no field {', '.join(sorted(unknown))}")
+        copy = object.__new__(FaceFrame)
+        for name in _FACE_FRAME_FIELDS:
+            object.__setattr__(copy, name, changes[name] if name in changes
+                               else getattr(self, name))
+        return copy
+
+
+_FACE_FRAME_FIELDS = tuple(f.name for f in dataclasses.fields(FaceFrame))
 
 
 def euler_from_quaternions(quaternions: np.ndarray) -> np.ndarray:

@@ -79,3 +79,13 @@ def test_euler_convention_positive_yaw_turns_face_to_its_left():
 
     forward = Rotation.from_quat(frame.head_rotation).apply([0, 0, 1])
     assert forward[0] > 0  # toward +x, the subject's own left
+
+
+def test_replace_changes_the_named_fields_and_keeps_the_rest():
+    frame = FaceFrame.neutral(1.5, confidence=0.5, face_id=2)
+    moved = frame.replace(t_s=2.0, speaking=True)
+    assert (moved.t_s, moved.speaking, moved.attending) == (2.0, True, False)
+    assert (moved.confidence, moved.face_id, moved.weights is frame.weights) == (0.5, 2, True)
+    assert (frame.t_s, frame.speaking) == (1.5, False)  # the original is untouched
+    with pytest.raises(TypeError, match="no field speed"):
+        frame.replace(speed=1.0)

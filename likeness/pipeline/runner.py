@@ -34,8 +34,8 @@ from likeness.pipeline.shapes import Chain, Sink, Source, Stage
 class RunOptions:
     """How :func:`run` drives a pipeline."""
 
-    realtime: bool = False  # hand each item to the sinks at its own time (t_s) after the first,
-    # as if live; False: as fast as the stages go
+    realtime: bool = False  # hand each item to the sinks as long after the start as its time
+    # (t_s) is after the first item's, as if live; False: as fast as the stages go
     max_late_s: float | None = None  # realtime: an item later than this skips to the newest
     # item already due (live means now, not the past); None: late items go on at once, none
     # is skipped
@@ -191,21 +191,22 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
           ) -> Generator[float, None, RunReport]:
     """The run itself. Each wait is slept through with ``sleep``; without one (the async
     driver) it is yielded, in seconds, for the driver to wait through."""
+    start = first_at = last_at = clock()
     o = options
     chain = Chain(stages, clock=clock, n_recent=o.n_recent)
     total_s: deque[float] = deque(maxlen=o.n_recent)
     send_s: deque[float] = deque(maxlen=o.n_recent)
     n_items = n_out = n_skipped = 0
     interrupted = False
-    start = first_at = last_at = clock()
-    paced_from: tuple[float, float] | None = None  # (clock, t_s) of the first item, realtime
+    paced_from: tuple[float, float] | None = None  # (clock, t_s): the start, the first item's
     every_s = o.status_every_s if progress is not None else None
     status_since, status_n = start, 0  # when the last status was given, and after what item
     recent_s: list[float] = []  # each item's stage time since then
     ahead: list[Any] = []  # an item read ahead while skipping late ones
 
     def due(item: Any) -> float:
-        """When ``item`` is to be handed on, realtime: as long after the first as its time."""
+        """When ``item`` is to be handed on, realtime: as long after the start of the run as its
+        time is after the first item's."""
         assert paced_from is not None
         return paced_from[0] + (item.t_s - paced_from[1])
 
@@ -225,7 +226,7 @@ def _loop(source: Source[Any], stages: Sequence[Stage], sinks: Sequence[Sink[Any
             due_at = None
             if o.realtime:
                 if paced_from is None:
-                    paced_from = (last_at, item.t_s)
+                    paced_from = (start, item.t_s)
                 due_at = due(item)
                 if o.max_late_s is not None and last_at - due_at > o.max_late_s:
                     # Skip to the newest item already due: live shows now, not what it missed.
