@@ -80,11 +80,6 @@ def _det3(m: list[list[float]]) -> float:
             + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]))
 
 
-def similarity_fit(model: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-    """Rotation R (3, 3), scale s and offset c minimising ||s R model + c - observed|| (Umeyama)."""
-    return PoseAnchors(model).fit(np.asarray(observed, np.float64))
-
-
 class HeadPose:
     """The fitted pose of one face in one frame.
 
