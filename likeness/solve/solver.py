@@ -22,13 +22,7 @@ from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.measures import MEASURES
 from likeness.solve.pose import HeadPose, PoseAnchors
 from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
-from likeness.solve.rest import (
-    WINDOW_S,
-    Rest,
-    RestTracker,
-    floors_and_ranges,
-    relaxed_neutral_m,
-)
+from likeness.solve.rest import WINDOW_S, Rest, RestTracker, floors_and_ranges
 
 OF_THE_MOUTH = np.array([NAMES[c].startswith(("jaw", "mouth")) for c in MEASURED])
 """The measured channels of the mouth and jaw, whose rest starts from the generic face's."""
@@ -128,13 +122,13 @@ class FaceSolver:
                                       drift_margin=self.options.drift_margin,
                                       coupling_margin=self.options.coupling_margin,
                                       fixed=tuple(int(c) for c in MEASURED))
-            relaxed = relaxed_neutral_m()
-            effects = channel_effects(fields, relaxed)
+            self._learning = RestTracker(fps, window_s, relax=self._relaxed)
+            relaxed = self._learning.relaxed
+            effects = channel_effects(fields, relaxed.neutral_m)
             self._measured_fields = np.asarray(fields, np.float64)[MEASURED].reshape(
                 len(MEASURED), -1)
             self._look_effects = effects[LOOKS]
-            self._reading = MeasuredReading(effects, MEASURES(relaxed))
-            self._learning = RestTracker(fps, window_s, relax=self._relaxed)
+            self._reading = MeasuredReading(effects, relaxed.measures_m)
         self._given = calibration
         anchors_from = calibration.neutral_m if calibration else template_neutral_m()
         self._anchors = PoseAnchors.of_neutral(anchors_from)
