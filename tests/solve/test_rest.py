@@ -50,9 +50,11 @@ def grinning(n: int) -> np.ndarray:
     return weights
 
 
-def frames_of(weights: np.ndarray, face: np.ndarray, rng: np.random.Generator) -> list:
-    """Landmarks of ``face`` making ``weights``, the head swaying a little, with tracker jitter."""
-    yaw = 6 * np.sin(np.arange(len(weights)) / 40)
+def frames_of(weights: np.ndarray, face: np.ndarray, rng: np.random.Generator,
+              sway_deg: float = 6.0) -> list:
+    """Landmarks of ``face`` making ``weights``, the head swaying a little (yaw up to
+    ``sway_deg``), with tracker jitter."""
+    yaw = sway_deg * np.sin(np.arange(len(weights)) / 40)
     return [render_landmarks(w, (y, 0.0, 0.0), neutral=face)
             + rng.normal(0, 2e-4, (478, 3)).astype(np.float32)
             for w, y in zip(weights, yaw, strict=True)]
@@ -112,13 +114,15 @@ def test_a_held_grin_is_not_taken_for_the_rest_at_first(person, rng):
 
 def test_a_channel_read_all_along_is_floored(person, rng):
     # mouthShrugUpper moves none of the measures: the fit reads it, and a face that shows it all
-    # along (here at 0.5) has it as its floor; what rises above still shows.
+    # along (here at 0.5) has it as its floor; what rises above still shows. (The head sways
+    # less than elsewhere: at 6 degrees MediaPipe's drift along so small a field is as large as
+    # the rise, and the solver's drift allowance holds it back.)
     weights = talking(300, rng)
     weights[:, INDEX["mouthShrugUpper"]] = 0.5
     weights[::50, INDEX["mouthShrugUpper"]] = 1.0
     solver = FaceSolver(OPTIONS, fps=FPS)
     read = np.array([solver(f, i / FPS, SIZE).weights
-                     for i, f in enumerate(frames_of(weights, person, rng))])
+                     for i, f in enumerate(frames_of(weights, person, rng, sway_deg=2.0))])
     late = read[150:, INDEX["mouthShrugUpper"]]
     peaks = weights[150:, INDEX["mouthShrugUpper"]] == 1.0
     assert np.median(late[~peaks]) < 0.15
