@@ -39,8 +39,17 @@ CHANNELS = ("jawOpen", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft", "eye
             "mouthClose", "eyeWideLeft", "cheekPuff", "noseSneerLeft")
 
 
+LIP_CHANNELS = ("mouthShrugUpper", "mouthShrugLower", "mouthFrownLeft", "mouthUpperUpLeft",
+                "mouthRollUpper", "mouthRollLower", "mouthLowerDownLeft", "mouthPressLeft",
+                "mouthStretchLeft", "mouthDimpleLeft", "mouthFunnel", "mouthClose",
+                "noseSneerLeft", "jawForward", "cheekPuff")
+"""Channels the expression fit reads that MediaPipe's model leaves near 0 on these videos: how
+often likeness reads them is what a viewer sees as lips moving on their own."""
+
 REST_FRAMES: list[dict[str, np.ndarray]] = []
 """Per video, the largest weight likeness reads in each frame MediaPipe's model reads at rest."""
+LIP_READINGS: list[tuple[np.ndarray, np.ndarray]] = []
+"""Per video, likeness's (file) and the peer's weights of :data:`LIP_CHANNELS`, (n, channels)."""
 
 
 def read_peer(path: str) -> np.ndarray:
@@ -102,6 +111,8 @@ def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
     at_rest = np.nan_to_num(peer[:, expression]).max(1) <= 0.3
     REST_FRAMES.append({mode: weights[at_rest][:, expression].max(1)
                         for mode, weights in (("offline", take.weights), ("live", live))})
+    lips = [index(name) for name in LIP_CHANNELS]
+    LIP_READINGS.append((take.weights[:, lips], np.nan_to_num(peer[:, lips])))
     first = {"likeness": take.weights[0], "live": live[0], "peer": peer[0]}
     for who, weights in first.items():
         print(f"{video} first frame, {who}: largest {NAMES[int(np.nanargmax(weights))]} "
@@ -129,6 +140,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\nFrames MediaPipe's model reads at rest (no channel but the gaze above 0.3): "
               f"{len(largest)}; likeness ({mode}) reads a channel above 0.3 in "
               f"{int((largest > 0.3).sum())}, largest {largest.max(initial=0):.2f}")
+    print("\n| channel | 95th percentile per video: likeness / MediaPipe |")
+    print("|---|---|")
+    for k, name in enumerate(LIP_CHANNELS):
+        cells = [f"{np.percentile(ours[:, k], 95):.2f} / {np.percentile(peer[:, k], 95):.2f}"
+                 for ours, peer in LIP_READINGS]
+        print(f"| {name} | {', '.join(cells)} |")
+    shares = [f"{(ours.max(1) > 0.5).mean():.0%}" for ours, _ in LIP_READINGS]
+    print(f"\nFrames in which likeness reads one of them above 0.5, per video: {', '.join(shares)}")
     peer_gap = [figures["jawOpen ~ lip gap"]["peer"] for figures in per_video]
     print(f"\nMediaPipe's jawOpen ~ lip gap: median {np.median(peer_gap):.2f} "
           f"(worst {min(peer_gap):.2f})")

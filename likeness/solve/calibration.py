@@ -9,7 +9,8 @@ File format (JSON, UTF-8), written by :func:`save_calibration`::
       "rest": {                        // optional: what was learned besides (likeness.solve.rest)
         "measures_m": [...],           //   the expression measures at rest
         "floors": [...],               //   52 channel floors, 0..1
-        "ranges": [...]                //   52 channel ranges, >= 1
+        "ranges": [...],               //   52 channel ranges, >= 1
+        "habits": [[...], ...]         //   optional: 52 rows, one per measured channel
       },
       "n_frames": 12,                  // frames it was learned from
       "source": "take.mp4"             // where it was measured
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from likeness.solve.rest import Rest
 
 FORMAT = "likeness.calibration"
 VERSION = 1
-_REST_FIELDS = ("measures_m", "floors", "ranges")
+_REST_FIELDS = ("measures_m", "floors", "ranges", "habits")
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,7 @@ class Calibration:
         neutral = self.neutral_m.astype(np.float64)
         if self.learned is None:
             return Rest(MEASURES(neutral), neutral)
-        return Rest(self.learned.measures_m, neutral, self.learned.floors,
-                    self.learned.ranges)
+        return replace(self.learned, neutral_m=neutral)
 
 
 def save_calibration(calibration: Calibration, path: str | os.PathLike[str]) -> None:
@@ -116,13 +116,12 @@ def load_calibration(path: str | os.PathLike[str]) -> Calibration:
             default = calibration.rest
             arrays = {}
             for name in _REST_FIELDS:
-                value = np.array(document["rest"][name], np.float64)
+                value = np.array(document["rest"].get(name, getattr(default, name)), np.float64)
                 if value.shape != np.shape(getattr(default, name)) or not np.isfinite(value).all():
                     raise ValueError(f"rest.{name} has shape {value.shape}, expected "
                                      f"{np.shape(getattr(default, name))}")
                 arrays[name] = value
-            learned = Rest(arrays["measures_m"], neutral.astype(np.float64), arrays["floors"],
-                           arrays["ranges"])
+            learned = Rest(neutral_m=neutral.astype(np.float64), **arrays)
             calibration = Calibration(neutral, learned, calibration.n_frames, calibration.source)
         return calibration
     except (KeyError, ValueError, TypeError) as e:

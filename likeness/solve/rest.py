@@ -16,7 +16,12 @@ Each frame then teaches the rest a little:
   make the fit read all along is not expression, and only what rises above it counts;
 - each measured channel has a range, the level its reading reaches at its broadest
   (:data:`RANGE_QUANTILE`) where that is beyond the rig's full strength: a face whose smile
-  goes further than the rig's is read to its full smile, not stopped at 1 half way there.
+  goes further than the rig's is read to its full smile, not stopped at 1 half way there;
+- each channel the expression fit reads has habits, how much of it the fit reads with each
+  measured channel (:func:`habits_of`): on a real face MediaPipe moves the lips along with a
+  smile or a squint further than the rig says, and the fit reads that as a shrug or a frown
+  each time the person smiles; what rises with the measured channels all along is that face's
+  cross-talk, not expression, and is taken out before the floor.
 
 Three things keep one bad second from spoiling a take: the rest is a quantile over many
 seconds, it takes over from the generic rest only over the first second (:data:`PRIOR_S`), and
@@ -32,11 +37,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.optimize import nnls
 
 from likeness.blendshapes import N_BLENDSHAPES, index
 from likeness.rig import neutral_m as template_neutral_m
+from likeness.rig.gaze import LOOK_INDICES
 from likeness.rig.shapes import blendshape_deltas_m
 from likeness.solve.measures import MEASURES, N_MEASURES, measure_index
+from likeness.solve.reading import MEASURED
 
 RELAXED = {"mouthSmileLeft": -1.5, "mouthSmileRight": -1.5, "jawOpen": -0.7,
            "mouthClose": -0.68, "mouthStretchLeft": -0.3, "mouthStretchRight": -0.11,
@@ -78,11 +86,21 @@ RANGE_QUANTILE = 99.0
 """A measured channel's range is this percentile of its readings, when above 1."""
 MAX_FLOOR = 0.8
 """A channel read above this most of the time still shows its peaks."""
+ROUNDING = (index("mouthPucker"), index("mouthFunnel"))
+"""Lip rounding goes with the jaw in speech (an "oo" parts the lips): it has no habits."""
+HABITS_S = 10.0
+"""Habits are taken in full once the face has been seen this long, in proportion before: a few
+seconds in which an expression happened to go with a smile are not a habit."""
+HABIT_RIDGE = 0.1
+"""Pull of each habit toward 0, as a share of the measured channels' mean variance: a channel
+that hardly moves over the window (a jaw kept straight) cannot become a large habit by chance."""
+_HABITUAL = np.array([c for c in range(N_BLENDSHAPES)
+                      if c not in {*MEASURED.tolist(), *LOOK_INDICES, *ROUNDING}], np.intp)
 KEEP_EVERY = 5
 """Frames between those kept for the landmark neutral (neighbouring frames add little)."""
 UPDATE_EVERY = 30
-"""Frames between updates of the rest's measures, floors and ranges (about a second; an update
-takes half a millisecond, so it falls on under 5% of the frames)."""
+"""Frames between updates of the rest's measures, floors, ranges and habits (about a second; an
+update takes 2-3 ms, so it falls on under 5% of the frames)."""
 NEUTRAL_EVERY = 90
 """Frames between updates of its landmarks (a median over the window takes a few
 milliseconds)."""
@@ -118,12 +136,16 @@ class Rest:
         The floors of the channels the expression fit reads, 0..1.
     ranges : ndarray (52,)
         What reads as 1 of each channel, >= 1.
+    habits : ndarray (52, n_measured)
+        How much each channel the expression fit reads rises with each measured channel
+        (:data:`likeness.solve.reading.MEASURED`) on this face: see :func:`habits_of`.
     """
 
     measures_m: np.ndarray
     neutral_m: np.ndarray
     floors: np.ndarray = field(default_factory=lambda: np.zeros(N_BLENDSHAPES))
     ranges: np.ndarray = field(default_factory=lambda: np.ones(N_BLENDSHAPES))
+    habits: np.ndarray = field(default_factory=lambda: np.zeros((N_BLENDSHAPES, len(MEASURED))))
 
 
 _QUANTILE_GROUPS = [(q, np.array([measure_index(n) for n, nq in REST_QUANTILES.items()
@@ -139,12 +161,38 @@ def typical_measures(measures_m: np.ndarray) -> np.ndarray:
     return typical
 
 
-def floors_and_ranges(readings: np.ndarray, confidence: float = 1.0
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Each channel's floor and range (52,) from its readings over frames (n, 52), the floors
-    scaled by how far the rest has taken over from the generic one (0..1)."""
-    floors, ranges = np.percentile(readings, (FLOOR_QUANTILE, RANGE_QUANTILE), axis=0)
-    return np.minimum(confidence * floors, MAX_FLOOR), np.maximum(ranges, 1.0)
+def habits_of(readings: np.ndarray) -> np.ndarray:
+    """(52, n_measured): how much each channel the expression fit reads rises with each
+    measured channel over frames of readings (n, 52), by non-negative least squares of the one
+    on the others (both centred; the rows of the measured channels, the gaze and
+    :data:`ROUNDING` stay 0)."""
+    habits = np.zeros((N_BLENDSHAPES, len(MEASURED)))
+    if len(readings) < 2:
+        return habits
+    causes = readings[:, MEASURED] - readings[:, MEASURED].mean(axis=0)
+    effects = readings[:, _HABITUAL] - readings[:, _HABITUAL].mean(axis=0)
+    gram = causes.T @ causes
+    gram[np.diag_indices_from(gram)] += HABIT_RIDGE * np.trace(gram) / len(gram) + 1e-12
+    # The least squares over the frames, reduced to the small system of the causes' Gram
+    # matrix: |Xb - y|^2 = |L'b - L^-1 X'y|^2 + const, for G = X'X = LL'.
+    lower = np.linalg.cholesky(gram)
+    targets = np.linalg.solve(lower, causes.T @ effects)
+    for row, channel in enumerate(_HABITUAL):
+        habits[channel] = nnls(lower.T, targets[:, row])[0]
+    return habits
+
+
+def channel_levels(readings: np.ndarray, confidence: float = 1.0, seen_s: float = HABITS_S
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each channel's floor (52,), range (52,) and habits (52, n_measured) from its readings
+    over frames (n, 52) (the weights read before floors and ranges): the floors scaled by how
+    far the rest has taken over from the generic one (0..1), the habits by how long the face
+    has been seen (:data:`HABITS_S`), the floors taken after the habits."""
+    habits = min(1.0, seen_s / HABITS_S) * habits_of(readings)
+    # The measured channels have no habits: their columns are the readings themselves.
+    unhabitual = readings - readings[:, MEASURED] @ habits.T
+    floors, ranges = np.percentile(unhabitual, (FLOOR_QUANTILE, RANGE_QUANTILE), axis=0)
+    return np.minimum(confidence * floors, MAX_FLOOR), np.maximum(ranges, 1.0), habits
 
 
 Relax = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -238,8 +286,7 @@ class RestTracker:
             points = np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
             if self._relax is not None:
                 points = self._relax(points, rest_measures)
-        floors, ranges = floors_and_ranges(fitted, confidence)
-        return Rest(rest_measures, points, floors, ranges)
+        return Rest(rest_measures, points, *channel_levels(fitted, confidence, seen_s))
 
     def _n_kept(self) -> int:
         return min((self.n_seen - 1) // KEEP_EVERY + 1, len(self._points))

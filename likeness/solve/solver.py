@@ -22,7 +22,7 @@ from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.measures import MEASURES
 from likeness.solve.pose import HeadPose, PoseAnchors
 from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
-from likeness.solve.rest import WINDOW_S, Rest, RestTracker, floors_and_ranges
+from likeness.solve.rest import WINDOW_S, Rest, RestTracker, channel_levels
 
 OF_THE_MOUTH = np.array([NAMES[c].startswith(("jaw", "mouth")) for c in MEASURED])
 """The measured channels of the mouth and jaw, whose rest starts from the generic face's."""
@@ -211,10 +211,12 @@ class FaceSolver:
             fitted = self._fit(head_m - self._neutral, known, change)
             self._warm = fitted
             # The fit saw the measured channels' motion at their full reading; what is reported
-            # is each channel against its floor and its range.
+            # is each channel against its habits, its floor and its range.
             weights = fitted.copy()
             solved, floors = self._fit.solved, self._rest.floors[self._fit.solved]
-            weights[solved] = np.clip((fitted[solved] - floors) / (1.0 - floors), 0.0, 1.0)
+            habitual = self._rest.habits[solved] @ fitted[MEASURED]
+            weights[solved] = np.clip((fitted[solved] - habitual - floors) / (1.0 - floors),
+                                      0.0, 1.0)
             weights[MEASURED] = np.minimum(fitted[MEASURED] / self._rest.ranges[MEASURED], 1.0)
             self._weights = weights
             if self.learning:
@@ -280,16 +282,16 @@ def rest_of_take(landmarks: Iterable[np.ndarray], image_size: tuple[int, int], *
         raise InputError("a take's rest needs at least one frame with a face, got none")
     rest = learned.learned()
     capture_pose = learned.capture_pose()
-    # The floors and ranges again, from readings against the take's rest: those the probe saw
-    # were made against the rest it had at the time, which early on was the generic one.
-    check = FaceSolver(options, calibration=Calibration(
-        rest.neutral_m, replace(rest, floors=np.zeros_like(rest.floors),
-                                ranges=np.ones_like(rest.ranges)), capture_pose=capture_pose))
+    # The floors, ranges and habits again, from readings against the take's rest: those the
+    # probe saw were made against the rest it had at the time, which early on was the generic
+    # one. (The readings are taken before floors, ranges and habits.)
+    check = FaceSolver(options, calibration=Calibration(rest.neutral_m, rest,
+                                                        capture_pose=capture_pose))
     readings = []
     for frame in frames:
         check(frame, 0.0, image_size)
         readings.append(check.last_reading)
-    floors, ranges = floors_and_ranges(np.array(readings))
-    rest = replace(rest, floors=floors, ranges=ranges)
+    floors, ranges, habits = channel_levels(np.array(readings), seen_s=len(frames) / (fps / 2))
+    rest = replace(rest, floors=floors, ranges=ranges, habits=habits)
     return Calibration(rest.neutral_m, rest, n_frames=learned.n_seen, source=source,
                        capture_pose=capture_pose)

@@ -12,13 +12,15 @@ from likeness.errors import InputError
 from likeness.rig import neutral_m
 from likeness.solve import Calibration, load_calibration, save_calibration
 from likeness.solve.measures import MEASURES, N_MEASURES
+from likeness.solve.reading import MEASURED
 from likeness.solve.rest import Rest
 
 
 def test_calibration_file_round_trips(tmp_path, rng):
     neutral = neutral_m() + rng.normal(0, 1e-3, (478, 3)).astype(np.float32)
     learned = Rest(MEASURES(neutral) + rng.normal(0, 1e-3, N_MEASURES), neutral,
-                   rng.uniform(0, 0.5, N_BLENDSHAPES), rng.uniform(1, 1.5, N_BLENDSHAPES))
+                   rng.uniform(0, 0.5, N_BLENDSHAPES), rng.uniform(1, 1.5, N_BLENDSHAPES),
+                   rng.uniform(0, 0.5, (N_BLENDSHAPES, len(MEASURED))))
     original = Calibration(neutral, learned, n_frames=12, source="camera:0")
     path = tmp_path / "me.calibration.json"
     save_calibration(original, path)
@@ -29,7 +31,17 @@ def test_calibration_file_round_trips(tmp_path, rng):
     np.testing.assert_allclose(loaded.rest.measures_m, learned.measures_m, atol=1e-6)
     np.testing.assert_allclose(loaded.rest.floors, learned.floors, atol=1e-6)
     np.testing.assert_allclose(loaded.rest.ranges, learned.ranges, atol=1e-6)
+    np.testing.assert_allclose(loaded.rest.habits, learned.habits, atol=1e-6)
     assert (loaded.n_frames, loaded.source) == (12, "camera:0")
+
+
+def test_a_calibration_file_without_habits_has_none(tmp_path):
+    path = tmp_path / "older.calibration.json"
+    save_calibration(Calibration(neutral_m(), Rest(MEASURES(neutral_m()), neutral_m())), path)
+    document = json.loads(path.read_text())
+    del document["rest"]["habits"]
+    path.write_text(json.dumps(document))
+    assert not load_calibration(path).rest.habits.any()
 
 
 def test_a_calibration_without_a_learned_rest_rests_at_its_neutral():
