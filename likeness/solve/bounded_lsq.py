@@ -11,6 +11,9 @@ much as a cached inverse would, without the misses that made every new active se
 
 from __future__ import annotations
 
+import bisect
+import math
+
 import numpy as np
 from scipy.linalg.lapack import dposv
 
@@ -38,41 +41,68 @@ def solve_box_qp(gram: np.ndarray, rhs: np.ndarray, upper: np.ndarray,
     ndarray (n,), float64, within the bounds.
     """
     w = np.minimum(np.maximum(np.asarray(start, np.float64), 0.0), upper)
-    free = (w > 0.0) & (w < upper)
-    movable = upper > 0.0
+    bounds = upper.tolist()
+    at_lower, at_upper = w <= 0.0, w >= upper
+    free = np.flatnonzero(~(at_lower | at_upper)).tolist()  # sorted, as the sub-systems are
+    # How a fixed variable moves inward: -1 at 0, +1 at its upper bound, 0 when free or pinned
+    # at 0 (both bounds at once); the gradient times this is each one's pull inward.
+    side = np.subtract(at_upper, at_lower, dtype=np.float64)
+    n_fixed = int(np.count_nonzero(side))
+    # Those fixed at their upper bound: with none, the fixed variables are all 0 and add
+    # nothing to the free ones' right-hand side.
+    raised = set(np.flatnonzero(side > 0.0).tolist())
     for _ in range(4 * len(w) + 4):
-        index = np.flatnonzero(free)
-        if index.size:
-            # The free variables' optimum with the fixed ones where they are.
-            fixed = np.where(free, 0.0, w)
-            _, target, info = dposv(gram[index[:, None], index], rhs[index] - gram[index] @ fixed)
+        if free:
+            # The free variables' optimum with the fixed ones where they are. The free set is
+            # a few variables: below, its bookkeeping is in Python, cheaper than numpy calls.
+            index = np.array(free)
+            sub_rhs = rhs[index]
+            if raised:
+                fixed = w.copy()
+                fixed[index] = 0.0
+                sub_rhs -= gram[index] @ fixed
+            _, target, info = dposv(gram[index[:, None], index], sub_rhs, overwrite_b=1)
             if info != 0:
                 raise np.linalg.LinAlgError(f"the QP's matrix is not positive definite ({info})")
-            now = w[index]
-            bound = upper[index]
-            below, above = target < 0.0, target > bound
-            if below.any() or above.any():
+            goal, now = target.tolist(), w[index].tolist()
+            # How far toward its goal each variable can go before it leaves the box.
+            limits = [now_i / (now_i - goal_i) if goal_i < 0.0
+                      else (bound - now_i) / (goal_i - now_i) if goal_i > bound else math.inf
+                      for goal_i, now_i, bound in zip(goal, now, [bounds[i] for i in free],
+                                                      strict=True)]
+            reach = min(limits)
+            if reach < math.inf:
                 # Step toward the subproblem's answer only as far as the box allows, then fix
                 # the variables that reached a bound (the step that keeps this from cycling).
-                step = target - now
-                limits = np.ones_like(now)
-                limits[below] = now[below] / (now[below] - target[below])
-                limits[above] = (bound[above] - now[above]) / step[above]
-                alpha = min(max(float(limits.min()), 0.0), 1.0)
-                moved = np.minimum(np.maximum(now + alpha * step, 0.0), bound)
-                hit = (below | above) & (limits <= alpha + 1e-12)
-                moved[hit & below] = 0.0
-                moved[hit & above] = bound[hit & above]
+                alpha = min(max(reach, 0.0), 1.0)
+                kept, moved = [], []
+                for i, goal_i, now_i, limit in zip(free, goal, now, limits, strict=True):
+                    if limit <= alpha + 1e-12:
+                        above = goal_i > 0.0
+                        moved.append(bounds[i] if above else 0.0)
+                        side[i] = 1.0 if above else -1.0
+                        n_fixed += 1
+                        if above:
+                            raised.add(i)
+                    else:
+                        moved.append(min(max(now_i + alpha * (goal_i - now_i), 0.0), bounds[i]))
+                        kept.append(i)
                 w[index] = moved
-                free[index[hit]] = False
+                free = kept
                 continue
             w[index] = target
+        if not n_fixed:  # every variable that can move is free: optimal
+            break
         # Optimal on this active set: free the bound variable whose gradient most wants in
         # (at 0 a negative gradient, at the upper bound a positive one).
-        gradient = gram @ w - rhs
-        inward = np.where(free | ~movable, 0.0, np.where(w <= 0.0, -gradient, gradient))
+        inward = gram @ w
+        inward -= rhs
+        inward *= side
         best = int(inward.argmax())
         if inward[best] <= GRADIENT_TOLERANCE:
             break
-        free[best] = True
+        bisect.insort(free, best)
+        side[best] = 0.0
+        n_fixed -= 1
+        raised.discard(best)
     return w
