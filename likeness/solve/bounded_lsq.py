@@ -43,14 +43,14 @@ def solve_box_qp(gram: np.ndarray, rhs: np.ndarray, upper: np.ndarray,
     w = np.minimum(np.maximum(np.asarray(start, np.float64), 0.0), upper)
     bounds = upper.tolist()
     at_lower, at_upper = w <= 0.0, w >= upper
-    free = np.flatnonzero(~(at_lower | at_upper)).tolist()  # sorted, as the sub-systems are
+    free = (~(at_lower | at_upper)).nonzero()[0].tolist()  # sorted, as the sub-systems are
     # How a fixed variable moves inward: -1 at 0, +1 at its upper bound, 0 when free or pinned
     # at 0 (both bounds at once); the gradient times this is each one's pull inward.
     side = np.subtract(at_upper, at_lower, dtype=np.float64)
     n_fixed = int(np.count_nonzero(side))
     # Those fixed at their upper bound: with none, the fixed variables are all 0 and add
     # nothing to the free ones' right-hand side.
-    raised = set(np.flatnonzero(side > 0.0).tolist())
+    raised = set((side > 0.0).nonzero()[0].tolist())
     for _ in range(4 * len(w) + 4):
         if free:
             # The free variables' optimum with the fixed ones where they are. The free set is

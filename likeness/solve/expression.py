@@ -119,6 +119,13 @@ class ExpressionFit:
         causes = solved[:, None] * (moved_m[:, None] > moved_m[None, :])
         return (causes * self._coupling_m).max(0)
 
+    def _refit(self, rhs: np.ndarray, active: np.ndarray, support: np.ndarray) -> np.ndarray:
+        """The ``active`` (n,) channels of ``support`` (n,) fitted again with
+        :data:`REFIT_RIDGE`, the others at 0."""
+        if not np.count_nonzero(active):  # a face at rest (a fifth of frames)
+            return support
+        return solve_box_qp(self._gram_refit, rhs, active.astype(np.float64), support)
+
     def __call__(self, offsets_m: np.ndarray, weights: np.ndarray,
                  pose_change: np.ndarray | None = None) -> np.ndarray:
         """Fit one frame.
@@ -154,20 +161,23 @@ class ExpressionFit:
             threshold_m = np.maximum((fixed[:, None] * self._fixed_coupling_m).max(0),
                                      threshold_m)
         start = weights[self.solved].astype(np.float64)
-        if self._coupling_m is not None and start.any():
+        if self._coupling_m is not None and np.count_nonzero(start):
             # In a video the previous frame's channels are this frame's causes too: starting
             # from their allowance, the fit rarely has to choose the channels twice.
             threshold_m = np.maximum(self._allowance_m(start), threshold_m)
         support = solve_box_qp(self._gram, rhs - threshold_m * self._norms, self._upper, start)
-        solved = solve_box_qp(self._gram_refit, rhs, (support > 0.0).astype(np.float64), support)
-        if self._coupling_m is not None and solved.any():
+        active = support > 0.0
+        solved = self._refit(rhs, active, support)
+        if self._coupling_m is not None and np.count_nonzero(solved):
             raised_m = np.maximum(self._allowance_m(solved), threshold_m)
             # Raising an inactive channel's threshold leaves the optimum as it is.
-            if (raised_m > threshold_m)[solved > 0.0].any():
+            if np.count_nonzero((raised_m > threshold_m)[solved > 0.0]):
                 support = solve_box_qp(self._gram, rhs - raised_m * self._norms, self._upper,
                                        support)
-                solved = solve_box_qp(self._gram_refit, rhs,
-                                      (support > 0.0).astype(np.float64), support)
+                # The refit's optimum is unique: the same channels refit to the same values
+                # (half the time here).
+                if not np.array_equal(support > 0.0, active):
+                    solved = self._refit(rhs, support > 0.0, support)
         out = np.array(weights, np.float32)
         out[self.solved] = solved
         out[self.unobserved] = 0.0
