@@ -36,6 +36,11 @@ _LOOK = np.array(
 )
 LOOK_INDICES = tuple(int(i) for i in _LOOK.ravel())
 """The eight eyeLook* blendshape indices."""
+# What drives each column of _LOOK: positive yaw, negative yaw, down (positive pitch), up, as
+# the eye angle (0 yaw, 1 pitch) over the signed angle that gives weight 1.
+_ANGLE_OF_COLUMN = [0, 0, 1, 1]
+_RANGES_RAD = np.array([HORIZONTAL_RANGE_RAD, -HORIZONTAL_RANGE_RAD, DOWN_RANGE_RAD, -UP_RANGE_RAD])
+_RANGES_RAD_F32 = _RANGES_RAD.astype(np.float32)
 
 
 def look_weights_from_gaze(eyes_rad: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -52,11 +57,11 @@ def look_weights_from_gaze(eyes_rad: np.ndarray, weights: np.ndarray) -> np.ndar
     ndarray, shape (..., 52), float32
     """
     out = np.array(weights, dtype=np.float32, copy=True)
-    yaw, pitch = eyes_rad[..., 0, None], eyes_rad[..., 1, None]  # (..., 2 eyes, 1)
-    # Columns of _LOOK: positive yaw, negative yaw, down (positive pitch), up.
-    drive = np.concatenate([yaw / HORIZONTAL_RANGE_RAD, -yaw / HORIZONTAL_RANGE_RAD,
-                            pitch / DOWN_RANGE_RAD, -pitch / UP_RANGE_RAD], axis=-1)
-    out[..., _LOOK] = np.clip(drive, 0.0, 1.0)
+    eyes_rad = np.asarray(eyes_rad)
+    # Divided in the eyes' own precision, as an array divided by a scalar is.
+    ranges_rad = _RANGES_RAD_F32 if eyes_rad.dtype == np.float32 else _RANGES_RAD
+    drive = eyes_rad[..., _ANGLE_OF_COLUMN] / ranges_rad
+    out[..., _LOOK] = np.minimum(np.maximum(drive, 0.0), 1.0)
     return out
 
 
