@@ -59,7 +59,8 @@ class PoseAnchors:
     def fit(self, observed: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         """Rotation R (3, 3), scale s and offset c minimising ||s R model + c - observed|| for
         the anchors' observed points (n, 3) (Umeyama)."""
-        mean_observed = observed.mean(0)
+        # observed.mean(0)'s own sum and division, without its wrapper's cost (a fifth of the fit).
+        mean_observed = np.add.reduce(observed, 0) / len(observed)
         # The model is centred, so the observed points need not be for the cross-covariance.
         u, sigma, vt, info = dgesvd(observed.T @ self.centred)
         if info != 0:
@@ -69,7 +70,7 @@ class PoseAnchors:
             u[:, 2] *= -1.0
             sigma[2] *= -1.0
             rotation = u @ vt
-        scale = float(sigma.sum()) / self.spread
+        scale = sum(sigma.tolist()) / self.spread
         return rotation, scale, mean_observed - scale * (rotation @ self.mean)
 
 
