@@ -58,6 +58,9 @@ def test_a_calibration_without_a_learned_rest_rests_at_its_neutral():
     ('{"format": "likeness.calibration", "version": 1}', "malformed"),
     (json.dumps({"format": "likeness.calibration", "version": 1,
                  "neutral_m": [[0, 0, 0]] * 478, "rest": {"measures_m": [0.0]}}), "malformed"),
+    (json.dumps({"format": "likeness.calibration", "version": 1,
+                 "neutral_m": [[0, 0, 0]] * 478, "rest": {"habits": [[0.0] * 3]}}),
+     "rest.habits has shape"),
 ])
 def test_bad_calibration_files_are_refused(tmp_path, content, message):
     path = tmp_path / "bad.json"
