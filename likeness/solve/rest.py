@@ -182,12 +182,12 @@ def habits_of(readings: np.ndarray) -> np.ndarray:
     return habits
 
 
-def channel_levels(readings: np.ndarray, confidence: float = 1.0, seen_s: float = HABITS_S
+def channel_levels(readings: np.ndarray, seen_s: float, confidence: float = 1.0
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each channel's floor (52,), range (52,) and habits (52, n_measured) from its readings
-    over frames (n, 52) (the weights read before floors and ranges): the floors scaled by how
-    far the rest has taken over from the generic one (0..1), the habits by how long the face
-    has been seen (:data:`HABITS_S`), the floors taken after the habits."""
+    over frames (n, 52) (the weights read before floors and ranges) of a face seen for
+    ``seen_s`` seconds: the habits scaled by how long that is (:data:`HABITS_S`), the floors,
+    taken after the habits, by how far the rest has taken over from the generic one (0..1)."""
     habits = min(1.0, seen_s / HABITS_S) * habits_of(readings)
     # The measured channels have no habits: their columns are the readings themselves.
     unhabitual = readings - readings[:, MEASURED] @ habits.T
@@ -286,7 +286,7 @@ class RestTracker:
             points = np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
             if self._relax is not None:
                 points = self._relax(points, rest_measures)
-        return Rest(rest_measures, points, *channel_levels(fitted, confidence, seen_s))
+        return Rest(rest_measures, points, *channel_levels(fitted, seen_s, confidence))
 
     def _n_kept(self) -> int:
         return min((self.n_seen - 1) // KEEP_EVERY + 1, len(self._points))

@@ -291,7 +291,7 @@ def rest_of_take(landmarks: Iterable[np.ndarray], image_size: tuple[int, int], *
     for frame in frames:
         check(frame, 0.0, image_size)
         readings.append(check.last_reading)
-    floors, ranges, habits = channel_levels(np.array(readings), seen_s=len(frames) / (fps / 2))
+    floors, ranges, habits = channel_levels(np.array(readings), len(frames) / (fps / 2))
     rest = replace(rest, floors=floors, ranges=ranges, habits=habits)
     return Calibration(rest.neutral_m, rest, n_frames=learned.n_seen, source=source,
                        capture_pose=capture_pose)
