@@ -32,7 +32,7 @@ DRIFT_MARGIN = 5.0
 """MediaPipe's drift on real faces is larger than on the avatar it was measured on: on five
 still photos moved about in the picture (the astronaut and four LFW faces, read as a camera
 reads them), 1.5 left some channel above 0.3 in 4-62% of the frames, 5 in 0-45%; on four real
-talking-head videos the fit's lip channels then read above 0.5 in 9-30% of the frames instead
+talking-head videos the fit's lip channels then read above 0.5 in 11-33% of the frames instead
 of 29-50%, while the channels the measures read are untouched and mouthPucker follows
 MediaPipe's own model better (median r 0.67 to 0.73). The cost: a small channel's change is
 not read while the head is turned further than that change's motion outweighs the drift (a
