@@ -61,7 +61,9 @@ beyond that a measure is more likely wrong than the face."""
 OVERSHOOT = 1.5
 """How far past the rig's full strength a channel is read: a real face's broadest smile moves its
 mouth corners further than the rig's smile does, and the rest learns that person's range
-(likeness.solve.rest). Not the lids closing: a closed eye is as closed as it gets."""
+(likeness.solve.rest). A smile's squint raises the lower lids further than the rig's squint too:
+held at 1, the rest of that rise was read as a blink with eyeWide to reopen the eye (eyeWide 1.0
+in a grin, in one of four real videos). Not a blink: a closed eye is as closed as it gets."""
 MAIN_EFFECT = 0.1
 """Effects of a channel smaller than this share of its largest are left out of the reading."""
 RIDGE = 1e-3
@@ -99,9 +101,9 @@ class MeasuredReading:
         self._effects = np.array(columns)
         self._rig_rest = np.asarray(rig_rest, np.float64)
         # A signed variable s in -1..1 is solved as s + 1 in 0..2.
-        closing = np.array([channels[0].startswith(("eyeBlink", "eyeSquint"))
+        blinks = np.array([channels[0].startswith("eyeBlink")
                             for channels, _ in READINGS])
-        self._upper = np.where(_SIGNED, 2.0, np.where(closing, 1.0, OVERSHOOT))
+        self._upper = np.where(_SIGNED, 2.0, np.where(blinks, 1.0, OVERSHOOT))
         self.reset()
         self.scale_for(self._rig_rest)
 

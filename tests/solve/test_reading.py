@@ -52,6 +52,17 @@ def test_a_jaw_open_is_not_read_as_a_frown_of_the_corners(reading):
     assert got["mouthSmileRight"] < 0.05
 
 
+def test_a_squint_beyond_the_rigs_is_not_read_as_a_blink_and_wide_eyes(reading):
+    # A grin raises the lower lids further than the rig's full squint: the rest of that rise
+    # is more squint, not a blink with eyeWide reopening the eye.
+    weights = np.zeros(N_BLENDSHAPES)
+    weights[[INDEX["eyeSquintLeft"], INDEX["eyeSquintRight"]]] = 1.4
+    got = read(reading, weights)
+    assert got["eyeSquintLeft"] == pytest.approx(1.4, abs=0.1)
+    for name in ("eyeBlinkLeft", "eyeBlinkRight", "eyeWideLeft", "eyeWideRight"):
+        assert got[name] < 0.1, name
+
+
 def test_eyes_that_open_wider_have_a_wider_blink(reading):
     # A person whose eyes open 30% wider than the rig's closes 30% more in a full blink.
     face = neutral_m().astype(np.float64)
