@@ -157,3 +157,22 @@ def test_what_a_face_reads_with_its_smile_all_along_is_taken_for_a_habit(person,
     # a camera), and the shrug alone, over a floor the smiles raised, reads 0.33 and 0.54.
     assert np.percentile(read[smiling], 90) < 0.15
     assert read[alone].min() > {"file": 0.45, "camera": 0.6}[how]
+
+
+@pytest.mark.parametrize("how", ["file", "camera"])
+def test_eyes_kept_nearly_shut_most_of_a_take_do_not_sink_the_lids_rest(person, rng, how):
+    # Someone reading a script below the camera holds the lids nearly shut most of the take,
+    # looking up now and then. Counted in the rest, those frames sank the upper lid's rest to
+    # theirs, and every open eye read as eyeWide.
+    n = 450
+    weights = talking(n, rng)
+    shut = (np.arange(n) >= 30) & (np.arange(n) < 390)
+    lids = [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]
+    weights[np.ix_(shut, lids)] = 0.85
+    frames = frames_of(weights, person, rng)
+    calibration = rest_of_take(frames, SIZE, options=OPTIONS, fps=FPS) if how == "file" else None
+    solver = FaceSolver(OPTIONS, calibration=calibration, fps=FPS)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    looking_up = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 390)
+    assert read[np.ix_(looking_up, [INDEX["eyeWideLeft"], INDEX["eyeWideRight"]])].max() < 0.3
+    assert read[np.ix_(shut, lids)].min() > 0.6
