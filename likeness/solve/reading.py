@@ -101,8 +101,7 @@ class MeasuredReading:
         self._effects = np.array(columns)
         self._rig_rest = np.asarray(rig_rest, np.float64)
         # A signed variable s in -1..1 is solved as s + 1 in 0..2.
-        blinks = np.array([channels[0].startswith("eyeBlink")
-                            for channels, _ in READINGS])
+        blinks = np.array([channels[0].startswith("eyeBlink") for channels, _ in READINGS])
         self._upper = np.where(_SIGNED, 2.0, np.where(blinks, 1.0, OVERSHOOT))
         self.reset()
         self.scale_for(self._rig_rest)
