@@ -10,9 +10,9 @@ prints the Pearson r between likeness's weights and the peer's over each video's
 median over videos and the worst, and for the jaw also how each follows the inner lip gap
 measured from the same landmarks. It also prints, for the frames MediaPipe's model reads as a
 face at rest (no channel but the gaze above 0.3), the share in which likeness reads any channel
-above 0.3, and what each reads on the first frame. Both read the same frames; likeness runs as
-`likeness track` does (whole-take rest, One Euro filter) and as a live camera would (rest
-learned frame by frame, unfiltered).
+above 0.3, how many of its blinks likeness reads, and what each reads on the first frame.
+Both read the same frames; likeness runs as `likeness track` does (whole-take rest, One Euro
+filter) and as a live camera would (rest learned frame by frame, unfiltered).
 """
 
 from __future__ import annotations
@@ -50,6 +50,16 @@ REST_FRAMES: list[dict[str, np.ndarray]] = []
 """Per video, the largest weight likeness reads in each frame MediaPipe's model reads at rest."""
 LIP_READINGS: list[tuple[np.ndarray, np.ndarray]] = []
 """Per video, likeness's (file) and the peer's weights of :data:`LIP_CHANNELS`, (n, channels)."""
+BLINKS: list[tuple[int, int]] = []
+"""Per video and eye, the blinks MediaPipe's model reads and how many of them likeness reads."""
+
+
+def blinks_caught(ours: np.ndarray, peer: np.ndarray) -> tuple[int, int]:
+    """The blinks in ``peer`` (runs of frames above 0.5) and how many of them ``ours`` reads
+    above 0.5 within a frame of the run."""
+    edges = np.flatnonzero(np.diff(np.r_[0, (peer > 0.5).astype(int), 0]))
+    runs = list(zip(edges[::2], edges[1::2], strict=True))
+    return len(runs), sum(bool(ours[max(0, a - 1):b + 1].max() > 0.5) for a, b in runs)
 
 
 def read_peer(path: str) -> np.ndarray:
@@ -113,6 +123,8 @@ def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
                         for mode, weights in (("offline", take.weights), ("live", live))})
     lips = [index(name) for name in LIP_CHANNELS]
     LIP_READINGS.append((take.weights[:, lips], np.nan_to_num(peer[:, lips])))
+    for name in ("eyeBlinkLeft", "eyeBlinkRight"):
+        BLINKS.append(blinks_caught(take.weights[:, index(name)], peer[:, index(name)]))
     first = {"likeness": take.weights[0], "live": live[0], "peer": peer[0]}
     for who, weights in first.items():
         print(f"{video} first frame, {who}: largest {NAMES[int(np.nanargmax(weights))]} "
@@ -148,6 +160,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {name} | {', '.join(cells)} |")
     shares = [f"{(ours.max(1) > 0.5).mean():.0%}" for ours, _ in LIP_READINGS]
     print(f"\nFrames in which likeness reads one of them above 0.5, per video: {', '.join(shares)}")
+    print(f"\nBlinks MediaPipe's model reads (runs of frames above 0.5, each eye): "
+          f"{sum(n for n, _ in BLINKS)}; likeness reads above 0.5 within a frame of "
+          f"{sum(caught for _, caught in BLINKS)} of them")
     peer_gap = [figures["jawOpen ~ lip gap"]["peer"] for figures in per_video]
     print(f"\nMediaPipe's jawOpen ~ lip gap: median {np.median(peer_gap):.2f} "
           f"(worst {min(peer_gap):.2f})")
