@@ -112,6 +112,15 @@ def test_a_held_grin_is_not_taken_for_the_rest_at_first(person, rng):
     assert np.abs(rest - generic)[MOUTH].max() <= (1 + 1 / TRUST_S) * OTHER_SPREAD_M + 1e-9
 
 
+def test_a_grin_held_for_the_first_two_seconds_is_read_as_a_grin_throughout(person, rng):
+    # A camera's rest takes over from the generic one over two seconds: over one, half the grin
+    # had been taken for the rest by its end (mouthSmile 0.35 of 0.7).
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    frames = frames_of(grinning(60), person, rng)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    assert read[:, [INDEX["mouthSmileLeft"], INDEX["mouthSmileRight"]]].min() > 0.5
+
+
 def test_a_channel_read_all_along_is_floored(person, rng):
     # mouthShrugUpper moves none of the measures: the fit reads it, and a face that shows it all
     # along (here at 0.5) has it as its floor; what rises above still shows. (The head sways
