@@ -11,7 +11,8 @@ Each frame then teaches the rest a little:
   or another quantile where a measure rests at one end: :data:`REST_QUANTILES`), the lids' over
   the frames their eye is open in (:data:`OPEN_BELOW`);
 - the landmark neutral the expression fit measures against is the median of the frames, with
-  what the mouth's measures read in it against the rest as it is now taken out;
+  what the mouth's measures read in it against the rest as it is now taken out; its irises,
+  which the gaze is measured from, the median of the frames their eye is open in;
 - each channel the expression fit reads has a floor, the level its reading stays above a
   quarter of the time (:data:`FLOOR_QUANTILE`): what a face's shape or the tracker's habits
   make the fit read all along is not expression, and only what rises above it counts;
@@ -41,6 +42,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 from likeness.blendshapes import N_BLENDSHAPES, index
+from likeness.rig import landmarks as lm
 from likeness.rig import neutral_m as template_neutral_m
 from likeness.rig.gaze import LOOK_INDICES
 from likeness.rig.shapes import blendshape_deltas_m
@@ -86,6 +88,10 @@ in, the rest sank by up to 3 mm and every open eye after read eyeWide 1 (live, i
 four real videos). Until the eye has been seen open for :data:`MIN_OPEN_S` seconds all frames
 count: a rest far too open at first reads every frame as a blink, and is learned from them."""
 MIN_OPEN_S = 1.0
+IRISES = ((lm.LEFT_IRIS_CENTER, *lm.LEFT_IRIS_RING), (lm.RIGHT_IRIS_CENTER, *lm.RIGHT_IRIS_RING))
+"""Each eye's iris points, left and right, as in :data:`_LIDS`. Their rest is where they are
+while the eye is open: with the frames of someone looking down at notes in, the gaze read 6-7
+degrees up whenever she looked into the camera (1-2 degrees now; one of four real videos)."""
 FROM_FIRST_FRAME = ("opening_left", "opening_right", "upper_lid_left", "upper_lid_right",
                     "lower_lid_left", "lower_lid_right", "brow_inner_left", "brow_inner_right",
                     "brow_outer_left", "brow_outer_right")
@@ -171,6 +177,7 @@ _LIDS = tuple((index(f"eyeBlink{side.title()}"),
                np.array([REST_QUANTILES.get(n, 50.0) for n in names]))
               for side, names in _LID_MEASURES.items())
 """Each eye's blink channel, the measures of its lids and their rest quantiles."""
+_BLINKS = np.array([blink for blink, _, _ in _LIDS], np.intp)
 
 
 def typical_measures(measures_m: np.ndarray, readings: np.ndarray, min_open: int) -> np.ndarray:
@@ -262,6 +269,7 @@ class RestTracker:
         self._points = np.zeros((n_kept, *self.relaxed.neutral_m.shape), np.float32)
         self._rotations = np.zeros((n_kept, 3, 3))
         self._log_scales = np.zeros(n_kept)
+        self._eyes_open = np.zeros((n_kept, len(_BLINKS)), bool)
         self.reset()
 
     def reset(self) -> None:
@@ -292,6 +300,7 @@ class RestTracker:
             self._points[kept] = points_m
             self._rotations[kept] = pose[0]
             self._log_scales[kept] = np.log(pose[1])
+            self._eyes_open[kept] = fitted[_BLINKS] < OPEN_BELOW
         self.n_seen += 1
         if (self.n_seen - 1) % UPDATE_EVERY:
             return False
@@ -311,10 +320,22 @@ class RestTracker:
         rest_measures = self.generic.measures_m + confidence * step
         points = self.rest.neutral_m
         if neutral:
-            points = np.median(self._points[:self._n_kept()], axis=0).astype(np.float64)
+            points = self._neutral_points()
             if self._relax is not None:
                 points = self._relax(points, rest_measures)
         return Rest(rest_measures, points, *channel_levels(fitted, seen_s, confidence))
+
+    def _neutral_points(self) -> np.ndarray:
+        """The median of the kept frames' landmarks (478, 3), each iris's over the frames its
+        eye is open in (:data:`IRISES`) once there are a second's worth of them."""
+        n = self._n_kept()
+        kept = self._points[:n]
+        points = np.median(kept, axis=0).astype(np.float64)
+        min_open = MIN_OPEN_S * self._fps / KEEP_EVERY
+        for iris, open_eye in zip(IRISES, self._eyes_open[:n].T, strict=True):
+            if np.count_nonzero(open_eye) >= min_open:
+                points[list(iris)] = np.median(kept[open_eye][:, iris], axis=0)
+        return points
 
     def _n_kept(self) -> int:
         return min((self.n_seen - 1) // KEEP_EVERY + 1, len(self._points))

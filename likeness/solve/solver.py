@@ -220,7 +220,9 @@ class FaceSolver:
             weights[MEASURED] = np.minimum(fitted[MEASURED] / self._rest.ranges[MEASURED], 1.0)
             self._weights = weights
             if self.learning:
-                if self._learning.update(measures_m, head_m, fitted, here):
+                # The lids' rest is where they sit looking ahead: what the gaze does to them is
+                # taken out before the rest learns them, as it is before they are read.
+                if self._learning.update(measures_m - gaze_m, head_m, fitted, here):
                     self._use_rest(self._learning.rest)
                     self._reference = self._learning.capture_pose()
         return FaceFrame(

@@ -185,3 +185,52 @@ def test_eyes_kept_nearly_shut_most_of_a_take_do_not_sink_the_lids_rest(person, 
     looking_up = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 390)
     assert read[np.ix_(looking_up, [INDEX["eyeWideLeft"], INDEX["eyeWideRight"]])].max() < 0.3
     assert read[np.ix_(shut, lids)].min() > 0.6
+
+
+def test_eyes_looking_down_at_notes_most_of_a_take_do_not_move_where_ahead_is(person, rng):
+    # The gaze is measured from where the irises rest. Someone reading notes below the camera,
+    # lids nearly shut, most of the take: with those frames in, the irises' rest sank with them
+    # and every look into the camera read as a look up.
+    n = 450
+    weights = talking(n, rng)
+    down = (np.arange(n) >= 30) & (np.arange(n) < 330)
+    looks = [INDEX["eyeLookDownLeft"], INDEX["eyeLookDownRight"]]
+    lids = [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]
+    weights[np.ix_(down, looks)] = 0.5
+    weights[np.ix_(down, lids)] = 0.85
+    frames = frames_of(weights, person, rng)
+    # The irises turned down 15 degrees (0.5 of the 30 eyeLookDown spans) on an 11.5 mm eyeball,
+    # the head half a metre from the camera.
+    drop = 0.0115 * np.sin(np.radians(15.0)) * CAMERA.focal_px(SIZE[0]) / 0.5 / SIZE[1]
+    for i in np.flatnonzero(down):
+        frames[i][468:, 1] += drop
+    solver = FaceSolver(OPTIONS, fps=FPS)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    ahead = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 360)
+    ups = [INDEX["eyeLookUpLeft"], INDEX["eyeLookUpRight"]]
+    assert read[np.ix_(ahead, ups + looks)].max() < 0.1
+
+
+def test_a_take_spent_mostly_looking_down_keeps_the_lids_rest(person, rng):
+    # Looking down lowers the lids with the gaze (here as the rig lowers them for a look down
+    # at 0.8, the irises turned down 24 degrees). That is taken out of the lids before they are
+    # read, and before their rest is learned: learned as they were, the rest sank toward the
+    # lowered lids, and eyes looking ahead read wide. (A camera that has seen nothing but the
+    # look down yet takes it for ahead, as the median of what it has seen, until the person
+    # has looked ahead for a while.)
+    n = 450
+    weights = talking(n, rng)
+    down = (np.arange(n) >= 30) & (np.arange(n) < 390)
+    looks = [INDEX["eyeLookDownLeft"], INDEX["eyeLookDownRight"]]
+    weights[np.ix_(down, looks)] = 0.8
+    frames = frames_of(weights, person, rng)
+    drop = 0.0115 * np.sin(np.radians(24.0)) * CAMERA.focal_px(SIZE[0]) / 0.5 / SIZE[1]
+    for i in np.flatnonzero(down):
+        frames[i][468:, 1] += drop
+    calibration = rest_of_take(frames, SIZE, options=OPTIONS, fps=FPS)
+    solver = FaceSolver(OPTIONS, calibration=calibration, fps=FPS)
+    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    lids = [INDEX[f"eye{what}{side}"] for what in ("Blink", "Wide") for side in ("Left", "Right")]
+    blinking = weights[:, [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]].max(1) > 0
+    ahead = ~blinking & (np.arange(n) >= 400)
+    assert read[np.ix_(ahead, lids)].max() < 0.3
