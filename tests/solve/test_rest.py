@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from likeness.blendshapes import INDEX, N_BLENDSHAPES
+from likeness.rig.gaze import DOWN_RANGE_RAD
 from likeness.rig.shapes import blendshape_deltas_m
 from likeness.solve import FaceSolver, SolverOptions
+from likeness.solve.gaze import EYEBALL_RADIUS_M
 from likeness.solve.measures import MEASURES, measure_index
 from likeness.solve.rest import OTHER_SPREAD_M, TRUST_S, relaxed_neutral_m
 from likeness.solve.solver import rest_of_take
@@ -58,6 +60,22 @@ def frames_of(weights: np.ndarray, face: np.ndarray, rng: np.random.Generator,
     return [render_landmarks(w, (y, 0.0, 0.0), neutral=face)
             + rng.normal(0, 2e-4, (478, 3)).astype(np.float32)
             for w, y in zip(weights, yaw, strict=True)]
+
+
+def turn_irises_down(frames: list, down: np.ndarray, look: float) -> None:
+    """Move the irises of ``frames[down]`` as an eye turned down by ``look`` of the eyeLookDown
+    range does (on an 11.5 mm eyeball, the head half a metre from the camera): the rig's
+    fields move the lids for a look down, not the irises."""
+    drop = EYEBALL_RADIUS_M * np.sin(look * DOWN_RANGE_RAD) * CAMERA.focal_px(SIZE[0]) / 0.5
+    for i in np.flatnonzero(down):
+        frames[i][468:, 1] += drop / SIZE[1]
+
+
+def read_take(frames: list, how: str = "camera") -> np.ndarray:
+    """(n, 52) weights of ``frames`` read as a file (against the take's rest) or a camera."""
+    calibration = rest_of_take(frames, SIZE, options=OPTIONS, fps=FPS) if how == "file" else None
+    solver = FaceSolver(OPTIONS, calibration=calibration, fps=FPS)
+    return np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
 
 
 def test_the_first_frame_of_a_face_at_rest_reads_nothing(person, rng):
@@ -178,10 +196,7 @@ def test_eyes_kept_nearly_shut_most_of_a_take_do_not_sink_the_lids_rest(person, 
     shut = (np.arange(n) >= 30) & (np.arange(n) < 390)
     lids = [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]
     weights[np.ix_(shut, lids)] = 0.85
-    frames = frames_of(weights, person, rng)
-    calibration = rest_of_take(frames, SIZE, options=OPTIONS, fps=FPS) if how == "file" else None
-    solver = FaceSolver(OPTIONS, calibration=calibration, fps=FPS)
-    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    read = read_take(frames_of(weights, person, rng), how)
     looking_up = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 390)
     assert read[np.ix_(looking_up, [INDEX["eyeWideLeft"], INDEX["eyeWideRight"]])].max() < 0.3
     assert read[np.ix_(shut, lids)].min() > 0.6
@@ -199,13 +214,8 @@ def test_eyes_looking_down_at_notes_most_of_a_take_do_not_move_where_ahead_is(pe
     weights[np.ix_(down, looks)] = 0.5
     weights[np.ix_(down, lids)] = 0.85
     frames = frames_of(weights, person, rng)
-    # The irises turned down 15 degrees (0.5 of the 30 eyeLookDown spans) on an 11.5 mm eyeball,
-    # the head half a metre from the camera.
-    drop = 0.0115 * np.sin(np.radians(15.0)) * CAMERA.focal_px(SIZE[0]) / 0.5 / SIZE[1]
-    for i in np.flatnonzero(down):
-        frames[i][468:, 1] += drop
-    solver = FaceSolver(OPTIONS, fps=FPS)
-    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    turn_irises_down(frames, down, 0.5)
+    read = read_take(frames)
     ahead = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 360)
     ups = [INDEX["eyeLookUpLeft"], INDEX["eyeLookUpRight"]]
     assert read[np.ix_(ahead, ups + looks)].max() < 0.1
@@ -224,12 +234,8 @@ def test_a_take_spent_mostly_looking_down_keeps_the_lids_rest(person, rng):
     looks = [INDEX["eyeLookDownLeft"], INDEX["eyeLookDownRight"]]
     weights[np.ix_(down, looks)] = 0.8
     frames = frames_of(weights, person, rng)
-    drop = 0.0115 * np.sin(np.radians(24.0)) * CAMERA.focal_px(SIZE[0]) / 0.5 / SIZE[1]
-    for i in np.flatnonzero(down):
-        frames[i][468:, 1] += drop
-    calibration = rest_of_take(frames, SIZE, options=OPTIONS, fps=FPS)
-    solver = FaceSolver(OPTIONS, calibration=calibration, fps=FPS)
-    read = np.array([solver(f, i / FPS, SIZE).weights for i, f in enumerate(frames)])
+    turn_irises_down(frames, down, 0.8)
+    read = read_take(frames, "file")
     lids = [INDEX[f"eye{what}{side}"] for what in ("Blink", "Wide") for side in ("Left", "Right")]
     blinking = weights[:, [INDEX["eyeBlinkLeft"], INDEX["eyeBlinkRight"]]].max(1) > 0
     ahead = ~blinking & (np.arange(n) >= 400)
