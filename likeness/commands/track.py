@@ -52,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "learned), else the rest learned from the take saved to FILE")
     parser.add_argument("--hfov", type=float, default=None, metavar="DEG",
                         help="camera's horizontal field of view in degrees (default 60); scales "
-                        "the reported head distance")
+                        "the reported head distance and the turn toward the lens of a face off "
+                        "the picture's centre")
     parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
                         help="stop a camera after S seconds (a file: after S seconds of video)")
     add_behave_arguments(parser)

@@ -9,8 +9,9 @@ from likeness.errors import InputError
 
 DEFAULT_HFOV_DEG = 60.0
 """Horizontal field of view assumed when the camera's is unknown: typical of laptop webcams and
-phone front cameras (55-70 degrees). It only scales the reported distance and sideways
-translation; rotation and blendshapes do not depend on it."""
+phone front cameras (55-70 degrees). It scales the reported distance and sideways translation,
+and the turn toward the lens a face off the picture's centre is given (likeness.solve.pose);
+blendshapes do not depend on it."""
 
 
 @dataclass(frozen=True, slots=True)

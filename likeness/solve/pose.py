@@ -4,10 +4,12 @@ metric camera space through a pinhole camera."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg.lapack import dgesvd
 
+from likeness.errors import InputError
 from likeness.solve.camera import PinholeCamera
 
 POSE_ANCHORS = np.array([
@@ -20,6 +22,32 @@ POSE_ANCHORS = np.array([
     33, 263, 133, 362,
 ], dtype=np.intp)
 """Landmarks that hold still when the face changes expression (closed under left/right mirror)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeshTurn:
+    """How far a face mesh turns out of the picture: the share of the head's own turn (yaw,
+    pitch) it shows, and the share of the view ray's angle (a face off to the side of the
+    picture is seen from an angle, as if turned away from the camera). Roll, in the picture's
+    plane, is seen in full."""
+
+    head: float
+    ray: float
+
+    def __post_init__(self) -> None:
+        if not (self.head > 0 and self.ray >= 0):
+            raise InputError(f"a mesh's turn must be > 0 for the head and >= 0 for the ray, "
+                             f"got {self.head} and {self.ray}")
+
+
+IDEAL_TURN = MeshTurn(head=1.0, ray=1.0)
+"""Landmarks that turn exactly with the head and the view, as the rig's own do."""
+MEDIAPIPE_TURN = MeshTurn(head=0.89, ray=0.74)
+"""MediaPipe's face mesh: its 3-D landmarks turn less than the head, toward the frontal face it
+was trained around. Rendered turning +-25 degrees, the avatar read 0.83 of its yaw and 0.89 of
+its pitch; rendered frontal 20 degrees off a wide camera's axis, it read turned 15 degrees away,
+and with the whole ray taken out 5 degrees the other way. Measured by
+``python -m likeness_lab.mesh_turn``."""
 
 
 def image_points(landmarks: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
@@ -93,6 +121,10 @@ class HeadPose:
     image_size : tuple[int, int]
         (width, height), pixels.
     camera : PinholeCamera
+    turn : MeshTurn
+        How far the landmarks turn with the head and the view: the reported rotation is the
+        fitted one with its out-of-plane part scaled up to the head's, and the view ray's
+        share of it taken out.
 
     Attributes
     ----------
@@ -102,7 +134,8 @@ class HeadPose:
     origin_px : ndarray (3,)
         The head origin in image points (x right, y up).
     quaternion : ndarray float32 (4,)
-        Head to camera space (x, y, z, w), corrected for where the face sits in the picture.
+        Head to camera space (x, y, z, w), corrected for how far the landmarks turn and for
+        where the face sits in the picture.
     translation_m : ndarray float32 (3,)
         Head origin in camera space, metres (z < 0 in front of the camera).
     """
@@ -110,23 +143,25 @@ class HeadPose:
     __slots__ = ("rotation_fit", "scale_px_per_m", "origin_px", "quaternion", "translation_m")
 
     def __init__(self, points_px: np.ndarray, neutral_m: np.ndarray | PoseAnchors,
-                 image_size: tuple[int, int], camera: PinholeCamera) -> None:
+                 image_size: tuple[int, int], camera: PinholeCamera,
+                 turn: MeshTurn = MEDIAPIPE_TURN) -> None:
         if not isinstance(neutral_m, PoseAnchors):
             neutral_m = PoseAnchors.of_neutral(neutral_m)
         self._place(neutral_m.fit(np.asarray(points_px, np.float64)[POSE_ANCHORS]),
-                    image_size, camera)
+                    image_size, camera, turn)
 
     @classmethod
     def from_landmarks(cls, landmarks: np.ndarray, anchors: PoseAnchors,
-                       image_size: tuple[int, int], camera: PinholeCamera) -> HeadPose:
+                       image_size: tuple[int, int], camera: PinholeCamera,
+                       turn: MeshTurn = MEDIAPIPE_TURN) -> HeadPose:
         """The pose from MediaPipe normalized landmarks (478, 3), converting only the anchors."""
         pose = cls.__new__(cls)
         pose._place(anchors.fit(landmarks[POSE_ANCHORS] * _pixel_axes(image_size)),
-                    image_size, camera)
+                    image_size, camera, turn)
         return pose
 
     def _place(self, fit: tuple[np.ndarray, float, np.ndarray], image_size: tuple[int, int],
-               camera: PinholeCamera) -> None:
+               camera: PinholeCamera, turn: MeshTurn) -> None:
         """Lift the image-space similarity fit to camera space."""
         rotation, scale, origin = fit
         self.rotation_fit, self.scale_px_per_m, self.origin_px = rotation, scale, origin
@@ -139,10 +174,13 @@ class HeadPose:
         self.translation_m = np.array([x_m, y_m, -depth_m], np.float32)
         # The landmarks show the head as seen along the ray from the camera to it; turn that
         # view back into camera axes so a face off to the side that looks at the lens has the
-        # rotation that points it at the lens.
-        length = math.sqrt(x_m * x_m + y_m * y_m + depth_m * depth_m)
-        to_camera = (-x_m / length, -y_m / length, depth_m / length)
-        self.quaternion = quaternion_from_matrix(_matmul3(turn_z_to(to_camera), rotation.tolist()))
+        # rotation that points it at the lens. The mesh shows only part of the head's turn and
+        # of the ray's: the fitted turn is scaled to the head's, and the ray's angle by as much.
+        share = turn.ray / turn.head
+        length = math.sqrt((share * x_m) ** 2 + (share * y_m) ** 2 + depth_m * depth_m)
+        to_camera = (-share * x_m / length, -share * y_m / length, depth_m / length)
+        head = _turned_further(rotation.tolist(), 1.0 / turn.head)
+        self.quaternion = quaternion_from_matrix(_matmul3(turn_z_to(to_camera), head))
 
     def to_head(self, points_px: np.ndarray) -> np.ndarray:
         """Image points (n, 3) -> metres in the head frame (pose removed)."""
@@ -160,6 +198,25 @@ def _matmul3(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
     """Product of two 3x3 matrices given as nested lists (faster than numpy at this size)."""
     return [[a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j] for j in range(3)]
             for i in range(3)]
+
+
+def _turned_further(rotation: list[list[float]], gain: float) -> list[list[float]]:
+    """``rotation`` (3x3, nested lists) with the angle by which it tips +z out of the picture
+    multiplied by ``gain``, about the same axis; its roll about +z is kept."""
+    x, y, z = rotation[0][2], rotation[1][2], rotation[2][2]
+    sideways = math.hypot(x, y)
+    if gain == 1.0 or sideways < 1e-12:
+        return rotation
+    tipped = math.atan2(sideways, z)
+    more = min(gain * tipped, math.pi) - tipped
+    # Rodrigues about the unit axis z x forward = (ax, ay, 0), by the extra angle.
+    ax, ay = -y / sideways, x / sideways
+    c, s = math.cos(more), math.sin(more)
+    t = 1.0 - c
+    extra = [[c + t * ax * ax, t * ax * ay, s * ay],
+             [t * ax * ay, c + t * ay * ay, -s * ax],
+             [-s * ay, s * ax, c]]
+    return _matmul3(extra, rotation)
 
 
 def turn_z_to(direction: tuple[float, float, float]) -> list[list[float]]:

@@ -20,7 +20,7 @@ from likeness.solve.expression import ExpressionFit
 from likeness.solve.fields import FIELDS
 from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.measures import MEASURES
-from likeness.solve.pose import HeadPose, PoseAnchors
+from likeness.solve.pose import MEDIAPIPE_TURN, HeadPose, MeshTurn, PoseAnchors
 from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
 from likeness.solve.rest import WINDOW_S, Rest, RestTracker, channel_levels
 
@@ -56,6 +56,9 @@ class SolverOptions:
 
     camera: PinholeCamera = field(default_factory=PinholeCamera)
     """Turns image scale and position into metric distance and offset."""
+    mesh_turn: MeshTurn = MEDIAPIPE_TURN
+    """How far the landmarks turn with the head and with the view (likeness.solve.pose):
+    MediaPipe's; :data:`likeness.solve.pose.IDEAL_TURN` for landmarks that turn exactly."""
     fields: str = "rig"
     """What the expression fit fits: "rig", the rig's skin motion per blendshape scaled to the
     share MediaPipe reports of it, or "tracker", how MediaPipe's landmarks were measured to move
@@ -187,7 +190,7 @@ class FaceSolver:
                              f"got {landmarks.shape}")
         with single_threaded_blas():
             pose = HeadPose.from_landmarks(landmarks, self._anchors, image_size,
-                                           self.options.camera)
+                                           self.options.camera, self.options.mesh_turn)
             head_m = pose.landmarks_to_head(landmarks, image_size)
             measures_m = MEASURES(head_m)
             here = (pose.rotation_fit, pose.scale_px_per_m)

@@ -15,6 +15,7 @@ from likeness.solve import Calibration, FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.bounded_lsq import solve_box_qp
 from likeness.solve.expression import UNOBSERVED
 from likeness.solve.fields import rig_fields_m
+from likeness.solve.pose import IDEAL_TURN, MeshTurn
 from likeness.solve.reading import MEASURED
 
 SIZE = (640, 480)
@@ -44,7 +45,8 @@ def render_landmarks(weights: np.ndarray, yaw_pitch_roll_deg=(0.0, 0.0, 0.0),
 
 
 def solve(landmarks: np.ndarray, solver: FaceSolver | None = None):
-    solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA),
+    solver = solver or FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA,
+                                                mesh_turn=IDEAL_TURN),
                                   deltas_m=rig_fields_m(), calibration=TEMPLATE)
     return solver(landmarks, 0.0, SIZE)
 
@@ -110,7 +112,8 @@ def test_a_mixed_expression_is_recovered(rng):
     landmarks = render_landmarks(weights, (-15, 10, -6), (0.0, 0.0, -0.6))
     # Landmarks made from the rig carry none of MediaPipe's coupling between channels, so the
     # fit itself is checked without the allowance for it.
-    exact = FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA, coupling_margin=0.0),
+    exact = FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA, coupling_margin=0.0,
+                                     mesh_turn=IDEAL_TURN),
                        deltas_m=rig_fields_m(), calibration=TEMPLATE)
     frame = solve(landmarks, exact)
     error = np.abs(frame.weights[FITTED] - weights[FITTED])
@@ -141,6 +144,33 @@ def test_an_off_centre_face_turned_to_the_lens_reports_the_turn():
     yaw = frame.head_euler_rad()[0]
     assert yaw == pytest.approx(np.arctan2(0.2, 0.5), abs=0.01)
     np.testing.assert_allclose(frame.head_translation_m, (-0.2, 0, -0.5), atol=2e-3)
+
+
+@pytest.mark.parametrize("seen_deg, turn_deg", [
+    ((16, 0, 0), (20, 0, 0)), ((0, -9.6, 0), (0, -12, 0)), ((0, 0, 30), (0, 0, 30))])
+def test_a_mesh_that_turns_less_than_the_head_is_read_at_the_heads_turn(seen_deg, turn_deg):
+    # Landmarks that show 0.8 of every out-of-plane turn: a face turned 20 degrees is seen
+    # turned 16; its roll, in the picture, is seen in full.
+    options = SolverOptions(auto_calibrate=False, camera=CAMERA, mesh_turn=MeshTurn(0.8, 0.8))
+    solver = FaceSolver(options, deltas_m=rig_fields_m(), calibration=TEMPLATE)
+    frame = solve(render_landmarks(np.zeros(N_BLENDSHAPES), seen_deg, (0.0, 0.0, -0.7)), solver)
+    np.testing.assert_allclose(np.degrees(frame.head_euler_rad()), turn_deg, atol=0.5)
+
+
+def test_only_the_share_of_the_view_ray_the_mesh_shows_is_taken_out():
+    # Drawn frontal at the left of the picture, by landmarks that show half of the ray's angle:
+    # half of it is what the face is turned toward the lens.
+    options = SolverOptions(auto_calibrate=False, camera=CAMERA, mesh_turn=MeshTurn(1.0, 0.5))
+    solver = FaceSolver(options, deltas_m=rig_fields_m(), calibration=TEMPLATE)
+    frame = solve(render_landmarks(np.zeros(N_BLENDSHAPES), translation_m=(-0.2, 0.0, -0.5)),
+                  solver)
+    assert frame.head_euler_rad()[0] == pytest.approx(np.arctan(0.5 * 0.2 / 0.5), abs=0.01)
+
+
+@pytest.mark.parametrize("head, ray", [(0.0, 1.0), (1.0, -0.1)])
+def test_a_mesh_turn_must_be_possible(head, ray):
+    with pytest.raises(InputError, match="turn"):
+        MeshTurn(head, ray)
 
 
 def test_mirrored_landmarks_swap_sides(rng):
