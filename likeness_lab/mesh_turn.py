@@ -1,15 +1,25 @@
-"""Measuring how far MediaPipe's face mesh turns out of the picture, which
-:data:`likeness.solve.pose.MEDIAPIPE_TURN` holds (its docstring says why it matters).
+"""Measuring how far MediaPipe's face mesh turns with the head and its irises with the eyes,
+which :data:`likeness.solve.pose.MEDIAPIPE_TURN` and :data:`likeness.solve.gaze.IRIS_TRAVEL_M`
+hold (their docstrings say why it matters).
 
-The avatar is rendered turning (yaw and pitch sweeps of +-25 degrees, with a narrow and a wide
-camera) and frontal at seven places across a wide camera's picture; each render is tracked and
-the head pose fitted to the rig's template without any correction. Over all frames, the fitted
-out-of-plane turn (the rotation that tips the face's forward direction, as a 2-vector) is fitted
-by least squares as ``head * (the head's true turn) - ray * (the view ray's angle)`` plus an
-offset per camera: an ideal mesh would give 1 and 1.
+The head: the avatar is rendered turning (yaw and pitch sweeps of +-25 degrees, through a
+narrow and a wide camera) and frontal at twelve places to the sides of and above and below a
+wide camera's axis; each render is tracked and the head pose fitted to the rig's template
+without any correction. Over all frames, the fitted out-of-plane turn (the rotation that tips
+the face's forward direction, as a 2-vector) is fitted by least squares as ``head * (the
+head's true turn) - ray * (the view ray's angle)`` plus an offset per camera: an ideal mesh
+would give 1 and 1.
 
-Run ``python -m likeness_lab.mesh_turn`` (needs the renderer's EGL; about a minute) and put the
-two figures it prints into :data:`likeness.solve.pose.MEDIAPIPE_TURN`.
+The irises: the avatar, its head turned -12, 0 and 12 degrees, looks ahead, then +-25 degrees
+to each side and +-20 degrees up and down, its lids held still (how far lids cover an iris
+differs between the avatar and a face); each iris centre's offset from the midpoint of its
+eye's corners, in the head frame, is fitted by least squares as a length times the sine of the
+eye's turn, across and up and down, both eyes together. The avatar's iris sits 10.5 mm in front
+of its eye's centre (a person's 10-11 mm).
+
+Run ``python -m likeness_lab.mesh_turn`` (needs the renderer's EGL; under a minute). The head's
+figures and the irises' travel across go into those constants as printed; up and down, see
+:data:`likeness.solve.gaze.IRIS_TRAVEL_M`.
 """
 
 from __future__ import annotations
@@ -23,7 +33,11 @@ from likeness.errors import TrackingError
 log = logging.getLogger(__name__)
 
 SWEEP_DEG = 25.0
-"""Peak of each yaw and pitch sweep: well inside the turns MediaPipe tracks."""
+"""Peak of each yaw and pitch sweep of the head: well inside the turns MediaPipe tracks."""
+EYE_SWEEP_DEG = (25.0, 20.0)
+"""Peaks of the eyes' sweeps across and up and down: well inside a comfortable glance."""
+HEAD_YAWS_DEG = (-12.0, 0.0, 12.0)
+"""Head turns the eyes' sweeps are rendered at, so the figures do not depend on a frontal view."""
 SWEEP_FRAMES = 60
 CAMERAS = ((30.0, 0.70), (60.0, 0.40))
 """(vertical field of view, degrees; distance, metres) of the cameras the sweeps are seen with:
@@ -44,7 +58,7 @@ def out_of_plane(rotation: np.ndarray) -> np.ndarray:
     return angle * np.array([-forward[1], forward[0]]) / sideways
 
 
-def measure(size_px: int = 512) -> tuple[float, float]:
+def measure_head(size_px: int = 512) -> tuple[float, float]:
     """(head, ray): see the module docstring."""
     from scipy.spatial.transform import Rotation
 
@@ -106,11 +120,66 @@ def measure(size_px: int = 512) -> tuple[float, float]:
     return float(solution[0]), float(solution[1])
 
 
+def measure_irises(size_px: int = 512) -> tuple[float, float]:
+    """How far MediaPipe's iris centres move per unit sine of the eye's turn (across, and up and
+    down), metres: see the module docstring."""
+    from likeness.frame import FaceFrame, quaternions_from_euler
+    from likeness.render import Renderer
+    from likeness.rig import neutral_m
+    from likeness.solve.camera import PinholeCamera
+    from likeness.solve.gaze import iris_offsets_m
+    from likeness.solve.pose import HeadPose, PoseAnchors
+    from likeness.track.mesh import FaceTracker
+
+    anchors = PoseAnchors.of_neutral(neutral_m())
+    ahead = np.zeros((SWEEP_FRAMES // 4, 2))
+    phase = np.sin(np.linspace(0.0, 2.0 * np.pi, SWEEP_FRAMES))[:, None]
+    across, up_down = (np.radians(peak) * phase * axis
+                       for peak, axis in zip(EYE_SWEEP_DEG, ([1.0, 0.0], [0.0, 1.0]), strict=True))
+    turns = np.concatenate([ahead, across, up_down])  # (n, yaw and pitch), both eyes alike
+    sines, shifts = [], []
+    with Renderer(size=size_px) as renderer:
+        for yaw_deg in HEAD_YAWS_DEG:
+            rotation = quaternions_from_euler(np.radians([[yaw_deg, 0.0, 0.0]]))[0]
+            offsets = []
+            with FaceTracker() as tracker:
+                for i, turn in enumerate(turns):
+                    frame = FaceFrame(t_s=i / 30, weights=np.zeros(52, np.float32),
+                                      head_rotation=rotation,
+                                      eyes_rad=np.tile(turn, (2, 1)).astype(np.float32))
+                    faces = tracker(renderer.render(frame), i / 30)
+                    if not faces:
+                        raise TrackingError("the tracker lost the avatar while measuring its "
+                                            "irises")
+                    face = faces[0]
+                    pose = HeadPose.from_landmarks(face.landmarks, anchors, face.image_size,
+                                                   PinholeCamera())
+                    offsets.append(iris_offsets_m(pose.landmarks_to_head(face.landmarks,
+                                                                         face.image_size)))
+            offsets_ = np.array(offsets)
+            shifts.append(offsets_ - offsets_[: len(ahead)].mean(axis=0))
+            sines.append(np.broadcast_to(np.sin(turns)[:, None, :], offsets_.shape))
+    # Pitch is positive down, the head frame's y up.
+    shift = np.concatenate(shifts) * [1.0, -1.0]
+    sine = np.concatenate(sines)
+    swept = np.concatenate([np.zeros(len(ahead)), np.ones(SWEEP_FRAMES), np.zeros(SWEEP_FRAMES)])
+    swept = np.tile(swept, len(HEAD_YAWS_DEG)).astype(bool)
+    vertical = ~swept & (np.arange(len(swept)) % len(turns) >= len(ahead))
+
+    def along(x: np.ndarray, y: np.ndarray) -> float:
+        return float((x * y).sum() / (x * x).sum())
+
+    return (along(sine[swept, :, 0], shift[swept, :, 0]),
+            along(sine[vertical, :, 1], shift[vertical, :, 1]))
+
+
 def main() -> None:
-    """Measure and print the mesh's turn."""
+    """Measure and print the mesh's turn and its irises' travel."""
     logging.basicConfig(level=logging.INFO)
-    head, ray = measure()
+    head, ray = measure_head()
     print(f"MeshTurn(head={head:.2f}, ray={ray:.2f})")
+    across, up_down = measure_irises()
+    print(f"IRIS_TRAVEL_M = ({across:.4f}, {up_down:.4f})")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ prints the Pearson r between likeness's weights and the peer's over each video's
 median over videos and the worst, and for the jaw also how each follows the inner lip gap
 measured from the same landmarks. It also prints, for the frames MediaPipe's model reads as a
 face at rest (no channel but the gaze above 0.3), the share in which likeness reads any channel
-above 0.3, how many of its blinks likeness reads, and what each reads on the first frame.
+above 0.3, how many of its blinks likeness reads, how far likeness's glances move for each of
+the peer's, and what each reads on the first frame.
 Both read the same frames; likeness runs as `likeness track` does (whole-take rest, One Euro
 filter) and as a live camera would (rest learned frame by frame, unfiltered).
 """
@@ -52,6 +53,25 @@ LIP_READINGS: list[tuple[np.ndarray, np.ndarray]] = []
 """Per video, likeness's (file) and the peer's weights of :data:`LIP_CHANNELS`, (n, channels)."""
 BLINKS: list[tuple[int, int]] = []
 """Per video and eye, the blinks MediaPipe's model reads and how many of them likeness reads."""
+GLANCES: list[tuple[float, float]] = []
+"""Per video and eye, how far likeness's eyeLook weights move for each of MediaPipe's model's
+(the slope of a least-squares line over the frames its eyes are open in), across and up or
+down."""
+LOOKS = {"Left": (("eyeLookOutLeft", "eyeLookInLeft"), ("eyeLookUpLeft", "eyeLookDownLeft")),
+         "Right": (("eyeLookInRight", "eyeLookOutRight"), ("eyeLookUpRight", "eyeLookDownRight"))}
+"""Each eye's eyeLook pairs across and up or down: one minus the other is a signed glance."""
+
+
+def glances(ours: np.ndarray, peer: np.ndarray) -> list[tuple[float, float]]:
+    """Per eye, the slopes of :data:`GLANCES` of weights (n, 52) against the peer's."""
+    slopes = []
+    for side, pairs in LOOKS.items():
+        open_eye = np.nan_to_num(peer[:, index(f"eyeBlink{side}")]) < 0.4
+        signed = [[w[open_eye][:, index(a)] - w[open_eye][:, index(b)] for a, b in pairs]
+                  for w in (ours, np.nan_to_num(peer))]
+        slopes.append(tuple(float(np.polyfit(theirs, mine, 1)[0])
+                            for mine, theirs in zip(*signed, strict=True)))
+    return slopes
 
 
 def blinks_caught(ours: np.ndarray, peer: np.ndarray) -> tuple[int, int]:
@@ -125,6 +145,7 @@ def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
     LIP_READINGS.append((take.weights[:, lips], np.nan_to_num(peer[:, lips])))
     for name in ("eyeBlinkLeft", "eyeBlinkRight"):
         BLINKS.append(blinks_caught(take.weights[:, index(name)], peer[:, index(name)]))
+    GLANCES.extend(glances(take.weights, peer))
     first = {"likeness": take.weights[0], "live": live[0], "peer": peer[0]}
     for who, weights in first.items():
         print(f"{video} first frame, {who}: largest {NAMES[int(np.nanargmax(weights))]} "
@@ -163,6 +184,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nBlinks MediaPipe's model reads (runs of frames above 0.5, each eye): "
           f"{sum(n for n, _ in BLINKS)}; likeness reads above 0.5 within a frame of "
           f"{sum(caught for _, caught in BLINKS)} of them")
+    for k, way in enumerate(("across", "up or down")):
+        slopes = ", ".join(f"{slope[k]:.2f}" for slope in GLANCES)
+        print(f"\nGlances {way}: likeness's eyeLook weights move this far for each of "
+              f"MediaPipe's model's, per video and eye: {slopes}")
     peer_gap = [figures["jawOpen ~ lip gap"]["peer"] for figures in per_video]
     print(f"\nMediaPipe's jawOpen ~ lip gap: median {np.median(peer_gap):.2f} "
           f"(worst {min(peer_gap):.2f})")

@@ -10,6 +10,7 @@ from likeness.blendshapes import INDEX, MIRROR, N_BLENDSHAPES, NAMES
 from likeness.rig import neutral_m
 from likeness.solve import Calibration, FaceSolver, SolverOptions
 from likeness.solve.fields import rig_fields_m
+from likeness.solve.gaze import IRIS_TRAVEL_M
 from likeness.solve.measures import MEASURES
 from likeness.solve.reading import MEASURED, MeasuredReading, channel_effects
 from tests.solve.test_solver import CAMERA, SIZE, render_landmarks
@@ -82,11 +83,11 @@ def test_looking_down_is_not_a_blink():
     solver = FaceSolver(SolverOptions(auto_calibrate=False, camera=CAMERA),
                         deltas_m=rig_fields_m(), calibration=Calibration(neutral_m()))
     # The lids lowered as the rig lowers them for a look down at 0.8, the irises turned down
-    # 24 degrees (0.8 of the 30 the eyeLookDown weights span) on an 11.5 mm eyeball.
+    # 24 degrees (0.8 of the 30 the eyeLookDown weights span), as MediaPipe reports them.
     weights = np.zeros(N_BLENDSHAPES)
     weights[[INDEX["eyeLookDownLeft"], INDEX["eyeLookDownRight"]]] = 0.8
     landmarks = render_landmarks(weights)
-    drop_m = 0.0115 * np.sin(np.radians(24.0))
+    drop_m = IRIS_TRAVEL_M[1] * np.sin(np.radians(24.0))
     landmarks[468:, 1] += drop_m * CAMERA.focal_px(SIZE[0]) / 0.5 / SIZE[1]
     frame = solver(landmarks, 0.0, SIZE)
     assert frame.weights[INDEX["eyeLookDownLeft"]] > 0.5

@@ -10,7 +10,7 @@ from likeness.blendshapes import INDEX, N_BLENDSHAPES
 from likeness.rig.gaze import DOWN_RANGE_RAD
 from likeness.rig.shapes import blendshape_deltas_m
 from likeness.solve import FaceSolver, SolverOptions
-from likeness.solve.gaze import EYEBALL_RADIUS_M
+from likeness.solve.gaze import IRIS_TRAVEL_M
 from likeness.solve.measures import MEASURES, measure_index
 from likeness.solve.rest import OTHER_SPREAD_M, TRUST_S, relaxed_neutral_m
 from likeness.solve.solver import rest_of_take
@@ -63,10 +63,11 @@ def frames_of(weights: np.ndarray, face: np.ndarray, rng: np.random.Generator,
 
 
 def turn_irises_down(frames: list, down: np.ndarray, look: float) -> None:
-    """Move the irises of ``frames[down]`` as an eye turned down by ``look`` of the eyeLookDown
-    range does (on an 11.5 mm eyeball, the head half a metre from the camera): the rig's
-    fields move the lids for a look down, not the irises."""
-    drop = EYEBALL_RADIUS_M * np.sin(look * DOWN_RANGE_RAD) * CAMERA.focal_px(SIZE[0]) / 0.5
+    """Move the irises of ``frames[down]`` as MediaPipe reports an eye turned down by ``look``
+    of the eyeLookDown range (the head half a metre from the camera): the rig's fields move the
+    lids for a look down, not the irises."""
+    travel = IRIS_TRAVEL_M[1] * np.sin(look * DOWN_RANGE_RAD)
+    drop = travel * CAMERA.focal_px(SIZE[0]) / 0.5
     for i in np.flatnonzero(down):
         frames[i][468:, 1] += drop / SIZE[1]
 

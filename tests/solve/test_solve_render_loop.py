@@ -31,13 +31,14 @@ READ_BACK = {
 
 # With the default fields, the largest weight any other channel may get when one is rendered at
 # 0.8, and the largest any eyelid channel may get (docs/tracking.md lists the measured values:
-# others 0.72, 0.28, 0.26 and 0.25, eyelids 0.00, 0.24, 0.17 and 0.20). The jaw's other is the
+# others 0.72, 0.28, 0.26 and 0.26, eyelids 0.15, 0.23, 0.17 and 0.20; the jaw's eyelid is the
+# right eye's blink, whose points MediaPipe lowers as the jaw opens). The jaw's other is the
 # right mouth corner's smile, read from the measures, which no allowance holds back: on the
 # avatar MediaPipe lifts that corner as the jaw opens, while on real faces the smiles and the
 # jaw read by likeness move together no more than MediaPipe's own model reads them
 # (docs/tracking.md). Before the allowance for MediaPipe's landmark coupling between the
 # fitted channels, the others were 1.00, 1.00, 1.00 and 0.57.
-CROSS_TALK = {"jawOpen": (0.8, 0.15), "mouthFunnel": (0.4, 0.3), "mouthPucker": (0.4, 0.25),
+CROSS_TALK = {"jawOpen": (0.8, 0.2), "mouthFunnel": (0.4, 0.3), "mouthPucker": (0.4, 0.25),
               "mouthFrownLeft": (0.45, 0.3)}
 EYELIDS = ("eyeBlinkLeft", "eyeBlinkRight", "eyeSquintLeft", "eyeSquintRight", "eyeWideLeft",
            "eyeWideRight")

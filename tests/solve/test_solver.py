@@ -15,6 +15,7 @@ from likeness.solve import Calibration, FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.bounded_lsq import solve_box_qp
 from likeness.solve.expression import UNOBSERVED
 from likeness.solve.fields import rig_fields_m
+from likeness.solve.gaze import IRIS_TRAVEL_M
 from likeness.solve.pose import IDEAL_TURN, MeshTurn
 from likeness.solve.reading import MEASURED
 
@@ -196,7 +197,7 @@ def test_gaze_from_the_iris():
     focal = CAMERA.focal_px(SIZE[0])
     moved[468 + 5:, 0] += 0.003 * focal / 0.5 / SIZE[0]
     frame = solve(moved)
-    assert frame.eyes_rad[0, 0] == pytest.approx(np.arcsin(0.003 / 0.0115), abs=0.03)
+    assert frame.eyes_rad[0, 0] == pytest.approx(np.arcsin(0.003 / IRIS_TRAVEL_M[0]), abs=0.03)
     assert abs(frame.eyes_rad[1, 0]) < 0.01 and abs(frame.eyes_rad[0, 1]) < 0.03
     assert frame.weights[INDEX["eyeLookOutLeft"]] > 0.4
     assert frame.weights[INDEX["eyeLookInLeft"]] == 0
