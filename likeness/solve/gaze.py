@@ -11,10 +11,10 @@ IRIS_TRAVEL_M = (8.1e-3, 11.5e-3)
 turn, across and up or down. A real iris sits 10-11 mm in front of the eye's centre of
 rotation (the avatar's 10.5 mm) and moves that far, but MediaPipe's iris landmarks follow only
 part of it. Taking 11.5 mm, the avatar's gaze was read at 0.68-0.75 of its turns across and
-on four real videos likeness's eyeLook weights moved 0.68-0.85 as far across as MediaPipe's own
+on four real videos likeness's eyeLook weights moved 0.68-0.84 as far across as MediaPipe's own
 model's; across, the avatar's 8.1 mm (``python -m likeness_lab.mesh_turn``) reads them as far
-(0.8-1.3). Up and down, 11.5 mm still reads about half (0.43-0.51 of the avatar's glances,
-0.34-0.93 as far as MediaPipe's model on the real videos, median 0.56), but MediaPipe's iris
+(0.81-1.21). Up and down, 11.5 mm still reads about half (0.43-0.51 of the avatar's glances,
+0.33-0.91 as far as MediaPipe's model on the real videos, median 0.56), but MediaPipe's iris
 follows the avatar's less the further it looks (4.1-4.7 mm over glances of 20 degrees, 5.4
 over 14), and reading the real glances up and down as far as MediaPipe's model does (6.4 mm)
 made the lids' allowance for the gaze (likeness.solve.solver) take part of real blinks for a
