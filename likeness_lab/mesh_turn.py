@@ -24,13 +24,9 @@ figures and the irises' travel across go into those constants as printed; up and
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 
 from likeness.errors import TrackingError
-
-log = logging.getLogger(__name__)
 
 SWEEP_DEG = 25.0
 """Peak of each yaw and pitch sweep of the head: well inside the turns MediaPipe tracks."""
@@ -137,7 +133,7 @@ def measure_irises(size_px: int = 512) -> tuple[float, float]:
     across, up_down = (np.radians(peak) * phase * axis
                        for peak, axis in zip(EYE_SWEEP_DEG, ([1.0, 0.0], [0.0, 1.0]), strict=True))
     turns = np.concatenate([ahead, across, up_down])  # (n, yaw and pitch), both eyes alike
-    sines, shifts = [], []
+    shifts = []
     with Renderer(size=size_px) as renderer:
         for yaw_deg in HEAD_YAWS_DEG:
             rotation = quaternions_from_euler(np.radians([[yaw_deg, 0.0, 0.0]]))[0]
@@ -158,24 +154,17 @@ def measure_irises(size_px: int = 512) -> tuple[float, float]:
                                                                          face.image_size)))
             offsets_ = np.array(offsets)
             shifts.append(offsets_ - offsets_[: len(ahead)].mean(axis=0))
-            sines.append(np.broadcast_to(np.sin(turns)[:, None, :], offsets_.shape))
-    # Pitch is positive down, the head frame's y up.
+    # (frames, eyes, across and down): pitch is positive down, the head frame's y up.
     shift = np.concatenate(shifts) * [1.0, -1.0]
-    sine = np.concatenate(sines)
-    swept = np.concatenate([np.zeros(len(ahead)), np.ones(SWEEP_FRAMES), np.zeros(SWEEP_FRAMES)])
-    swept = np.tile(swept, len(HEAD_YAWS_DEG)).astype(bool)
-    vertical = ~swept & (np.arange(len(swept)) % len(turns) >= len(ahead))
-
-    def along(x: np.ndarray, y: np.ndarray) -> float:
-        return float((x * y).sum() / (x * x).sum())
-
-    return (along(sine[swept, :, 0], shift[swept, :, 0]),
-            along(sine[vertical, :, 1], shift[vertical, :, 1]))
+    sine = np.broadcast_to(np.tile(np.sin(turns), (len(HEAD_YAWS_DEG), 1))[:, None], shift.shape)
+    # A line through 0 per axis: the frames that turn the eye the other way add nothing.
+    across_m, up_down_m = ((sine[..., k] * shift[..., k]).sum() / (sine[..., k] ** 2).sum()
+                           for k in range(2))
+    return float(across_m), float(up_down_m)
 
 
 def main() -> None:
     """Measure and print the mesh's turn and its irises' travel."""
-    logging.basicConfig(level=logging.INFO)
     head, ray = measure_head()
     print(f"MeshTurn(head={head:.2f}, ray={ray:.2f})")
     across, up_down = measure_irises()
