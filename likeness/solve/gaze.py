@@ -6,19 +6,19 @@ import numpy as np
 
 from likeness.rig import landmarks as lm
 
-IRIS_TRAVEL_M = (8.1e-3, 11.5e-3)
+IRIS_TRAVEL_M = (8.1e-3, 6.0e-3)
 """How far MediaPipe's iris centre moves against the eye's corners per unit sine of the eye's
 turn, across and up or down. A real iris sits 10-11 mm in front of the eye's centre of
 rotation (the avatar's 10.5 mm) and moves that far, but MediaPipe's iris landmarks follow only
 part of it. Taking 11.5 mm, the avatar's gaze was read at 0.68-0.75 of its turns across and
-on four real videos likeness's eyeLook weights moved 0.68-0.84 as far across as MediaPipe's own
-model's; across, the avatar's 8.1 mm (``python -m likeness_lab.mesh_turn``) reads them as far
-(0.81-1.21). Up and down, 11.5 mm still reads about half (0.43-0.51 of the avatar's glances,
-0.33-0.91 as far as MediaPipe's model on the real videos, median 0.56), but MediaPipe's iris
-follows the avatar's less the further it looks (4.1-4.7 mm over glances of 20 degrees, 5.4
-over 14), and reading the real glances up and down as far as MediaPipe's model does (6.4 mm)
-made the lids' allowance for the gaze (likeness.solve.solver) take part of real blinks for a
-look down: blinks followed MediaPipe's at r 0.76 instead of 0.85 in one video."""
+0.43-0.51 up and down, and on four real videos likeness's eyeLook weights moved 0.68-0.84 as
+far across and a median 0.56 as far up and down as MediaPipe's own model's. Across, the
+avatar's 8.1 mm (``python -m likeness_lab.mesh_turn``) reads them as far (0.81-1.21). Up and
+down MediaPipe's iris follows the avatar's the less the further it looks (4.1-4.7 mm over
+glances of 20 degrees, 5.4 over 14), and MediaPipe's model reads the real videos' glances as if
+it moved 6.4: 6.0 reads the avatar's glances of 14 degrees at 0.82-1.00 and the real ones at a
+median 1.08 of MediaPipe's model's. What a glance does to the lids is allowed for at
+:data:`likeness.solve.solver.LIDS_FOLLOW_GLANCE`."""
 
 # Rows: left eye, right eye. Columns: iris centre, outer corner, inner corner.
 _EYE_POINTS = np.array([

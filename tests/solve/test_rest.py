@@ -13,7 +13,7 @@ from likeness.solve import FaceSolver, SolverOptions
 from likeness.solve.gaze import IRIS_TRAVEL_M
 from likeness.solve.measures import MEASURES, measure_index
 from likeness.solve.rest import OTHER_SPREAD_M, TRUST_S, relaxed_neutral_m
-from likeness.solve.solver import rest_of_take
+from likeness.solve.solver import LIDS_FOLLOW_GLANCE, rest_of_take
 from tests.solve.test_solver import CAMERA, SIZE, render_landmarks
 
 FPS = 30.0
@@ -219,21 +219,22 @@ def test_eyes_looking_down_at_notes_most_of_a_take_do_not_move_where_ahead_is(pe
     read = read_take(frames)
     ahead = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 360)
     ups = [INDEX["eyeLookUpLeft"], INDEX["eyeLookUpRight"]]
-    assert read[np.ix_(ahead, ups + looks)].max() < 0.1
+    # The tracker's jitter alone reads up to 0.12 (2e-4 of the picture is 6 mm / 1000 here).
+    assert read[np.ix_(ahead, ups + looks)].max() < 0.15
 
 
 def test_a_take_spent_mostly_looking_down_keeps_the_lids_rest(person, rng):
-    # Looking down lowers the lids with the gaze (here as the rig lowers them for a look down
-    # at 0.8, the irises turned down 24 degrees). That is taken out of the lids before they are
-    # read, and before their rest is learned: learned as they were, the rest sank toward the
-    # lowered lids, and eyes looking ahead read wide. (A camera that has seen nothing but the
-    # look down yet takes it for ahead, as the median of what it has seen, until the person
-    # has looked ahead for a while.)
+    # Looking down lowers the lids with the gaze (here as far as the solver allows for: the
+    # rig's lowering for a look down at 0.8, times LIDS_FOLLOW_GLANCE, the irises turned down
+    # 24 degrees). That is taken out of the lids before they are read, and before their rest is
+    # learned: learned as they were, the rest sank toward the lowered lids, and eyes looking
+    # ahead read wide. (A camera that has seen nothing but the look down yet takes it for
+    # ahead, as the median of what it has seen, until the person has looked ahead for a while.)
     n = 450
     weights = talking(n, rng)
     down = (np.arange(n) >= 30) & (np.arange(n) < 390)
     looks = [INDEX["eyeLookDownLeft"], INDEX["eyeLookDownRight"]]
-    weights[np.ix_(down, looks)] = 0.8
+    weights[np.ix_(down, looks)] = 0.8 * LIDS_FOLLOW_GLANCE
     frames = frames_of(weights, person, rng)
     turn_irises_down(frames, down, 0.8)
     read = read_take(frames, "file")
