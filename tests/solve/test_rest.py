@@ -219,7 +219,7 @@ def test_eyes_looking_down_at_notes_most_of_a_take_do_not_move_where_ahead_is(pe
     read = read_take(frames)
     ahead = (weights[:, lids].max(1) == 0) & (np.arange(n) >= 360)
     ups = [INDEX["eyeLookUpLeft"], INDEX["eyeLookUpRight"]]
-    # The tracker's jitter alone reads up to 0.12 (2e-4 of the picture is 6 mm / 1000 here).
+    # The tracker's jitter (2e-4 of the picture) alone reads up to 0.12.
     assert read[np.ix_(ahead, ups + looks)].max() < 0.15
 
 
