@@ -7,7 +7,9 @@ PEER.csv is MediaPipe's Face Landmarker blendshapes (V2) for the same video, one
 a Timecode and a BlendShapeCount column, then a column per blendshape named as in Live Link
 Face CSVs (EyeBlinkLeft...); it has no TongueOut. For each channel it
 prints the Pearson r between likeness's weights and the peer's over each video's frames, the
-median over videos and the worst, and for the jaw also how each follows the inner lip gap
+median over videos and the worst, the same over only the videos in which the peer's channel
+moves (:data:`MOVES`) with how far likeness's moves for each of the peer's there (the median
+slope of a least-squares line), and for the jaw also how each follows the inner lip gap
 measured from the same landmarks. It also prints, for the frames MediaPipe's model reads as a
 face at rest (no channel but the gaze above 0.3), the share in which likeness reads any channel
 above 0.3, how many of its blinks likeness reads, how far likeness's glances move for each of
@@ -47,6 +49,8 @@ LIP_CHANNELS = ("mouthShrugUpper", "mouthShrugLower", "mouthFrownLeft", "mouthUp
 """Channels the expression fit reads that MediaPipe's model leaves near 0 on these videos: how
 often likeness reads them is what a viewer sees as lips moving on their own."""
 
+MOVES = 0.25
+"""A channel moves in a video where the peer's 95th and 5th percentiles differ by more than this."""
 REST_FRAMES: list[dict[str, np.ndarray]] = []
 """Per video, the largest weight likeness reads in each frame MediaPipe's model reads at rest."""
 LIP_READINGS: list[tuple[np.ndarray, np.ndarray]] = []
@@ -94,6 +98,12 @@ def read_peer(path: str) -> np.ndarray:
     return weights
 
 
+def moves(peer: np.ndarray) -> bool:
+    """Whether the peer's channel moves in a video (:data:`MOVES`): an r over a channel that
+    does not move measures only noise."""
+    return bool(np.percentile(peer, 95) - np.percentile(peer, 5) > MOVES)
+
+
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
     """Pearson r, 0 where either does not move."""
     if np.std(a) < 1e-6 or np.std(b) < 1e-6:
@@ -133,6 +143,9 @@ def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
         c = index(name)
         figures[name] = {"offline": pearson(take.weights[:, c], peer[:, c]),
                          "live": pearson(live[:, c], peer[:, c])}
+        if moves(peer[:, c]):
+            figures[name]["moving"] = figures[name]["offline"]
+            figures[name]["as far"] = float(np.polyfit(peer[:, c], take.weights[:, c], 1)[0])
     jaw = index("jawOpen")
     figures["jawOpen ~ lip gap"] = {"offline": pearson(take.weights[:, jaw], gap),
                                     "live": pearson(live[:, jaw], gap),
@@ -160,14 +173,20 @@ def main(argv: list[str] | None = None) -> None:
     if len(args.pairs) % 2:
         parser.error("give VIDEO PEER.csv pairs")
     per_video = [compare(v, p) for v, p in zip(args.pairs[::2], args.pairs[1::2], strict=True)]
-    print("| channel | r with MediaPipe's blendshapes, median (worst) | live, median (worst) |")
-    print("|---|---|---|")
+    print("| channel | r with MediaPipe's blendshapes, median (worst) | live, median (worst) "
+          "| where MediaPipe's moves: videos, r median (worst), how far |")
+    print("|---|---|---|---|")
     for name in per_video[0]:
         cells = []
         for mode in ("offline", "live"):
             values = [figures[name][mode] for figures in per_video]
             cells.append(f"{np.median(values):.2f} ({min(values):.2f})")
-        print(f"| {name} | {cells[0]} | {cells[1]} |")
+        moving = [figures[name] for figures in per_video if "moving" in figures[name]]
+        r = [f["moving"] for f in moving]
+        cells.append(f"{len(r)}, {np.median(r):.2f} ({min(r):.2f}), "
+                     f"{np.median([f['as far'] for f in moving]):.2f}"
+                     if moving else "0" if name in CHANNELS else "")
+        print(f"| {name} | {' | '.join(cells)} |")
     for mode in ("offline", "live"):
         largest = np.concatenate([frames[mode] for frames in REST_FRAMES])
         print(f"\nFrames MediaPipe's model reads at rest (no channel but the gaze above 0.3): "
