@@ -121,6 +121,10 @@ def _flip(good: bytes, changes: list[tuple[int, int]]) -> bytes:
 
 
 @pytest.mark.slow
+# Hypothesis warns when the global random state changes while it draws an example; threads other
+# tests leave behind in the suite (servers) may draw from it then, and the warning, an error
+# here, then comes and goes with the timing. The strategies above draw only from Hypothesis.
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.parametrize(("receiver_type", "good"), [(LiveLinkReceiver, _good_livelink()),
                                                      (VmcReceiver, _good_vmc())])
 def test_fuzzed_packets_are_rejected_or_decoded_never_crash(receiver_type, good: bytes) -> None:
