@@ -4,6 +4,10 @@
   (``likeness/solve/data/tracker_response.npz``).
 - :mod:`likeness_lab.drift`: how far the landmarks drift when only the head's pose changes
   (``likeness/solve/data/tracker_drift.npz``).
+- :mod:`likeness_lab.real_pucker`: how MediaPipe's landmarks move when real people pucker
+  (``likeness/solve/data/real_pucker.npz``), from videos and MediaPipe's own blendshapes for
+  them.
+- :mod:`likeness_lab.peer`: reading MediaPipe's own blendshapes for a video (the peer).
 - :mod:`likeness_lab.make_prior`: the built-in VR completion prior
   (``likeness/behave/data/completion_prior.npz``).
 - :mod:`likeness_lab.robustness`: the watermark's robustness and false-positive table

@@ -21,7 +21,6 @@ filter) and as a live camera would (rest learned frame by frame, unfiltered).
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 
 import numpy as np
@@ -33,6 +32,7 @@ from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.measures import MEASURES, measure_index
 from likeness.solve.pose import HeadPose, PoseAnchors
 from likeness.track import track_takes
+from likeness_lab.peer import read_peer
 
 CHANNELS = ("jawOpen", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft", "eyeBlinkRight",
             "eyeSquintLeft", "eyeSquintRight", "browDownLeft", "browDownRight", "browInnerUp",
@@ -84,18 +84,6 @@ def blinks_caught(ours: np.ndarray, peer: np.ndarray) -> tuple[int, int]:
     edges = np.flatnonzero(np.diff(np.r_[0, (peer > 0.5).astype(int), 0]))
     runs = list(zip(edges[::2], edges[1::2], strict=True))
     return len(runs), sum(bool(ours[max(0, a - 1):b + 1].max() > 0.5) for a, b in runs)
-
-
-def read_peer(path: str) -> np.ndarray:
-    """(n, 52) the peer's weights by frame, NaN for the channels it does not give."""
-    with open(path, encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    columns = [name[0].lower() + name[1:] for name in rows[0][2:]]
-    values = np.array([[float(v) for v in row[2:]] for row in rows[1:]])
-    weights = np.full((len(values), len(NAMES)), np.nan)
-    for j, name in enumerate(columns):
-        weights[:, index(name)] = values[:, j]
-    return weights
 
 
 def moves(peer: np.ndarray) -> bool:

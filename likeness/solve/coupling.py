@@ -33,23 +33,21 @@ from likeness.rig.landmarks import N_FACE_POINTS
 
 
 def coupling_m(fields: np.ndarray, channels: np.ndarray, weights_xyz: np.ndarray) -> np.ndarray:
-    """(n, n) the landmark motion (metres, norm over all points) that ``channels[j]`` at weight 1
-    puts along ``channels[k]``'s unit field, beyond what its own field explains; 0 on the
-    diagonal.
+    """(n, n) the landmark motion (metres, norm over all points) that field j at weight 1 puts
+    along field k's unit field, beyond what its own field explains; 0 on the diagonal.
 
     Parameters
     ----------
-    fields : ndarray (52, 478, 3)
+    fields : ndarray (n, 478, 3)
         The fields the expression fit fits, metres.
     channels : ndarray (n,) int
-        The channels it fits.
+        The channel each field is a shape of, whose tracker response it has.
     weights_xyz : ndarray (3,)
         How the fit weighs x, y and z.
     """
     from likeness.solve.response import tracker_response_m
 
-    return _coupling(np.asarray(fields, np.float64)[channels], tracker_response_m()[channels],
-                     weights_xyz)
+    return _coupling(np.asarray(fields, np.float64), tracker_response_m()[channels], weights_xyz)
 
 
 def _coupling(fields: np.ndarray, response: np.ndarray, weights_xyz: np.ndarray) -> np.ndarray:

@@ -68,18 +68,33 @@ class ExpressionFit:
         Channels read elsewhere (besides the eyeLook* ones, which gaze gives): their weights
         come in with the frame, their motion is taken out, and what MediaPipe couples from
         them onto the solved channels raises those channels' thresholds as above.
+    alternates : tuple of (int, ndarray (478, 3))
+        Other shapes a channel shows as on real faces (a channel and a field, metres): each is
+        fitted as a channel of its own, coupled as its channel is, and its weight is added to
+        its channel's (at most 1).
     """
 
     def __init__(self, deltas_m: np.ndarray, *, ridge: float = 0.01,
                  sparsity_m: float = 1e-3, drift_margin: float = 0.0,
-                 coupling_margin: float = 0.0, fixed: tuple[int, ...] = ()) -> None:
+                 coupling_margin: float = 0.0, fixed: tuple[int, ...] = (),
+                 alternates: tuple[tuple[int, np.ndarray], ...] = ()) -> None:
         axes = np.array([1.0, 1.0, Z_WEIGHT])
-        fields = np.asarray(deltas_m, np.float64)[:, :N_FACE_POINTS, :] * axes
+        # Rows of the fit: the channels' own fields, then the alternates'.
+        all_fields = np.concatenate([np.asarray(deltas_m, np.float64)]
+                                    + [np.asarray(f, np.float64)[None] for _, f in alternates])
+        fields = all_fields[:, :N_FACE_POINTS, :] * axes
         self.fixed = np.array(sorted(set(LOOK_INDICES) | set(fixed)), np.intp)
         self.solved = np.array([i for i in range(N_BLENDSHAPES)
                                 if i not in self.fixed and i not in UNOBSERVED], np.intp)
         self.unobserved = np.array(UNOBSERVED, np.intp)
-        design = fields[self.solved].reshape(len(self.solved), -1)  # (channels, rows)
+        self._alternate_of = np.array([channel for channel, _ in alternates], np.intp)
+        if not np.isin(self._alternate_of, self.solved).all():
+            raise ValueError("an alternate's channel must be one the fit solves")
+        # Where each alternate's channel is among the solved ones.
+        self._alternate_row = np.searchsorted(self.solved, self._alternate_of)
+        self._alternates = np.zeros(len(alternates))
+        rows = np.r_[self.solved, N_BLENDSHAPES + np.arange(len(alternates))]
+        design = fields[rows].reshape(len(rows), -1)  # (channels, coordinates)
         gram = design @ design.T
         # The fit only ever needs the design's projection of the offsets, so the depth weight
         # is folded into it (once here, not per frame), and the fixed channels' projection is
@@ -94,18 +109,25 @@ class ExpressionFit:
         self._gram_refit = gram + REFIT_RIDGE * np.diag(np.diag(gram))
         self._norms = np.sqrt(np.diag(gram))
         self._sparsity_m = sparsity_m
-        self._threshold_m = np.full(len(self.solved), sparsity_m)
+        self._threshold_m = np.full(len(rows), sparsity_m)
         self._drift_m2 = (drift_margin**2 * drift_along_m2(design / self._norms[:, None], axes)
                           if drift_margin > 0 else None)
         self._coupling_m = self._fixed_coupling_m = None
         self._causes = np.array(sorted(fixed), np.intp)
         if coupling_margin > 0:
             # The fixed channels (read elsewhere) couple onto the solved ones too.
-            table = coupling_margin * coupling_m(deltas_m, np.r_[self.solved, self._causes], axes)
-            n = len(self.solved)
+            coupled = np.r_[rows, self._causes]
+            channel_of = np.r_[np.arange(N_BLENDSHAPES), self._alternate_of][coupled]
+            table = coupling_margin * coupling_m(all_fields[coupled], channel_of, axes)
+            n = len(rows)
             self._coupling_m = table[:n, :n]
             self._fixed_coupling_m = table[n:, :n]
-        self._upper = np.ones(len(self.solved))
+        self._upper = np.ones(len(rows))
+
+    def reset(self) -> None:
+        """Forget the alternates' last weights (their warm start, which ``weights`` does not
+        carry)."""
+        self._alternates[:] = 0.0
 
     def _allowance_m(self, solved: np.ndarray) -> np.ndarray:
         """Each channel's threshold (metres) from the coupling of the channels ``solved`` (n,)
@@ -160,7 +182,10 @@ class ExpressionFit:
             fixed = weights[self._causes].astype(np.float64)
             threshold_m = np.maximum((fixed[:, None] * self._fixed_coupling_m).max(0),
                                      threshold_m)
-        start = weights[self.solved].astype(np.float64)
+        start = np.r_[weights[self.solved], self._alternates]
+        # A channel's weight came in with its alternates' added.
+        start[self._alternate_row] = np.maximum(
+            start[self._alternate_row] - self._alternates, 0.0)
         if self._coupling_m is not None and np.count_nonzero(start):
             # In a video the previous frame's channels are this frame's causes too: starting
             # from their allowance, the fit rarely has to choose the channels twice.
@@ -179,6 +204,9 @@ class ExpressionFit:
                 if not np.array_equal(support > 0.0, active):
                     solved = self._refit(rhs, support > 0.0, support)
         out = np.array(weights, np.float32)
-        out[self.solved] = solved
+        n = len(self.solved)
+        out[self.solved] = solved[:n]
+        self._alternates = solved[n:]
+        out[self._alternate_of] = np.minimum(out[self._alternate_of] + solved[n:], 1.0)
         out[self.unobserved] = 0.0
         return out

@@ -17,7 +17,7 @@ from likeness.solve.calibration import Calibration
 from likeness.solve.camera import PinholeCamera
 from likeness.solve.drift import pose_change
 from likeness.solve.expression import ExpressionFit
-from likeness.solve.fields import FIELDS
+from likeness.solve.fields import FIELDS, pucker_as_real_faces_show_it_m
 from likeness.solve.gaze import eyes_rad, iris_offsets_m
 from likeness.solve.measures import MEASURES
 from likeness.solve.pose import MEDIAPIPE_TURN, HeadPose, MeshTurn, PoseAnchors
@@ -142,7 +142,9 @@ class FaceSolver:
                                       sparsity_m=self.options.sparsity_m,
                                       drift_margin=self.options.drift_margin,
                                       coupling_margin=self.options.coupling_margin,
-                                      fixed=tuple(int(c) for c in MEASURED))
+                                      fixed=tuple(int(c) for c in MEASURED),
+                                      alternates=((index("mouthPucker"),
+                                                   pucker_as_real_faces_show_it_m()),))
             self._learning = RestTracker(fps, window_s, relax=self._relaxed)
             relaxed = self._learning.relaxed
             effects = channel_effects(fields, relaxed.neutral_m)
@@ -160,6 +162,7 @@ class FaceSolver:
         """Forget the previous frames (and the rest learned from them)."""
         self._learning.reset()
         self._reading.reset()
+        self._fit.reset()
         self._use_rest(self._given.rest if self._given else self._learning.generic)
         self._weights = np.zeros(N_BLENDSHAPES, np.float32)
         self._warm = self._weights
