@@ -4,11 +4,13 @@ labels :mod:`likeness_lab.real_pucker` measures real puckers by."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 
 import numpy as np
 
 from likeness.blendshapes import NAMES, index
+from likeness.frame import Animation
 
 
 def read_peer(path: str) -> np.ndarray:
@@ -24,3 +26,25 @@ def read_peer(path: str) -> np.ndarray:
     for j, name in enumerate(columns):
         weights[:, index(name)] = values[:, j]
     return weights
+
+
+def video_peer_pairs(description: str, argv: list[str] | None = None) -> list[tuple[str, str]]:
+    """The (VIDEO, PEER.csv) pairs given on a command line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("pairs", nargs="+", help="VIDEO PEER.csv, repeated")
+    pairs = parser.parse_args(argv).pairs
+    if len(pairs) % 2:
+        parser.error("give VIDEO PEER.csv pairs")
+    return list(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+def tracked_beside_peer(video: str, peer_csv: str) -> tuple[Animation, np.ndarray]:
+    """The first face of ``video`` as ``likeness track`` reads it (landmarks kept) and the
+    peer's weights for the same frames."""
+    from likeness.track import track_takes
+
+    take = track_takes(video)[0].animation
+    peer = read_peer(peer_csv)
+    if len(peer) != len(take) or take.landmarks is None:
+        raise SystemExit(f"{peer_csv}: {len(peer)} rows, {video} has {len(take)} frames")
+    return take, peer

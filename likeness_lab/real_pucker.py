@@ -21,7 +21,6 @@ d14); the tracking guide says how they read.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,7 @@ from likeness.rig import landmark_mirror, neutral_m
 from likeness.rig.landmarks import N_FACE_POINTS
 from likeness.solve import PinholeCamera
 from likeness.solve.pose import HeadPose, PoseAnchors
-from likeness_lab.peer import read_peer
+from likeness_lab.peer import tracked_beside_peer, video_peer_pairs
 
 OUT = Path(__file__).resolve().parent.parent / "likeness" / "solve" / "data" / "real_pucker.npz"
 MOUTH = tuple(name for name in NAMES
@@ -68,21 +67,12 @@ def pucker_field_m(landmarks: np.ndarray, image_size: tuple[int, int], peer: np.
 
 
 def main(argv: list[str] | None = None) -> None:
-    from likeness.track import track_takes
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pairs", nargs="+", help="VIDEO PEER.csv, repeated")
-    args = parser.parse_args(argv)
-    if len(args.pairs) % 2:
-        parser.error("give VIDEO PEER.csv pairs")
     fields = []
-    for video, peer_csv in zip(args.pairs[::2], args.pairs[1::2], strict=True):
-        take = track_takes(video)[0].animation
-        peer = np.nan_to_num(read_peer(peer_csv))
-        if len(peer) != len(take) or take.landmarks is None:
-            raise SystemExit(f"{peer_csv}: {len(peer)} rows, {video} has {len(take)} frames")
-        field = pucker_field_m(take.landmarks, tuple(take.metadata["image_size"]), peer,
-                               take.fps)
+    for video, peer_csv in video_peer_pairs(__doc__.split("\n\n")[0], argv):
+        take, peer = tracked_beside_peer(video, peer_csv)
+        assert take.landmarks is not None
+        field = pucker_field_m(take.landmarks, tuple(take.metadata["image_size"]),
+                               np.nan_to_num(peer), take.fps)
         print(f"{video}: {'left out' if field is None else 'used'}")
         if field is not None:
             fields.append(field)

@@ -20,7 +20,6 @@ filter) and as a live camera would (rest learned frame by frame, unfiltered).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
@@ -31,8 +30,7 @@ from likeness.rig.gaze import LOOK_INDICES
 from likeness.solve import FaceSolver, PinholeCamera, SolverOptions
 from likeness.solve.measures import MEASURES, measure_index
 from likeness.solve.pose import HeadPose, PoseAnchors
-from likeness.track import track_takes
-from likeness_lab.peer import read_peer
+from likeness_lab.peer import tracked_beside_peer, video_peer_pairs
 
 CHANNELS = ("jawOpen", "mouthSmileLeft", "mouthSmileRight", "eyeBlinkLeft", "eyeBlinkRight",
             "eyeSquintLeft", "eyeSquintRight", "browDownLeft", "browDownRight", "browInnerUp",
@@ -119,10 +117,7 @@ def live_weights(landmarks: np.ndarray, times: np.ndarray,
 
 def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
     """Per-channel figures of one video: r against the peer, offline and live."""
-    take = track_takes(video)[0].animation
-    peer = read_peer(peer_csv)
-    if len(peer) != len(take):
-        raise SystemExit(f"{peer_csv}: {len(peer)} rows, {video} has {len(take)} frames")
+    take, peer = tracked_beside_peer(video, peer_csv)
     image_size = tuple(take.metadata["image_size"])
     live = live_weights(take.landmarks, take.t_s, image_size, take.fps)
     gap = lip_gap_m(take.landmarks, image_size)
@@ -155,12 +150,8 @@ def compare(video: str, peer_csv: str) -> dict[str, dict[str, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("pairs", nargs="+", help="VIDEO PEER.csv, repeated")
-    args = parser.parse_args(argv)
-    if len(args.pairs) % 2:
-        parser.error("give VIDEO PEER.csv pairs")
-    per_video = [compare(v, p) for v, p in zip(args.pairs[::2], args.pairs[1::2], strict=True)]
+    pairs = video_peer_pairs(__doc__.split("\n\n")[0], argv)
+    per_video = [compare(video, peer) for video, peer in pairs]
     print("| channel | r with MediaPipe's blendshapes, median (worst) | live, median (worst) "
           "| where MediaPipe's moves: videos, r median (worst), how far |")
     print("|---|---|---|---|")
